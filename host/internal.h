@@ -1,0 +1,115 @@
+/*
+ * Private declarations shared by the files of libsleepcl. Not installed, not part of the API.
+ *
+ * The context (struct scl_ctx) owns the OpenCL objects: platform/device ids, context, queue,
+ * the one program built from every cl/ kernel file, and a small table of kernels created from it
+ * on first use. Errors are recorded into ctx->err by scl_ctx_fail and the SCL_CL_OK check.
+ */
+#ifndef SLEEPCL_INTERNAL_H
+#define SLEEPCL_INTERNAL_H
+
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+#include <stdbool.h>
+
+#include "sleepcl/sleepcl.h"
+
+#define SCL_ERR_LEN     1024
+#define SCL_MAX_KERNELS 64
+
+#if defined(__GNUC__)
+#define SCL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SCL_PRINTF(f, a)
+#endif
+
+struct scl_kernel_slot {
+    const char *name; /* static string from the caller */
+    cl_kernel kernel;
+};
+
+struct scl_ctx {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    cl_program program;
+    struct scl_kernel_slot kernels[SCL_MAX_KERNELS];
+    int n_kernels;
+    int is_cpu;
+    int program_from_cache;
+    double program_seconds;
+    char desc[512];
+    char err[SCL_ERR_LEN];
+};
+
+/* ---- errors (status.c) */
+/* Record a formatted one-line message in ctx->err and return st. ctx may be NULL. */
+scl_status scl_ctx_fail(scl_ctx *ctx, scl_status st, const char *fmt, ...) SCL_PRINTF(3, 4);
+/* Format into a caller's (msg, len) pair and return st; for functions without a context. */
+scl_status scl_msg_fail(char *msg, size_t len, scl_status st, const char *fmt, ...)
+    SCL_PRINTF(4, 5);
+
+/* ---- OpenCL checks (cl_check.c) */
+const char *scl_cl_errname(cl_int err);
+/* True on CL_SUCCESS; otherwise records "file:line: expr -> NAME (code)" in ctx. */
+bool scl_cl_check_(scl_ctx *ctx, cl_int err, const char *expr, const char *file, int line);
+#define SCL_CL_OK(ctx, expr) scl_cl_check_((ctx), (expr), #expr, __FILE__, __LINE__)
+
+/* ---- logging (log.c) */
+bool scl_log_enabled(scl_log_level level);
+void scl_log_(scl_log_level level, const char *sub, const char *fmt, ...) SCL_PRINTF(3, 4);
+#define SCL_LOG(level, sub, ...)                   \
+    do {                                           \
+        if (scl_log_enabled(level))                \
+            scl_log_((level), (sub), __VA_ARGS__); \
+    } while (0)
+#define SCL_LOG_DEBUG(sub, ...) SCL_LOG(SCL_LOG_LEVEL_DEBUG, sub, __VA_ARGS__)
+#define SCL_LOG_INFO(sub, ...)  SCL_LOG(SCL_LOG_LEVEL_INFO, sub, __VA_ARGS__)
+#define SCL_LOG_WARN(sub, ...)  SCL_LOG(SCL_LOG_LEVEL_WARN, sub, __VA_ARGS__)
+
+/* ---- allocation (alloc.c): every heap allocation goes through here so tests can fail them */
+void *scl_alloc(size_t n);
+void *scl_calloc(size_t count, size_t size);
+void scl_free(void *p);
+/* Test hook: the n-th allocation from now (0 = the next) and all later ones fail; -1 = never. */
+void scl_test_fail_alloc_after(long n);
+
+/* ---- environment (env.c): the only place that reads environment variables */
+enum scl_env_var {
+    SCL_ENV_DEVICE,
+    SCL_ENV_KERNEL_DIR,
+    SCL_ENV_CACHE_DIR,
+    SCL_ENV_DATA_DIR,
+    SCL_ENV_COUNT
+};
+/* The variable's value, or NULL when unset or empty. */
+const char *scl_env_get(enum scl_env_var var);
+/* Data directory: $SCL_DATA_DIR, else ${XDG_CACHE_HOME:-~/.cache}/sleepcl/data. */
+void scl_env_data_dir(char *buf, size_t len);
+/* Program cache: $SCL_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/sleepcl/kernels. */
+void scl_env_cache_dir(char *buf, size_t len);
+/* Print the table of variables with their help, for --help. */
+void scl_env_print_help(FILE *f);
+
+/* ---- program and kernels (program.c) */
+/* Build or load the one program of all kernels; records timings in ctx. */
+scl_status scl_program_build(scl_ctx *ctx, const struct scl_ctx_params *params);
+/* The kernel `name` (a static string), created on first use and owned by ctx. */
+scl_status scl_kernel_get(scl_ctx *ctx, const char *name, cl_kernel *out);
+/* Enqueue a 1-D or 2-D kernel with a global size and no local size (NULL lets the runtime pick).
+ * dims: 1 or 2. */
+scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t *global,
+                          const size_t *local);
+
+/* ---- buffers (buffer.c) */
+scl_status scl_buf_create(scl_ctx *ctx, size_t bytes, const void *host, cl_mem *out);
+scl_status scl_buf_read(scl_ctx *ctx, cl_mem buf, size_t offset, size_t bytes, void *dst);
+scl_status scl_buf_write(scl_ctx *ctx, cl_mem buf, size_t offset, size_t bytes, const void *src);
+scl_status scl_buf_fill_zero(scl_ctx *ctx, cl_mem buf, size_t bytes);
+void scl_buf_release(cl_mem *buf);
+
+/* Set kernel argument i from a value; records the failure in ctx. */
+#define SCL_ARG(ctx, k, i, v) SCL_CL_OK((ctx), clSetKernelArg((k), (i), sizeof(v), &(v)))
+
+#endif /* SLEEPCL_INTERNAL_H */
