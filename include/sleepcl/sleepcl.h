@@ -154,6 +154,32 @@ scl_status scl_devices_print(FILE *f);
 scl_status scl_ctx_rng_fill(scl_ctx *ctx, uint32_t seed, scl_rng_purpose purpose, uint32_t step,
                             uint32_t stream, uint32_t n, uint32_t *out);
 
+/* ---------------------------------------------------------------- models */
+
+#define SCL_MAX_LAYERS 8
+
+/* A fully connected ReLU network without biases, held on the host. Layer 0 is the input;
+ * w[l] maps layer l to layer l+1 (the specification's W_{l+1}). */
+typedef struct scl_model {
+    int32_t n_layers;                 /* L: number of weight matrices, 1..SCL_MAX_LAYERS */
+    int32_t sizes[SCL_MAX_LAYERS + 1]; /* units per layer; sizes[0] = input size */
+    float *w[SCL_MAX_LAYERS];         /* w[l]: [sizes[l+1]][sizes[l]], row-major (post x pre) */
+    char profile[32];                 /* training profile, e.g. "paper2024" (metadata) */
+    uint32_t seed;                    /* seed of the run that made it (metadata) */
+    char config_hash[20];             /* hex hash of the config that made it (metadata) */
+} scl_model;
+
+/* A model with the given layer sizes (n_layers + 1 entries) and zeroed weights. Caller owns
+ * *out and frees it with scl_model_destroy. */
+scl_status scl_model_create(int32_t n_layers, const int32_t *sizes, scl_model **out);
+/* A deep copy of `src`. Caller owns *out. */
+scl_status scl_model_clone(const scl_model *src, scl_model **out);
+void scl_model_destroy(scl_model *m);
+
+/* ---------------------------------------------------------------- training (host/train.c) */
+
+/* ---------------------------------------------------------------- sleep (host/sleep.c) */
+
 #ifdef __cplusplus
 }
 #endif

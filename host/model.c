@@ -1,0 +1,54 @@
+/*
+ * Host-side model: layer sizes and weight matrices. Shapes chain layer to layer by construction;
+ * the file format (safetensors) lives in model_io.c.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+scl_status scl_model_create(int32_t n_layers, const int32_t *sizes, scl_model **out)
+{
+    *out = NULL;
+    if (n_layers < 1 || n_layers > SCL_MAX_LAYERS)
+        return SCL_ERR_ARG;
+    for (int32_t l = 0; l <= n_layers; l++)
+        if (sizes[l] < 1 || sizes[l] > (1 << 20))
+            return SCL_ERR_ARG;
+    scl_model *m = scl_calloc(1, sizeof(*m));
+    if (!m)
+        return SCL_ERR_NOMEM;
+    m->n_layers = n_layers;
+    memcpy(m->sizes, sizes, sizeof(*sizes) * (size_t)(n_layers + 1));
+    for (int32_t l = 0; l < n_layers; l++) {
+        m->w[l] = scl_calloc((size_t)sizes[l + 1] * (size_t)sizes[l], sizeof(float));
+        if (!m->w[l]) {
+            scl_model_destroy(m);
+            return SCL_ERR_NOMEM;
+        }
+    }
+    *out = m;
+    return SCL_OK;
+}
+
+scl_status scl_model_clone(const scl_model *src, scl_model **out)
+{
+    scl_status st = scl_model_create(src->n_layers, src->sizes, out);
+    if (st != SCL_OK)
+        return st;
+    for (int32_t l = 0; l < src->n_layers; l++)
+        memcpy((*out)->w[l], src->w[l],
+               sizeof(float) * (size_t)src->sizes[l + 1] * (size_t)src->sizes[l]);
+    memcpy((*out)->profile, src->profile, sizeof(src->profile));
+    memcpy((*out)->config_hash, src->config_hash, sizeof(src->config_hash));
+    (*out)->seed = src->seed;
+    return SCL_OK;
+}
+
+void scl_model_destroy(scl_model *m)
+{
+    if (!m)
+        return;
+    for (int32_t l = 0; l < m->n_layers; l++)
+        scl_free(m->w[l]);
+    scl_free(m);
+}
