@@ -22,6 +22,12 @@ scl_ctx *cli_open_ctx(const char *device);
 /* Seconds on a monotonic clock. */
 double cli_now(void);
 
+/* Options shared by the benchmark sections. */
+struct bench_opts {
+    int quick; /* fewer repetitions, for a smoke run */
+};
+
+int cmd_bench(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

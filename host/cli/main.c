@@ -17,6 +17,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices"},
+    {"bench", cmd_bench, "benchmarks: figures and ratios against same-run baselines"},
     {"demo", cmd_demo, "open a device, load MNIST, check the generator on the device"},
 };
 
