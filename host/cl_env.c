@@ -213,6 +213,7 @@ void scl_ctx_destroy(scl_ctx *ctx)
 {
     if (!ctx)
         return;
+    scl_buf_release(&ctx->gemm_scratch);
     for (int i = ctx->n_kernels - 1; i >= 0; i--)
         clReleaseKernel(ctx->kernels[i].kernel);
     if (ctx->program)

@@ -36,6 +36,8 @@ struct scl_ctx {
     cl_program program;
     struct scl_kernel_slot kernels[SCL_MAX_KERNELS];
     int n_kernels;
+    cl_mem gemm_scratch;       /* gemm.c: transposed operand, grown on demand */
+    size_t gemm_scratch_bytes; /* its size */
     int is_cpu;
     int program_from_cache;
     double program_seconds;
@@ -101,6 +103,11 @@ scl_status scl_kernel_get(scl_ctx *ctx, const char *name, cl_kernel *out);
  * dims: 1 or 2. */
 scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t *global,
                           const size_t *local);
+
+/* ---- training (train.c) */
+/* Fisher-Yates permutation of 0..n-1 from the project generator (purpose SCL_RNG_SHUFFLE,
+ * step = epoch): the same permutation for the same (seed, epoch) everywhere. */
+void scl_shuffle(int32_t *perm, int32_t n, uint32_t seed, uint32_t epoch);
 
 /* ---- buffers (buffer.c) */
 scl_status scl_buf_create(scl_ctx *ctx, size_t bytes, const void *host, cl_mem *out);

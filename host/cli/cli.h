@@ -6,11 +6,48 @@
 #ifndef SLEEPCL_CLI_H
 #define SLEEPCL_CLI_H
 
+#include "config.h"
 #include "sleepcl/sleepcl.h"
 
 #define CLI_EXIT_OK      0
 #define CLI_EXIT_RUNTIME 1
 #define CLI_EXIT_USAGE   2
+#define CLI_EXIT_HELP    -1 /* --help was printed: exit 0 without running */
+
+#define CLI_MAX_SETS   64
+#define CLI_MAX_MODELS 4
+
+/* Options shared by the experiment subcommands. Flags such as --epochs are kept as config
+ * overrides ("train.epochs=3") so that they are validated like any config line. */
+struct cli_opts {
+    const char *config;                 /* -c FILE */
+    const char *models[CLI_MAX_MODELS]; /* -m FILE, repeatable */
+    int n_models;
+    const char *output;     /* -o FILE */
+    const char *split;      /* --split train|test */
+    const char *mean_input; /* --mean-input FILE */
+    int quiet;
+    char *sets[CLI_MAX_SETS];
+    char set_buf[CLI_MAX_SETS][256];
+    int n_sets;
+};
+
+/* Parse argv (argv[0] = the subcommand). Returns CLI_EXIT_OK, CLI_EXIT_HELP or a usage error. */
+int cli_parse(int argc, char **argv, const char *usage, struct cli_opts *o);
+/* Build the effective config from -c and the overrides; prints the error. */
+int cli_config(const struct cli_opts *o, struct scl_config *cfg);
+/* Open the config's device; prints the error and returns NULL on failure. */
+scl_ctx *cli_open_cfg_ctx(const struct scl_config *cfg);
+/* Load split "train" or "test" of the configured dataset; prints the error on failure. */
+scl_dataset *cli_load_split(const struct scl_config *cfg, const char *split);
+/* The configured class-balanced training subset; prints the error on failure. */
+scl_dataset *cli_train_subset(const struct scl_config *cfg, const scl_dataset *full,
+                              uint32_t seed);
+struct scl_train_params cli_train_params(const struct scl_config *cfg, uint32_t seed);
+/* Accuracy, per-class accuracy and the confusion matrix. */
+void cli_print_eval(FILE *f, const char *title, const struct scl_eval *e);
+/* An scl_epoch_fn printing one progress line per epoch; user = phase name or NULL. */
+void cli_epoch_progress(const struct scl_epoch_report *r, void *user);
 
 /* "sleepcl: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -27,8 +64,13 @@ struct bench_opts {
     int quick; /* fewer repetitions, for a smoke run */
 };
 
+/* Benchmark sections (cmd_bench.c's table): return a CLI exit code. */
+int bench_gemm(scl_ctx *ctx, const struct bench_opts *o);
 int cmd_bench(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const struct {
     int (*fn)(scl_ctx *, const struct bench_opts *);
 } sections[] = {
     {"none", NULL}, /* sections register here: {"gemm", bench_gemm}, ... */
+    {"gemm", bench_gemm},
 };
 
 static int run_sections(scl_ctx *ctx, const char *only, const struct bench_opts *o)

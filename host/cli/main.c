@@ -18,6 +18,9 @@ static const struct {
 } commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices"},
     {"bench", cmd_bench, "benchmarks: figures and ratios against same-run baselines"},
+    {"config", cmd_config, "print the effective configuration (--dump) or every key"},
+    {"train", cmd_train, "train a network and save it (safetensors)"},
+    {"eval", cmd_eval, "accuracy, per-class accuracy and confusion of saved models"},
     {"demo", cmd_demo, "open a device, load MNIST, check the generator on the device"},
 };
 

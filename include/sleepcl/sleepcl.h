@@ -107,6 +107,11 @@ scl_status scl_dataset_load_dir(const char *dir, const char *split, scl_dataset 
 /* A new dataset holding rows `idx[0..n)` of `src`, in that order. Caller owns *out. */
 scl_status scl_dataset_subset(const scl_dataset *src, const int32_t *idx, int32_t n,
                               scl_dataset **out);
+/* A class-balanced random subset: every class in classes[0..n_classes) (all classes when
+ * n_classes is 0) contributes exactly round(fraction * n / n_classes) samples, capped by the
+ * smallest class, chosen by the project generator from `seed`. Caller owns *out. */
+scl_status scl_dataset_balanced(const scl_dataset *src, double fraction, const int32_t *classes,
+                                int32_t n_classes, uint32_t seed, scl_dataset **out);
 void scl_dataset_destroy(scl_dataset *ds);
 
 /* ---------------------------------------------------------------- OpenCL context */
@@ -167,6 +172,9 @@ typedef struct scl_model {
     char profile[32];                 /* training profile, e.g. "paper2024" (metadata) */
     uint32_t seed;                    /* seed of the run that made it (metadata) */
     char config_hash[20];             /* hex hash of the config that made it (metadata) */
+    int32_t output;                   /* enum scl_output: the output activation */
+    float act_scale; /* test-time multiplier of hidden activations: 1 - dropout for
+                        non-inverted dropout (ref2022), 1 otherwise */
 } scl_model;
 
 /* A model with the given layer sizes (n_layers + 1 entries) and zeroed weights. Caller owns
@@ -176,9 +184,207 @@ scl_status scl_model_create(int32_t n_layers, const int32_t *sizes, scl_model **
 scl_status scl_model_clone(const scl_model *src, scl_model **out);
 void scl_model_destroy(scl_model *m);
 
+/* Save in the safetensors format (8-byte little-endian header length, JSON header, raw
+ * little-endian float32 tensors "w1".."wL" of shape [n_l, n_{l-1}]), with sizes, profile, seed,
+ * config hash, output and act_scale in the header's __metadata__. Written to PATH.tmp and renamed.
+ * On failure, a one-line message naming the file goes to msg. */
+scl_status scl_model_save(const scl_model *m, const char *path, char *msg, size_t msg_len);
+/* Load and validate a safetensors model: header size, JSON, dtype F32, shapes chaining layer to
+ * layer, data length, finite values. Tensors named w1..wL (or any names, ordered as listed, if
+ * the metadata has no sizes). Caller owns *out. */
+scl_status scl_model_load(const char *path, scl_model **out, char *msg, size_t msg_len);
+
 /* ---------------------------------------------------------------- training (host/train.c) */
 
+typedef enum scl_output { SCL_OUTPUT_SOFTMAX = 0, SCL_OUTPUT_SIGMOID, SCL_OUTPUT_RELU } scl_output;
+typedef enum scl_loss { SCL_LOSS_BCE = 0, SCL_LOSS_CE, SCL_LOSS_MSE } scl_loss;
+typedef enum scl_dropout_mode {
+    SCL_DROPOUT_INVERTED = 0, /* kept units scaled by 1/(1-p) in training, nothing at test */
+    SCL_DROPOUT_TEST_SCALE    /* kept units unscaled in training, hidden x (1-p) at test */
+} scl_dropout_mode;
+typedef enum scl_init {
+    SCL_INIT_FAN_IN = 0, /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) */
+    SCL_INIT_UNIFORM     /* U(-a, a) */
+} scl_init;
+
+/* Training hyper-parameters. scl_train_default_params gives the paper2024 profile. */
+struct scl_train_params {
+    scl_output output;
+    scl_loss loss;
+    float lr;       /* SGD learning rate */
+    float momentum; /* 0 = plain SGD; else V = momentum*V + lr*G, W -= V */
+    int32_t batch;
+    int32_t epochs;
+    float dropout; /* probability of dropping a hidden unit */
+    scl_dropout_mode dropout_mode;
+    scl_init init;
+    float init_a;   /* a of U(-a, a) for SCL_INIT_UNIFORM */
+    int32_t gemm;   /* 0 auto, 1 CLBlast, 2 native */
+    uint32_t seed;  /* fixes initialisation, shuffles and dropout masks */
+};
+struct scl_train_params scl_train_default_params(void);
+/* The ref2022 profile (ReLU output, MSE, lr 0.1, momentum 0.5, batch 100, 2 epochs, dropout
+ * 0.25 non-inverted, U(-0.01, 0.01)). */
+struct scl_train_params scl_train_ref2022_params(void);
+
+/* Fill m's weights from the project generator (purpose SCL_RNG_INIT) and set its output and
+ * act_scale from p. */
+scl_status scl_model_init(scl_model *m, const struct scl_train_params *p);
+
+/* A dataset uploaded to the device once (pixels and labels), used by training and evaluation. */
+typedef struct scl_ddata scl_ddata;
+/* Upload ds; the device copy keeps a pointer to ds->y, so ds must outlive it. Caller owns *out. */
+scl_status scl_ddata_create(scl_ctx *ctx, const scl_dataset *ds, scl_ddata **out);
+void scl_ddata_destroy(scl_ddata *d);
+
+/* Per-epoch report handed to an optional callback. */
+struct scl_epoch_report {
+    int32_t epoch, epochs;
+    double loss;    /* mean loss over the epoch's samples */
+    double seconds; /* wall time of the epoch */
+};
+typedef void (*scl_epoch_fn)(const struct scl_epoch_report *r, void *user);
+
+/* A model being trained on the device: weights, gradients and the momentum buffer live there.
+ * The momentum buffer is kept across fits (tasks) and across scl_trainer_set_model (sleeps). */
+typedef struct scl_trainer scl_trainer;
+scl_status scl_trainer_create(scl_ctx *ctx, const scl_model *m, const struct scl_train_params *p,
+                              scl_trainer **out);
+void scl_trainer_destroy(scl_trainer *t);
+/* Train for `epochs` epochs at learning rate `lr` on d (shuffled each epoch). Epoch numbers
+ * continue across calls, so shuffles and dropout masks never repeat. */
+scl_status scl_trainer_fit(scl_trainer *t, const scl_ddata *d, int32_t epochs, float lr,
+                           scl_epoch_fn cb, void *user);
+/* Copy the device weights into m (same sizes). */
+scl_status scl_trainer_get_model(scl_trainer *t, scl_model *m);
+/* Replace the device weights with m's (after a sleep); momentum is kept. */
+scl_status scl_trainer_set_model(scl_trainer *t, const scl_model *m);
+
+/* ---------------------------------------------------------------- evaluation (host/eval.c) */
+
+#define SCL_MAX_CLASSES 100
+
+/* Test-mode results on a dataset: predictions are the argmax of the output, ties to the lowest
+ * index. */
+struct scl_eval {
+    int32_t n, n_classes;
+    double accuracy;
+    double class_accuracy[SCL_MAX_CLASSES]; /* NaN for classes absent from the data */
+    int32_t *confusion;                     /* [n_classes][n_classes]: true row, predicted col */
+    int32_t *pred;                          /* [n] predicted class of each sample */
+};
+/* Evaluate m on d (test mode). Caller frees out's arrays with scl_eval_free. */
+scl_status scl_evaluate(scl_ctx *ctx, const scl_model *m, const scl_ddata *d, int32_t gemm,
+                        struct scl_eval *out);
+void scl_eval_free(struct scl_eval *e);
+/* Accuracy over the samples whose true class is in classes[0..n) (a task). */
+double scl_eval_task_accuracy(const struct scl_eval *e, const uint8_t *labels,
+                              const int32_t *classes, int32_t n);
+/* Max post-ReLU activation of every layer (output included, through a ReLU) over d in test
+ * mode: act_max[0..L), the input of scl_sleep_factors. */
+scl_status scl_model_activation_max(scl_ctx *ctx, const scl_model *m, const scl_ddata *d,
+                                    int32_t gemm, float *act_max);
+
 /* ---------------------------------------------------------------- sleep (host/sleep.c) */
+
+/* How the layer scale factors chain (ALGORITHM.md section 2). */
+typedef enum scl_sleep_norm {
+    SCL_SLEEP_NORM_REF = 0, /* the reference code's chaining: p_l = c_l = s_l / p_{l-1} */
+    SCL_SLEEP_NORM_DIEHL    /* textbook data-based normalisation: p_l = s_l */
+} scl_sleep_norm;
+
+/* The modulation f(w) of the Hebbian update (section 4). */
+typedef enum scl_sleep_mod {
+    SCL_SLEEP_MOD_REF = 0, /* f(w) = 2 / (1 + exp(w / 0.001)) */
+    SCL_SLEEP_MOD_CONST    /* f(w) = 1 */
+} scl_sleep_mod;
+
+/* What drives the input spikes (section 3). */
+typedef enum scl_sleep_input {
+    SCL_SLEEP_INPUT_MEAN = 0, /* x_t = the per-pixel mean, every step */
+    SCL_SLEEP_INPUT_WINDOW    /* the mean inside a random 11x11 window of a 28x28 grid */
+} scl_sleep_input;
+
+/* Parameters of one sleep phase. Obtain with scl_sleep_default_params, override by name. */
+struct scl_sleep_params {
+    int32_t steps;      /* T: time steps, >= 1 */
+    float dt;           /* seconds per step; dt * max_rate is a spike probability per step */
+    float max_rate;     /* Hz, input rate of a pixel of value 1 (before gain) */
+    float gain;         /* input gain: 2 in the reference code, 1 for a classical Poisson input */
+    float alpha_scale;  /* alpha_l = alpha_scale * factor_l, unless n_alpha > 0 */
+    int32_t n_alpha;    /* 0, or L: then alpha_l = alpha[l-1] * factor_l (per-layer scales) */
+    float alpha[SCL_MAX_LAYERS];
+    int32_t n_beta;     /* must be L */
+    float beta[SCL_MAX_LAYERS]; /* firing thresholds of layers 1..L, > 0 */
+    float decay;        /* membrane decay per step, in (0, 1] */
+    float inc;          /* potentiation step, >= 0 */
+    float dec;          /* depression step, >= 0 */
+    scl_sleep_norm norm;
+    scl_sleep_mod modulation;
+    scl_sleep_input input;
+    uint32_t seed;      /* input spikes use purpose SCL_RNG_SPIKES (element = pixel, step = t,
+                           t = 0..T-1), window corners SCL_RNG_WINDOW (element 0, step = t) */
+};
+
+/* The 2024 MNIST set (ALGORITHM.md section 5) with input mean, gain 2, f = ref, norm = ref,
+ * seed 1: T 365, dt 0.001, max_rate 211.9, alpha 15.5, beta 24.3/5.08/18.42, decay 0.97,
+ * inc 7.49e-4, dec 1.87e-4. */
+struct scl_sleep_params scl_sleep_default_params(void);
+
+/* Check p against model m (vector lengths, ranges, NaN, window mode needs 784 inputs). Returns
+ * SCL_OK, or SCL_ERR_CONFIG with a one-line message naming the key in msg ("sleep.dt must be
+ * > 0 (got -1)"). m may be NULL to check only what does not depend on the model. */
+scl_status scl_sleep_validate(const struct scl_sleep_params *p, const scl_model *m, char *msg,
+                              size_t msg_len);
+
+/* Layer scale factors (section 2): s_l = max(0, max W_l, act_max[l-1]); norm ref chains
+ * c_l = s_l / p_{l-1}, factor_l = 1 / c_l, p_l = c_l; norm diehl uses p_l = s_l. act_max[L]
+ * holds the largest post-ReLU activation of each layer over the inputs; factors[L] receives
+ * factor_1..factor_L. SCL_ERR_NUMERIC when some s_l is 0 or not finite. */
+scl_status scl_sleep_factors(const scl_model *m, const float *act_max, scl_sleep_norm norm,
+                             float *factors);
+/* alpha[l-1] = (n_alpha ? p->alpha[l-1] : p->alpha_scale) * factors[l-1], for l = 1..n_layers. */
+void scl_sleep_alpha(const struct scl_sleep_params *p, int32_t n_layers, const float *factors,
+                     float *alpha);
+/* Per-pixel mean of the dataset's inputs into mean[ds->dim]. SCL_ERR_ARG for an empty set. */
+scl_status scl_sleep_mean_input(const scl_dataset *ds, float *mean);
+
+/* Histogram of weight changes dw = after - before, per layer. Bins are symmetric in sign and
+ * log-spaced in |dw| by decades: bin SCL_SLEEP_HIST_ZERO holds dw == 0 exactly; bin
+ * ZERO + 1 + d holds dw > 0 and bin ZERO - 1 - d holds dw < 0, where d = 0 for |dw| < 1e-8,
+ * d = 9 for |dw| >= 1, and otherwise 10^(d-9) <= |dw| < 10^(d-8). */
+#define SCL_SLEEP_HIST_DECADES 10
+#define SCL_SLEEP_HIST_ZERO    SCL_SLEEP_HIST_DECADES
+#define SCL_SLEEP_HIST_BINS    (2 * SCL_SLEEP_HIST_DECADES + 1)
+/* The range [*lo, *hi) of dw that bin b counts (lo = hi = 0 for the zero bin; the outermost
+ * bins reach +-infinity, the innermost ones reach 0). */
+void scl_sleep_hist_range(int b, double *lo, double *hi);
+
+/* Diagnostics of one sleep phase. The caller owns the struct; scl_sleep_run fills the arrays
+ * (library-allocated) and scl_sleep_stats_free releases them. Set record_raster before the
+ * call to get the full spike raster. */
+struct scl_sleep_stats {
+    int record_raster;   /* input: nonzero to fill raster */
+    int32_t steps;       /* T */
+    int32_t n_layers;    /* L */
+    int32_t *spikes;     /* [T][L+1]: spikes per step of layers 0 (input) .. L */
+    double rate[SCL_MAX_LAYERS + 1]; /* mean spikes per unit per step, layers 0..L */
+    int64_t hist[SCL_MAX_LAYERS][SCL_SLEEP_HIST_BINS]; /* weight changes of W_1..W_L */
+    int64_t raster_units; /* units per step in raster: sizes[0] + ... + sizes[L] */
+    uint8_t *raster;     /* [T][raster_units] 0/1, layers in order; NULL unless recorded */
+};
+void scl_sleep_stats_free(struct scl_sleep_stats *s);
+
+/*
+ * Run one sleep phase on the device: uploads m's weights, runs all p->steps steps there (input
+ * spikes from mean_input[sizes[0]], per-layer input scales alpha[L]) and writes the changed
+ * weights back into m. stats may be NULL. Errors: SCL_ERR_CONFIG (bad parameters, message
+ * names the key), SCL_ERR_NUMERIC (a non-finite weight, mean or alpha, naming it),
+ * SCL_ERR_OPENCL, SCL_ERR_NOMEM; details in scl_ctx_last_error. On error m is unchanged.
+ */
+scl_status scl_sleep_run(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
+                         const float *mean_input, const float *alpha,
+                         struct scl_sleep_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,154 @@
+/*
+ * GEMM for CPU devices (PoCL): D = alpha * P Q + beta * D. host/gemm.c maps every transpose
+ * combination of C = alpha op(A) op(B) + beta C onto this one form, either directly (D = C) or
+ * swapped (D = C^T, computed as op(B)^T op(A)^T), and transposes an operand into scratch with
+ * scl_gemm_transpose only when neither mapping gives a Q with contiguous rows.
+ *
+ * Why this shape: on a CPU one work-item per work-group is one thread running straight C. Each
+ * work-item keeps a 6x16 tile of D in twelve float8 accumulators (15 vector registers with the
+ * row of Q and the broadcast, so nothing spills on AVX2), and every step of the k loop reads one
+ * contiguous 16-float row of Q plus six scalars of P: 12 vector multiply-adds per 2 vector loads.
+ *
+ * Invariants: Q is row-major [k][n] with unit column stride; P and D take any row and column
+ * strides. Rows of the tile past m are clamped when read and never stored; columns past n are
+ * read from the last existing column and never stored, so no read leaves the operands. beta == 0
+ * never reads D, so NaN garbage in D is overwritten, as in BLAS.
+ */
+
+#define SCL_GEMM_MR 6  /* rows of D per work-item */
+#define SCL_GEMM_NR 16 /* columns of D per work-item: two float8 */
+
+/* Eight floats of a row of Q from column c0, clamped to the last existing column `last`. */
+float8 scl_gemm_gather8(const __global float *row, uint c0, uint last)
+{
+    return (float8)(row[min(c0, last)], row[min(c0 + 1, last)], row[min(c0 + 2, last)],
+                    row[min(c0 + 3, last)], row[min(c0 + 4, last)], row[min(c0 + 5, last)],
+                    row[min(c0 + 6, last)], row[min(c0 + 7, last)]);
+}
+
+/*
+ * One step of the k loop for the six rows of the tile: c<r>0 += P[r][kk] * b0 and c<r>1 +=
+ * P[r][kk] * b1. A macro over named accumulators rather than a helper taking an array: PoCL puts
+ * every address space in one, so an accumulator array passed by pointer may alias the operands and
+ * is stored to memory at every step. a * b + c rather than mad(): FP_CONTRACT is on by default in
+ * OpenCL C, so it is one fused multiply-add where the hardware has one, while PoCL 3.1 turns mad()
+ * into a multiply and an add even on FMA hardware (half the speed here).
+ */
+#define SCL_GEMM_ROW(r, b0, b1)         \
+    do {                                \
+        float8 a_ = (float8)(p##r[ka]); \
+        c##r##0 = a_ * (b0) + c##r##0;  \
+        c##r##1 = a_ * (b1) + c##r##1;  \
+    } while (0)
+#define SCL_GEMM_STEP(b0, b1)          \
+    do {                               \
+        float8 b0_ = (b0), b1_ = (b1); \
+        SCL_GEMM_ROW(0, b0_, b1_);     \
+        SCL_GEMM_ROW(1, b0_, b1_);     \
+        SCL_GEMM_ROW(2, b0_, b1_);     \
+        SCL_GEMM_ROW(3, b0_, b1_);     \
+        SCL_GEMM_ROW(4, b0_, b1_);     \
+        SCL_GEMM_ROW(5, b0_, b1_);     \
+    } while (0)
+
+/* d[c * cs] = alpha * v[c] (+ beta * d[c * cs]) for the first nv (<= 8) columns. */
+void scl_gemm_store8(__global float *d, uint cs, uint nv, float8 v, float alpha, float beta)
+{
+    v *= alpha;
+    if (cs == 1 && nv == 8) {
+        if (beta != 0.0f)
+            v = mad((float8)(beta), vload8(0, d), v);
+        vstore8(v, 0, d);
+        return;
+    }
+    float t[8];
+    vstore8(v, 0, t);
+    for (uint c = 0; c < nv; c++)
+        d[c * cs] = beta != 0.0f ? mad(beta, d[c * cs], t[c]) : t[c];
+}
+
+/* Row r of a tile: D[r][0..nv) from (v0, v1). */
+void scl_gemm_store_row(__global float *d, uint cs, uint nv, float8 v0, float8 v1, float alpha,
+                        float beta)
+{
+    scl_gemm_store8(d, cs, min(nv, 8u), v0, alpha, beta);
+    if (nv > 8)
+        scl_gemm_store8(d + 8 * cs, cs, nv - 8, v1, alpha, beta);
+}
+
+/*
+ * D[i][j] (at d + d_off + i * d_rs + j * d_cs) = alpha * sum_kk P[i][kk] Q[kk][j] + beta * D[i][j],
+ * where P[i][kk] is at p + p_off + i * p_rs + kk * p_ks and Q[kk][j] at q + q_off + kk * ldq + j.
+ * Global size (ceil(m / 6), ceil(n / 16)) with local size (1, 1).
+ */
+__kernel void scl_gemm_tile(const __global float *p, uint p_off, uint p_rs, uint p_ks,
+                            const __global float *q, uint q_off, uint ldq, __global float *d,
+                            uint d_off, uint d_rs, uint d_cs, uint m, uint n, uint k, float alpha,
+                            float beta)
+{
+    uint i0 = (uint)get_global_id(0) * SCL_GEMM_MR, j0 = (uint)get_global_id(1) * SCL_GEMM_NR;
+    uint nv = min((uint)SCL_GEMM_NR, n - j0), last = nv - 1, ka = 0;
+    const __global float *p0 = p + p_off + min(i0, m - 1) * p_rs;
+    const __global float *p1 = p + p_off + min(i0 + 1, m - 1) * p_rs;
+    const __global float *p2 = p + p_off + min(i0 + 2, m - 1) * p_rs;
+    const __global float *p3 = p + p_off + min(i0 + 3, m - 1) * p_rs;
+    const __global float *p4 = p + p_off + min(i0 + 4, m - 1) * p_rs;
+    const __global float *p5 = p + p_off + min(i0 + 5, m - 1) * p_rs;
+    const __global float *qr = q + q_off + j0;
+    float8 c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f;
+    float8 c30 = 0.0f, c31 = 0.0f, c40 = 0.0f, c41 = 0.0f, c50 = 0.0f, c51 = 0.0f;
+    if (nv == SCL_GEMM_NR) { /* every column exists: two vector loads per step */
+        for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)
+            SCL_GEMM_STEP(vload8(0, qr), vload8(1, qr));
+    } else if (nv >= 8) { /* the last tile, 8 <= nv < 16 columns (n = 10 lands here) */
+        for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)
+            SCL_GEMM_STEP(vload8(0, qr), scl_gemm_gather8(qr, 8, last));
+    } else { /* the last tile, nv < 8 columns */
+        for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)
+            SCL_GEMM_STEP(scl_gemm_gather8(qr, 0, last), (float8)(0.0f));
+    }
+    __global float *dr = d + d_off + i0 * d_rs + j0 * d_cs;
+    const float8 acc[SCL_GEMM_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                                        {c30, c31}, {c40, c41}, {c50, c51}};
+    for (uint r = 0; r < SCL_GEMM_MR && i0 + r < m; r++, dr += d_rs)
+        scl_gemm_store_row(dr, d_cs, nv, acc[r][0], acc[r][1], alpha, beta);
+}
+
+/*
+ * dst[c][r] = src[r][c] for a rows x cols block of src (row stride lds) into dst (row stride ldd).
+ * One work-item moves an 8x8 block, so that reads and writes both touch 8 contiguous floats.
+ * Global size (ceil(cols / 8), ceil(rows / 8)).
+ */
+__kernel void scl_gemm_transpose(const __global float *src, uint src_off, uint lds,
+                                 __global float *dst, uint dst_off, uint ldd, uint rows, uint cols)
+{
+    uint c0 = (uint)get_global_id(0) * 8, r0 = (uint)get_global_id(1) * 8;
+    const __global float *s = src + src_off + r0 * lds + c0;
+    __global float *t = dst + dst_off + c0 * ldd + r0;
+    if (r0 + 8 <= rows && c0 + 8 <= cols) {
+        float8 v[8];
+#pragma unroll
+        for (int i = 0; i < 8; i++)
+            v[i] = vload8(0, s + i * lds);
+        vstore8((float8)(v[0].s0, v[1].s0, v[2].s0, v[3].s0, v[4].s0, v[5].s0, v[6].s0, v[7].s0), 0,
+                t);
+        vstore8((float8)(v[0].s1, v[1].s1, v[2].s1, v[3].s1, v[4].s1, v[5].s1, v[6].s1, v[7].s1), 0,
+                t + ldd);
+        vstore8((float8)(v[0].s2, v[1].s2, v[2].s2, v[3].s2, v[4].s2, v[5].s2, v[6].s2, v[7].s2), 0,
+                t + 2 * ldd);
+        vstore8((float8)(v[0].s3, v[1].s3, v[2].s3, v[3].s3, v[4].s3, v[5].s3, v[6].s3, v[7].s3), 0,
+                t + 3 * ldd);
+        vstore8((float8)(v[0].s4, v[1].s4, v[2].s4, v[3].s4, v[4].s4, v[5].s4, v[6].s4, v[7].s4), 0,
+                t + 4 * ldd);
+        vstore8((float8)(v[0].s5, v[1].s5, v[2].s5, v[3].s5, v[4].s5, v[5].s5, v[6].s5, v[7].s5), 0,
+                t + 5 * ldd);
+        vstore8((float8)(v[0].s6, v[1].s6, v[2].s6, v[3].s6, v[4].s6, v[5].s6, v[6].s6, v[7].s6), 0,
+                t + 6 * ldd);
+        vstore8((float8)(v[0].s7, v[1].s7, v[2].s7, v[3].s7, v[4].s7, v[5].s7, v[6].s7, v[7].s7), 0,
+                t + 7 * ldd);
+        return;
+    }
+    for (uint i = 0; i < 8 && r0 + i < rows; i++)
+        for (uint j = 0; j < 8 && c0 + j < cols; j++)
+            t[j * ldd + i] = s[i * lds + j];
+}

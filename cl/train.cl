@@ -1,0 +1,221 @@
+/*
+ * Element-wise kernels of the wake phase (training and evaluation). The matrix products are
+ * GEMMs (host/gemm.c); everything between them lives here. Each kernel has a plain C twin in
+ * host/ref/ref_train.c with the same semantics, and tests/device/test_train_kernels.cpp compares
+ * them.
+ *
+ * Conventions: activations are row-major [rows][cols] with rows = samples; labels are int.
+ * Dropout masks come from the project generator (purpose 3 = SCL_RNG_DROPOUT): one Philox call
+ * gives the four words of elements 4q..4q+3, counter {q, step, layer}.
+ */
+#pragma OPENCL FP_CONTRACT OFF
+
+#define SCL_PURPOSE_DROPOUT 3u
+
+/* Xb[r][:] = X[perm[start + r]][:], yb[r] = Y[perm[start + r]]. Global size (dim, rows). */
+__kernel void scl_gather_rows(__global const float *x, __global const uchar *y,
+                              __global const int *perm, int start, int dim, __global float *xb,
+                              __global int *yb)
+{
+    int c = get_global_id(0), r = get_global_id(1);
+    int src = perm[start + r];
+    if (c < dim)
+        xb[(size_t)r * dim + c] = x[(size_t)src * dim + c];
+    if (c == 0)
+        yb[r] = (int)y[src];
+}
+
+/*
+ * Training-mode ReLU with dropout, in place, four elements per work-item. A unit is dropped when
+ * its uniform draw is below p; kept units are multiplied by `keep_scale` (1/(1-p) for inverted
+ * dropout, 1 for the non-inverted ref2022 variant).
+ */
+__kernel void scl_relu_dropout(__global float *a, int n, float p, float keep_scale, uint seed,
+                               uint step, uint layer)
+{
+    int q = get_global_id(0);
+    if (4 * q >= n)
+        return;
+    uint4 w = scl_rng4(seed, SCL_PURPOSE_DROPOUT, (uint)q, step, layer);
+    uint words[4] = {w.x, w.y, w.z, w.w};
+    for (int j = 0; j < 4; j++) {
+        int i = 4 * q + j;
+        if (i >= n)
+            break;
+        float v = a[i] > 0.0f ? a[i] : 0.0f;
+        a[i] = scl_u01(words[j]) < p ? 0.0f : v * keep_scale;
+    }
+}
+
+/* Test-mode ReLU, in place: a = max(a, 0) * scale (scale = 1 - p for non-inverted dropout). */
+__kernel void scl_relu_scale(__global float *a, int n, float scale)
+{
+    int i = get_global_id(0);
+    if (i < n)
+        a[i] = a[i] > 0.0f ? a[i] * scale : 0.0f;
+}
+
+/* Backward of scl_relu_dropout, in place on the incoming gradient: the unit passed its input
+ * iff its output is positive, with slope keep_scale. */
+__kernel void scl_relu_backward(__global float *g, __global const float *a, int n,
+                                float keep_scale)
+{
+    int i = get_global_id(0);
+    if (i < n)
+        g[i] = a[i] > 0.0f ? g[i] * keep_scale : 0.0f;
+}
+
+#define SCL_OUT_SOFTMAX 0
+#define SCL_OUT_SIGMOID 1
+#define SCL_OUT_RELU    2
+#define SCL_LOSS_BCE    0
+#define SCL_LOSS_CE     1
+#define SCL_LOSS_MSE    2
+
+/* The output activation of row z (k values) into o, and 1 - o into om computed without
+ * cancellation (the other probabilities for softmax, sigmoid(-z) for sigmoid). */
+void scl_output_act(const __global float *z, int k, int output, float *o, float *om)
+{
+    float m = z[0], s = 0.0f;
+    for (int j = 0; j < k; j++) {
+        if (output == SCL_OUT_SIGMOID) {
+            o[j] = 1.0f / (1.0f + exp(-z[j]));
+            om[j] = 1.0f / (1.0f + exp(z[j]));
+        } else if (output == SCL_OUT_RELU) {
+            o[j] = z[j] > 0.0f ? z[j] : 0.0f;
+            om[j] = 1.0f - o[j];
+        }
+        m = fmax(m, z[j]);
+    }
+    if (output != SCL_OUT_SOFTMAX)
+        return;
+    for (int j = 0; j < k; j++) {
+        o[j] = exp(z[j] - m);
+        s += o[j];
+    }
+    for (int j = 0; j < k; j++)
+        o[j] /= s;
+    for (int j = 0; j < k; j++) {
+        om[j] = 0.0f;
+        for (int i = 0; i < k; i++)
+            om[j] += i == j ? 0.0f : o[i];
+    }
+}
+
+/* Loss of one row given the output activation o (and 1 - o) and the target class `label`. */
+float scl_row_loss(const float *o, const float *om, int k, int label, int loss)
+{
+    float l = 0.0f;
+    for (int j = 0; j < k; j++) {
+        float t = j == label ? 1.0f : 0.0f;
+        if (loss == SCL_LOSS_BCE)
+            l -= t * fmax(log(o[j]), -100.0f) + (1.0f - t) * fmax(log(om[j]), -100.0f);
+        else if (loss == SCL_LOSS_CE)
+            l -= t * fmax(log(o[j]), -100.0f);
+        else
+            l += 0.5f * (o[j] - t) * (o[j] - t);
+    }
+    return l;
+}
+
+/*
+ * Softmax + BCE gradient, rearranged to avoid cancellation in float (om = 1 - o). With q_k = o_k dL/do_k
+ * (dL/do_k = (o_k - t_k) / max(o_k(1 - o_k), 1e-12), the frameworks' BCE backward),
+ * dz_j = q_j - o_j sum_k q_k. Where the floor is inactive q_y = -1 for the label y and
+ * q_k = o_k / (1 - o_k) = r_k otherwise, so dz_j = 2 o_j - o_j sum_{k != y, j} r_k and
+ * dz_y = -(1 - o_y) - o_y sum_{k != y} r_k: sums of same-signed terms. Where the floor is
+ * active anywhere, the direct form is used.
+ */
+void scl_softmax_bce_grad(const float *o, const float *om, int k, int label, float *dz)
+{
+    float q[16], sum = 0.0f;
+    bool floored = false;
+    for (int j = 0; j < k; j++) {
+        float rest = om[j], t = j == label ? 1.0f : 0.0f;
+        floored = floored || o[j] * rest < 1e-12f;
+        q[j] = o[j] * rest >= 1e-12f ? (o[j] - t) / rest : (o[j] - t) * o[j] / 1e-12f;
+        sum += q[j];
+    }
+    for (int j = 0; j < k; j++) {
+        float others = 0.0f;
+        for (int i = 0; i < k; i++)
+            others += (i == j || i == label) ? 0.0f : q[i];
+        if (floored)
+            dz[j] = q[j] - o[j] * sum;
+        else if (j == label)
+            dz[j] = -om[j] - o[j] * others;
+        else
+            dz[j] = 2.0f * o[j] - o[j] * others;
+    }
+}
+
+/*
+ * Gradient of the loss with respect to the output layer's pre-activation z, one work-item per
+ * sample, scaled by `norm` (1/(rows*k) for mean-reduced BCE, 1/rows otherwise). Sigmoid+BCE,
+ * softmax+CE and MSE (which ignores the output ReLU's derivative, ref2022) all reduce to o - t.
+ * The per-sample loss goes to loss_out[loss_off + r].
+ */
+__kernel void scl_loss_grad(__global const float *z, __global const int *y, int rows, int k,
+                            int output, int loss, float norm, __global float *dz,
+                            __global float *loss_out, int loss_off)
+{
+    int r = get_global_id(0);
+    float o[16], om[16], d[16];
+    if (r >= rows || k > 16)
+        return;
+    const __global float *zr = z + (size_t)r * k;
+    int label = y[r];
+    scl_output_act(zr, k, output, o, om);
+    loss_out[loss_off + r] = scl_row_loss(o, om, k, label, loss);
+    if (loss == SCL_LOSS_BCE && output == SCL_OUT_SOFTMAX)
+        scl_softmax_bce_grad(o, om, k, label, d);
+    else
+        for (int j = 0; j < k; j++)
+            d[j] = o[j] - (j == label ? 1.0f : 0.0f);
+    for (int j = 0; j < k; j++)
+        dz[(size_t)r * k + j] = d[j] * norm;
+}
+
+/* Momentum step, second half: W -= V (V was updated by a GEMM: V = lr*G + mu*V). */
+__kernel void scl_sub_inplace(__global float *w, __global const float *v, int n)
+{
+    int i = get_global_id(0);
+    if (i < n)
+        w[i] -= v[i];
+}
+
+/* pred[off + r] = argmax of row r of the output activation (ties to the lowest index). The
+ * softmax and sigmoid are monotone, so their argmax is z's; a ReLU output maps every negative
+ * z to 0, which can create ties. */
+__kernel void scl_predict(__global const float *z, int rows, int k, int output,
+                          __global int *pred, int off)
+{
+    int r = get_global_id(0);
+    if (r >= rows)
+        return;
+    const __global float *zr = z + (size_t)r * k;
+    int best = 0;
+    float bv = output == SCL_OUT_RELU ? fmax(zr[0], 0.0f) : zr[0];
+    for (int j = 1; j < k; j++) {
+        float v = output == SCL_OUT_RELU ? fmax(zr[j], 0.0f) : zr[j];
+        if (v > bv) {
+            bv = v;
+            best = j;
+        }
+    }
+    pred[off + r] = best;
+}
+
+/* amax_bits[slot] = max(amax_bits[slot], max over row r of relu(a)). Non-negative floats order
+ * like their bit patterns, so an integer atomic max is a float max. One work-item per row. */
+__kernel void scl_row_max(__global const float *a, int rows, int cols,
+                          volatile __global int *amax_bits, int slot)
+{
+    int r = get_global_id(0);
+    if (r >= rows)
+        return;
+    float m = 0.0f;
+    for (int j = 0; j < cols; j++)
+        m = fmax(m, a[(size_t)r * cols + j]);
+    atomic_max(&amax_bits[slot], as_int(m));
+}

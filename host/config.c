@@ -1,0 +1,1064 @@
+/*
+ * The run configuration, declared once: `schema` below lists every key with its type, bounds,
+ * default and help, and the type table gives each type a parser and a printer. Files (libinih),
+ * --set overrides, defaults, profile presets, validation, --help-keys and --dump all go through
+ * these two tables, so adding a key is one line in `schema` plus its field in config.h.
+ *
+ * Invariants:
+ *   - a value is parsed completely and range-checked into a temporary before it is stored, so a
+ *     rejected value never changes the config;
+ *   - every stored value prints (dump) as text that parses back to the same bits (floats use the
+ *     shortest %g that round-trips) and fits on one libinih line;
+ *   - keys set by a file or --set are marked in cfg->is_set; a profile preset (train.profile)
+ *     only fills keys not so marked, so explicit keys win whatever the order.
+ * libinih (Debian: 200-byte lines, no line number for the handler): our reader counts lines and
+ * rejects long ones; the handler stores the first message and returns 0, and the line that
+ * ini_parse_stream returns goes into "FILE:LINE: [section] key: problem".
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "internal.h"
+
+/* ---------------------------------------------------------------- the schema */
+
+enum key_type { T_INT, T_U32, T_FLOAT, T_STRING, T_ENUM, T_FLOATS, T_INTS, T_COUNT };
+
+enum {
+    LO_OPEN = 1, /* the lower bound is excluded */
+    HI_OPEN = 2, /* the upper bound is excluded */
+    NO_HASH = 4  /* where things are, not what is computed: left out of scl_cfg_hash */
+};
+
+struct key_desc {
+    const char *section, *key;
+    size_t offset; /* of the field in struct scl_config */
+    enum key_type type;
+    double lo, hi;            /* bounds of the value, or of each list entry */
+    unsigned flags;           /* LO_OPEN, HI_OPEN, NO_HASH */
+    int32_t nmin, nmax;       /* list lengths */
+    const char *const *names; /* enum names in enum order, NULL-terminated */
+    bool (*check)(const char *s, char *why, size_t n); /* extra check of a string */
+    const char *def;                                   /* default, as config text */
+    const char *help;
+};
+
+static bool check_seeds(const char *s, char *why, size_t n);
+
+static const char *const dataset_names[] = {"mnist", "fashion", NULL};
+static const char *const profile_names[] = {"paper2024", "ref2022", NULL};
+static const char *const output_names[] = {"softmax", "sigmoid", "relu", NULL};
+static const char *const loss_names[] = {"bce", "ce", "mse", NULL};
+static const char *const dropout_mode_names[] = {"inverted", "test_scale", NULL};
+static const char *const init_names[] = {"fan_in", "uniform", NULL};
+static const char *const gemm_names[] = {"auto", "clblast", "native", NULL};
+static const char *const modulation_names[] = {"ref", "const", NULL};
+static const char *const input_names[] = {"mean", "window", NULL};
+static const char *const norm_names[] = {"ref", "diehl", NULL};
+
+#define INF      HUGE_VAL
+#define AT(S, K) .section = #S, .key = #K, .offset = offsetof(struct scl_config, S.K)
+#define INT(S, K, LO, HI, DEF, HELP)                                                  \
+    {                                                                                 \
+        AT(S, K), .type = T_INT, .lo = (LO), .hi = (HI), .def = (DEF), .help = (HELP) \
+    }
+#define U32(S, K, DEF, HELP)                                                               \
+    {                                                                                      \
+        AT(S, K), .type = T_U32, .lo = 0, .hi = 4294967295.0, .def = (DEF), .help = (HELP) \
+    }
+#define FLT(S, K, LO, HI, FL, DEF, HELP)                                                \
+    {                                                                                   \
+        AT(S, K), .type = T_FLOAT, .lo = (LO), .hi = (HI), .flags = (FL), .def = (DEF), \
+                  .help = (HELP)                                                        \
+    }
+#define STR(S, K, FL, CHECK, DEF, HELP)                                                           \
+    {                                                                                             \
+        AT(S, K), .type = T_STRING, .flags = (FL), .check = (CHECK), .def = (DEF), .help = (HELP) \
+    }
+#define ENUM(S, K, DEF, HELP)                                                      \
+    {                                                                              \
+        AT(S, K), .type = T_ENUM, .names = K##_names, .def = (DEF), .help = (HELP) \
+    }
+#define FLTS(S, K, NMAX, LO, FL, DEF, HELP)                                               \
+    {                                                                                     \
+        AT(S, K), .type = T_FLOATS, .lo = (LO), .hi = INF, .flags = (FL), .nmax = (NMAX), \
+                  .def = (DEF), .help = (HELP)                                            \
+    }
+#define INTS(S, K, NMIN, NMAX, LO, HI, DEF, HELP)                                         \
+    {                                                                                     \
+        AT(S, K), .type = T_INTS, .lo = (LO), .hi = (HI), .nmin = (NMIN), .nmax = (NMAX), \
+                  .def = (DEF), .help = (HELP)                                            \
+    }
+
+/* Defaults are the paper2024 profile with the 2024 MNIST sleep set (ALGORITHM.md 1 and 5). */
+static const struct key_desc schema[] = {
+    STR(device, device, NO_HASH, NULL, "", "OpenCL device: index or name substring; \"\" = first"),
+    ENUM(data, dataset, "mnist", "mnist or fashion (Fashion-MNIST)"),
+    STR(data, dir, NO_HASH, NULL, "", "dataset directory; \"\" = data directory + dataset name"),
+    FLT(data, fraction, 0, 1, LO_OPEN, "1", "share of the training set, equal count per class"),
+    FLT(data, val_fraction, 0, 0.5, HI_OPEN, "0", "share of that held out for validation"),
+    INTS(data, classes, 0, SCL_CFG_LIST, 0, 255, "", "class labels to use; empty = all"),
+    INTS(model, sizes, 2, SCL_MAX_LAYERS + 1, 1, 65536, "784,1200,1200,10",
+         "units per layer, input first (the input size must match the data)"),
+    ENUM(train, profile, "paper2024", "preset of output..finetune_epochs; explicit keys win"),
+    ENUM(train, output, "softmax", "output activation"),
+    ENUM(train, loss, "bce", "binary cross-entropy, cross-entropy, or 0.5*|y-o|^2"),
+    FLT(train, lr, 0, INF, LO_OPEN, "0.06", "SGD learning rate"),
+    FLT(train, momentum, 0, 1, HI_OPEN, "0", "SGD momentum: V = momentum*V + lr*G"),
+    INT(train, batch, 1, 65536, "64", "minibatch size"),
+    INT(train, epochs, 0, 10000, "5", "epochs per task"),
+    FLT(train, dropout, 0, 1, HI_OPEN, "0.25", "dropout probability of hidden units"),
+    ENUM(train, dropout_mode, "inverted", "scale kept units in training, or activations at test"),
+    ENUM(train, init, "fan_in", "U(+-1/sqrt(fan_in)) or U(-a, a)"),
+    FLT(train, init_a, 0, INF, LO_OPEN, "0.01", "a of init = uniform"),
+    ENUM(train, gemm, "auto", "matrix products through CLBlast or our own kernels"),
+    FLT(train, finetune_lr, 0, INF, LO_OPEN, "0.02", "learning rate of the fine-tune after sleep"),
+    INT(train, finetune_epochs, 0, 1000, "1", "epochs of the fine-tune after sleep"),
+    INT(sleep, steps, 1, INT32_MAX, "365", "time steps T of a sleep"),
+    INT(sleep, steps_per_task, 0, INT32_MAX, "0", "steps added to T per later task (2022)"),
+    FLT(sleep, dt, 0, INF, LO_OPEN, "0.001", "time step (s)"),
+    FLT(sleep, max_rate, 0, INF, LO_OPEN, "211.9", "maximal input rate (Hz)"),
+    FLT(sleep, gain, 0, INF, LO_OPEN, "2", "input spike probability gain"),
+    FLT(sleep, alpha, 0, INF, LO_OPEN, "15.5", "alpha scale: alpha_l = alpha * factor_l"),
+    FLTS(sleep, alpha_vector, SCL_MAX_LAYERS, 0, LO_OPEN, "",
+         "alpha_l per layer l = 1..L, used instead; empty = alpha scale * factors"),
+    FLTS(sleep, beta, SCL_MAX_LAYERS, 0, LO_OPEN, "24.3,5.08,18.42",
+         "firing thresholds beta_l per layer l = 1..L"),
+    FLT(sleep, decay, 0, 1, LO_OPEN, "0.97", "membrane potential decay per step"),
+    FLT(sleep, inc, 0, INF, 0, "7.49e-4", "STDP potentiation"),
+    FLT(sleep, dec, 0, INF, 0, "1.87e-4", "STDP depression"),
+    ENUM(sleep, modulation, "ref", "STDP factor f: 2/(1+exp(w/0.001)), or 1"),
+    ENUM(sleep, input, "mean", "mean image, or the mean in a random 11x11 window"),
+    ENUM(sleep, norm, "ref", "layer factor chaining: reference code, or Diehl"),
+    U32(run, seed, "1", "seed of a single run"),
+    STR(run, seeds, 0, check_seeds, "", "seeds of repeated runs: 1..10, 1,2,5; \"\" = seed"),
+    STR(run, out, NO_HASH, NULL, "runs", "output directory"),
+};
+
+#define N_KEYS (sizeof(schema) / sizeof(schema[0]))
+_Static_assert(N_KEYS <= SCL_CFG_MAX_KEYS, "raise SCL_CFG_MAX_KEYS in config.h");
+_Static_assert(sizeof(enum scl_cfg_loss) == sizeof(int), "enum fields are stored as int");
+_Static_assert(sizeof(profile_names) / sizeof(profile_names[0]) == 3, "one preset per profile");
+
+/* Profile presets (ALGORITHM.md section 1), one column per train.profile name. Every row names
+ * both profiles, so switching profiles never leaves the other's values behind. The 2022
+ * reference code does not fine-tune: ref2022 sets 0 fine-tune epochs. */
+static const struct {
+    const char *name;
+    const char *value[2]; /* [SCL_CFG_PROFILE_PAPER2024], [SCL_CFG_PROFILE_REF2022] */
+} presets[] = {
+    {"train.output", {"softmax", "relu"}},   {"train.loss", {"bce", "mse"}},
+    {"train.lr", {"0.06", "0.1"}},           {"train.momentum", {"0", "0.5"}},
+    {"train.batch", {"64", "100"}},          {"train.epochs", {"5", "2"}},
+    {"train.dropout", {"0.25", "0.25"}},     {"train.dropout_mode", {"inverted", "test_scale"}},
+    {"train.init", {"fan_in", "uniform"}},   {"train.init_a", {"0.01", "0.01"}},
+    {"train.finetune_lr", {"0.02", "0.02"}}, {"train.finetune_epochs", {"1", "0"}},
+};
+
+/* Directory names under the data directory, as tools/setup.sh makes them. */
+static const char *const dataset_dirs[] = {"mnist", "fashion-mnist"};
+
+/* ---------------------------------------------------------------- text helpers */
+
+#define VALUE_MAX  1024               /* longest value text we look at */
+#define LINE_LIMIT (INI_MAX_LINE - 3) /* longest line libinih reads ('\r', '\n', NUL) */
+#define MAX_DEPTH  8                  /* include nesting */
+
+/* Copy `in` without surrounding blanks and, when quoted, without the quotes. */
+static bool clean_value(const char *in, char *out, size_t n)
+{
+    while (*in == ' ' || *in == '\t')
+        in++;
+    size_t len = strlen(in);
+    while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t'))
+        len--;
+    if (len >= 2 && in[0] == '"' && in[len - 1] == '"') {
+        in++;
+        len -= 2;
+    }
+    if (len >= n)
+        return false;
+    memmove(out, in, len);
+    out[len] = '\0';
+    return true;
+}
+
+/* Append to buf[0..n) at *len, snprintf-style: *len keeps counting past the end. */
+SCL_PRINTF(4, 5) static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(*len < n ? buf + *len : NULL, *len < n ? n - *len : 0, fmt, ap);
+    va_end(ap);
+    if (r > 0)
+        *len += (size_t)r;
+}
+
+/* The shortest %g that reads back as exactly v; whole numbers without an exponent. */
+static void format_double(double v, char *buf, size_t n)
+{
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, n, "%.0f", v);
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* ---------------------------------------------------------------- scalar parsing */
+
+/* A whole decimal integer, nothing else ("12", "-3"; not "", "1.5", "12abc", "0x10"). */
+static bool parse_ll(const char *s, long long *out)
+{
+    char *end = NULL;
+    if (!*s)
+        return false;
+    errno = 0;
+    *out = strtoll(s, &end, 10);
+    return errno == 0 && *end == '\0' && !isspace((unsigned char)s[0]);
+}
+
+static bool in_bounds(const struct key_desc *k, double v)
+{
+    bool lo_ok = (k->flags & LO_OPEN) ? v > k->lo : v >= k->lo;
+    bool hi_ok = (k->flags & HI_OPEN) ? v < k->hi : v <= k->hi;
+    return lo_ok && hi_ok;
+}
+
+static bool is_integer_type(enum key_type t)
+{
+    return t == T_INT || t == T_U32 || t == T_INTS;
+}
+
+/* "1..65536", ">= 1", "(0, 1]", "> 0": the allowed values of a number or list entry. */
+static void bounds_text(const struct key_desc *k, char *buf, size_t n)
+{
+    char lo[32], hi[32];
+    format_double(k->lo, lo, sizeof(lo));
+    format_double(k->hi, hi, sizeof(hi));
+    if (is_integer_type(k->type) && (k->hi < INT32_MAX || k->type == T_U32))
+        snprintf(buf, n, "%s..%s", lo, hi);
+    else if (is_integer_type(k->type))
+        snprintf(buf, n, ">= %s", lo);
+    else if (isinf(k->hi))
+        snprintf(buf, n, "%s %s", (k->flags & LO_OPEN) ? ">" : ">=", lo);
+    else
+        snprintf(buf, n, "%c%s, %s%c", (k->flags & LO_OPEN) ? '(' : '[', lo, hi,
+                 (k->flags & HI_OPEN) ? ')' : ']');
+}
+
+static bool out_of_range(const struct key_desc *k, const char *s, char *why, size_t n)
+{
+    char b[128];
+    bounds_text(k, b, sizeof(b));
+    snprintf(why, n, "%s is out of range (%s)", s, b);
+    return false;
+}
+
+/* An integer within the key's bounds. */
+static bool check_integer(const struct key_desc *k, const char *s, long long *out, char *why,
+                          size_t n)
+{
+    if (!parse_ll(s, out)) {
+        snprintf(why, n, "'%s' is not an integer", s);
+        return false;
+    }
+    return in_bounds(k, (double)*out) ? true : out_of_range(k, s, why, n);
+}
+
+/* A finite number within the key's bounds. */
+static bool check_float(const struct key_desc *k, const char *s, double *out, char *why, size_t n)
+{
+    char *end = NULL;
+    errno = 0;
+    *out = *s ? strtod(s, &end) : 0;
+    if (!*s || *end != '\0' || isspace((unsigned char)s[0])) {
+        snprintf(why, n, "'%s' is not a number", s);
+        return false;
+    }
+    if (!isfinite(*out) || errno == ERANGE) {
+        snprintf(why, n, "'%s' is not a finite number in double range", s);
+        return false;
+    }
+    return in_bounds(k, *out) ? true : out_of_range(k, s, why, n);
+}
+
+/* ---------------------------------------------------------------- the types */
+
+union value {
+    int32_t i;
+    uint32_t u;
+    double d;
+    int e;
+    char s[SCL_CFG_STR];
+    struct scl_cfg_floats fl;
+    struct scl_cfg_ints il;
+};
+
+static bool parse_int(const struct key_desc *k, const char *s, union value *v, char *why, size_t n)
+{
+    long long x;
+    if (!check_integer(k, s, &x, why, n))
+        return false;
+    if (k->type == T_U32)
+        v->u = (uint32_t)x;
+    else
+        v->i = (int32_t)x;
+    return true;
+}
+
+static bool parse_float(const struct key_desc *k, const char *s, union value *v, char *why,
+                        size_t n)
+{
+    return check_float(k, s, &v->d, why, n);
+}
+
+static bool parse_string(const struct key_desc *k, const char *s, union value *v, char *why,
+                         size_t n)
+{
+    if (strlen(s) >= SCL_CFG_STR) {
+        snprintf(why, n, "longer than %d characters", SCL_CFG_STR - 1);
+        return false;
+    }
+    for (const char *c = s; *c; c++) {
+        if ((unsigned char)*c < ' ' && *c != '\t') {
+            snprintf(why, n, "control character in the value");
+            return false;
+        }
+        if (*c == ';' && c > s && (c[-1] == ' ' || c[-1] == '\t')) {
+            snprintf(why, n, "a ';' after a blank would start an INI comment");
+            return false;
+        }
+    }
+    if (k->check && !k->check(s, why, n))
+        return false;
+    snprintf(v->s, sizeof(v->s), "%s", s);
+    return true;
+}
+
+static bool parse_enum(const struct key_desc *k, const char *s, union value *v, char *why, size_t n)
+{
+    size_t len = 0;
+    for (int i = 0; k->names[i]; i++)
+        if (strcmp(s, k->names[i]) == 0) {
+            v->e = i;
+            return true;
+        }
+    append(why, n, &len, "'%s' is not allowed (allowed:", s);
+    for (int i = 0; k->names[i]; i++)
+        append(why, n, &len, " %s", k->names[i]);
+    append(why, n, &len, ")");
+    return false;
+}
+
+typedef bool (*elem_fn)(const struct key_desc *k, const char *s, int32_t i, union value *v,
+                        char *why, size_t n);
+
+static bool float_elem(const struct key_desc *k, const char *s, int32_t i, union value *v,
+                       char *why, size_t n)
+{
+    return check_float(k, s, &v->fl.v[i], why, n);
+}
+
+static bool int_elem(const struct key_desc *k, const char *s, int32_t i, union value *v, char *why,
+                     size_t n)
+{
+    long long x;
+    if (!check_integer(k, s, &x, why, n))
+        return false;
+    v->il.v[i] = (int32_t)x;
+    return true;
+}
+
+/* One comma-separated entry (blanks trimmed) of a list, checked by `elem`. */
+static bool list_entry(const struct key_desc *k, const char *s, size_t len, int32_t i, elem_fn elem,
+                       union value *v, char *why, size_t n)
+{
+    char item[64], inner[256];
+    snprintf(item, sizeof(item), "%.*s", (int)(len < sizeof(item) ? len : sizeof(item) - 1), s);
+    clean_value(item, item, sizeof(item));
+    if (len >= sizeof(item))
+        snprintf(inner, sizeof(inner), "longer than %d characters", (int)sizeof(item) - 1);
+    else if (!item[0])
+        snprintf(inner, sizeof(inner), "is empty");
+    else if (elem(k, item, i, v, inner, sizeof(inner)))
+        return true;
+    snprintf(why, n, "entry %d: %s", (int)i + 1, inner);
+    return false;
+}
+
+/* A comma-separated list of k->nmin..k->nmax entries; "" is the empty list. */
+static bool parse_list(const struct key_desc *k, const char *s, elem_fn elem, int32_t *count,
+                       union value *v, char *why, size_t n)
+{
+    int32_t i = 0;
+    for (const char *p = s; *s; i++) {
+        const char *comma = strchr(p, ',');
+        if (i == k->nmax) {
+            snprintf(why, n, "more than %d entries", (int)k->nmax);
+            return false;
+        }
+        if (!list_entry(k, p, comma ? (size_t)(comma - p) : strlen(p), i, elem, v, why, n))
+            return false;
+        if (!comma) {
+            i++;
+            break;
+        }
+        p = comma + 1;
+    }
+    *count = i;
+    if (*count < k->nmin) {
+        snprintf(why, n, "has %d entries, needs at least %d", (int)*count, (int)k->nmin);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_floats(const struct key_desc *k, const char *s, union value *v, char *why,
+                         size_t n)
+{
+    return parse_list(k, s, float_elem, &v->fl.n, v, why, n);
+}
+
+static bool parse_ints(const struct key_desc *k, const char *s, union value *v, char *why, size_t n)
+{
+    return parse_list(k, s, int_elem, &v->il.n, v, why, n);
+}
+
+/* Printers: the value of a field as config text (strings without quotes). */
+static void format_int(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    if (k->type == T_U32)
+        snprintf(buf, n, "%lu", (unsigned long)*(const uint32_t *)field);
+    else
+        snprintf(buf, n, "%ld", (long)*(const int32_t *)field);
+}
+
+static void format_float(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    (void)k;
+    format_double(*(const double *)field, buf, n);
+}
+
+static void format_string(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    (void)k;
+    snprintf(buf, n, "%.*s", SCL_CFG_STR - 1, (const char *)field);
+}
+
+static void format_enum(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    int e, count = 0;
+    memcpy(&e, field, sizeof(e));
+    while (k->names[count])
+        count++;
+    snprintf(buf, n, "%s", e >= 0 && e < count ? k->names[e] : "?");
+}
+
+static void format_floats(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    const struct scl_cfg_floats *l = field;
+    size_t len = 0;
+    (void)k;
+    buf[0] = '\0';
+    for (int32_t i = 0; i < l->n && i < SCL_CFG_LIST; i++) {
+        char num[32];
+        format_double(l->v[i], num, sizeof(num));
+        append(buf, n, &len, "%s%s", i ? "," : "", num);
+    }
+}
+
+static void format_ints(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    const struct scl_cfg_ints *l = field;
+    size_t len = 0;
+    (void)k;
+    buf[0] = '\0';
+    for (int32_t i = 0; i < l->n && i < SCL_CFG_LIST; i++)
+        append(buf, n, &len, "%s%ld", i ? "," : "", (long)l->v[i]);
+}
+
+static const struct type_ops {
+    const char *name;
+    size_t size; /* of the field */
+    bool (*parse)(const struct key_desc *k, const char *s, union value *v, char *why, size_t n);
+    void (*format)(const struct key_desc *k, const void *field, char *buf, size_t n);
+} types[T_COUNT] = {
+    [T_INT] = {"int", sizeof(int32_t), parse_int, format_int},
+    [T_U32] = {"int", sizeof(uint32_t), parse_int, format_int},
+    [T_FLOAT] = {"float", sizeof(double), parse_float, format_float},
+    [T_STRING] = {"string", SCL_CFG_STR, parse_string, format_string},
+    [T_ENUM] = {"enum", sizeof(int), parse_enum, format_enum},
+    [T_FLOATS] = {"floats", sizeof(struct scl_cfg_floats), parse_floats, format_floats},
+    [T_INTS] = {"ints", sizeof(struct scl_cfg_ints), parse_ints, format_ints},
+};
+
+/* ---------------------------------------------------------------- keys and values */
+
+static const struct key_desc *find_key(const char *section, const char *key)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(schema[i].section, section) == 0 && strcmp(schema[i].key, key) == 0)
+            return &schema[i];
+    return NULL;
+}
+
+/* The key "section.key". */
+static const struct key_desc *find_name(const char *name)
+{
+    const char *dot = strchr(name, '.');
+    if (!dot)
+        return NULL;
+    size_t len = (size_t)(dot - name);
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strncmp(schema[i].section, name, len) == 0 && schema[i].section[len] == '\0' &&
+            strcmp(schema[i].key, dot + 1) == 0)
+            return &schema[i];
+    return NULL;
+}
+
+static size_t key_index(const struct key_desc *k)
+{
+    return (size_t)(k - schema);
+}
+
+/* A value as the dump writes it: strings in quotes, so that blanks survive. */
+static void format_shown(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    char val[VALUE_MAX];
+    types[k->type].format(k, field, val, sizeof(val));
+    snprintf(buf, n, k->type == T_STRING ? "\"%s\"" : "%s", val);
+}
+
+/* The "key = value" line of a field, as the dump writes it (strings quoted). */
+static void format_line(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    char val[VALUE_MAX + 2];
+    format_shown(k, field, val, sizeof(val));
+    /* an empty list is "key =", without a trailing blank */
+    snprintf(buf, n, "%s =%s%s", k->key, val[0] ? " " : "", val);
+}
+
+/* Parse `text` (blanks trimmed, quotes removed) for key k into v; why gets the problem. */
+static bool parse_value(const struct key_desc *k, const char *text, union value *v, char *why,
+                        size_t n)
+{
+    char clean[VALUE_MAX], line[VALUE_MAX + 64];
+    memset(v, 0, sizeof(*v));
+    if (!clean_value(text, clean, sizeof(clean))) {
+        snprintf(why, n, "value longer than %d characters", VALUE_MAX - 1);
+        return false;
+    }
+    if (!types[k->type].parse(k, clean, v, why, n))
+        return false;
+    format_line(k, v, line, sizeof(line));
+    if (strlen(line) > LINE_LIMIT) {
+        snprintf(why, n, "value too long to dump on one line (libinih reads %d characters)",
+                 LINE_LIMIT);
+        return false;
+    }
+    return true;
+}
+
+/* Store a value for k, without marking it as set. */
+static bool assign(struct scl_config *cfg, const struct key_desc *k, const char *text, char *why,
+                   size_t n)
+{
+    union value v;
+    if (!parse_value(k, text, &v, why, n))
+        return false;
+    memcpy((char *)cfg + k->offset, &v, types[k->type].size);
+    return true;
+}
+
+/* Fill the keys of profile `profile` that no file or --set has set. */
+static void apply_preset(struct scl_config *cfg, int profile)
+{
+    for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
+        const struct key_desc *k = find_name(presets[i].name);
+        if (k && !cfg->is_set[key_index(k)])
+            (void)assign(cfg, k, presets[i].value[profile], NULL, 0);
+    }
+}
+
+/* Store a value from a file or --set: it is marked as set, and a profile fills the rest. */
+static bool set_explicit(struct scl_config *cfg, const struct key_desc *k, const char *text,
+                         char *why, size_t n)
+{
+    if (!assign(cfg, k, text, why, n))
+        return false;
+    cfg->is_set[key_index(k)] = 1;
+    if (k == find_name("train.profile"))
+        apply_preset(cfg, (int)cfg->train.profile);
+    return true;
+}
+
+void scl_cfg_defaults(struct scl_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < N_KEYS; i++)
+        (void)assign(cfg, &schema[i], schema[i].def, NULL, 0);
+}
+
+/* "unknown key (keys of [train]: profile, output, ...)" or "unknown section [x] (...)". */
+static void describe_unknown(const char *section, char *why, size_t n)
+{
+    size_t len = 0;
+    bool known = false;
+    for (size_t i = 0; i < N_KEYS && !known; i++)
+        known = strcmp(schema[i].section, section) == 0;
+    append(why, n, &len,
+           known ? "unknown key (keys of [%s]:" : "unknown section [%s] (sections:", section);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (known && strcmp(schema[i].section, section) == 0)
+            append(why, n, &len, " %s", schema[i].key);
+        else if (!known && (i == 0 || strcmp(schema[i].section, schema[i - 1].section) != 0))
+            append(why, n, &len, " %s", schema[i].section);
+    }
+    append(why, n, &len, known ? ")" : " config)");
+}
+
+/* ---------------------------------------------------------------- files */
+
+/* One file being parsed: the reader's and the handler's shared state. */
+struct parse {
+    struct scl_config *cfg;
+    const char *path;
+    FILE *f;
+    int line;                   /* physical line the reader returned last */
+    int depth;                  /* include nesting */
+    bool any_key;               /* a key was seen: too late for an include */
+    int seen[SCL_CFG_MAX_KEYS]; /* line where key i was set in this file; 0 = not yet */
+    int err_line;               /* line of the first error; 0 = none */
+    bool err_whole;             /* err is a whole message from an included file */
+    char err[SCL_ERR_LEN];
+};
+
+static scl_status parse_file(struct scl_config *cfg, const char *path, int depth, char *msg,
+                             size_t n);
+
+/* Record the first problem at the current line; returns 0 for libinih. */
+SCL_PRINTF(2, 3) static int fail(struct parse *p, const char *fmt, ...)
+{
+    if (p->err_line)
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->err, sizeof(p->err), fmt, ap);
+    va_end(ap);
+    p->err_line = p->line;
+    return 0;
+}
+
+/* fgets for libinih that counts lines and stops at the first line it would split. */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct parse *p = stream;
+    if (p->err_line || !fgets(str, num, p->f))
+        return NULL;
+    p->line++;
+    size_t len = strcspn(str, "\r\n");
+    bool complete = str[len] != '\0' || feof(p->f);
+    if (!complete || len > (size_t)num - 3) {
+        (void)fail(p, "line longer than %d characters (the libinih limit)", num - 3);
+        return NULL;
+    }
+    return str;
+}
+
+/* The path of `name` relative to the directory of `base` (absolute names stay). */
+static void relative_path(const char *base, const char *name, char *buf, size_t n)
+{
+    const char *slash = strrchr(base, '/');
+    if (name[0] == '/' || !slash)
+        snprintf(buf, n, "%s", name);
+    else
+        snprintf(buf, n, "%.*s/%s", (int)(slash - base + 1) - 1, base, name);
+}
+
+/* [config] include = FILE: apply FILE first; it must come before every other key. */
+static int on_include(struct parse *p, const char *name, const char *value)
+{
+    char file[VALUE_MAX], path[2 * VALUE_MAX];
+    if (strcmp(name, "include") != 0)
+        return fail(p, "[config] %s: unknown key (keys of [config]: include)", name);
+    if (p->any_key)
+        return fail(p, "[config] include: must come first, and only once");
+    if (p->depth >= MAX_DEPTH)
+        return fail(p, "[config] include: nested more than %d deep (a cycle?)", MAX_DEPTH);
+    p->any_key = true;
+    if (!clean_value(value, file, sizeof(file)) || !file[0])
+        return fail(p, "[config] include: needs a file name");
+    relative_path(p->path, file, path, sizeof(path));
+    scl_status st = parse_file(p->cfg, path, p->depth + 1, p->err, sizeof(p->err));
+    if (st == SCL_OK)
+        return 1;
+    p->err_whole = st != SCL_ERR_IO; /* the included file's own "FILE:LINE: ..." */
+    if (st == SCL_ERR_IO)
+        snprintf(p->err, sizeof(p->err), "[config] include: %.900s: cannot open", path);
+    p->err_line = p->line;
+    return 0;
+}
+
+/* The libinih handler: one "key = value" in [section]. */
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
+    struct parse *p = user;
+    char why[512];
+    if (p->err_line)
+        return 0;
+    if (strcmp(section, "config") == 0)
+        return on_include(p, name, value);
+    if (!section[0])
+        return fail(p, "%s: key before any [section]", name);
+    const struct key_desc *k = find_key(section, name);
+    if (!k) {
+        describe_unknown(section, why, sizeof(why));
+        return fail(p, "[%s] %s: %s", section, name, why);
+    }
+    if (p->seen[key_index(k)])
+        return fail(p, "[%s] %s: duplicate key (first set on line %d)", section, name,
+                    p->seen[key_index(k)]);
+    p->seen[key_index(k)] = p->line;
+    p->any_key = true;
+    if (!set_explicit(p->cfg, k, value, why, sizeof(why)))
+        return fail(p, "[%s] %s: %s", section, name, why);
+    return 1;
+}
+
+/* The message for libinih's result r (0 or the first bad line) and our first error. */
+static scl_status parse_result(const struct parse *p, int r, char *msg, size_t n)
+{
+    if (r == -2)
+        return scl_msg_fail(msg, n, SCL_ERR_NOMEM, "%s: out of memory", p->path);
+    if (r > 0 && (!p->err_line || r < p->err_line))
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG,
+                            "%s:%d: syntax error (expected [section] or key = value)", p->path, r);
+    if (!p->err_line)
+        return SCL_OK;
+    if (p->err_whole)
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "%s", p->err);
+    return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "%s:%d: %s", p->path, r > 0 ? r : p->err_line,
+                        p->err);
+}
+
+/* Parse one file (includes recurse through libinih; MAX_DEPTH bounds them). SCL_ERR_IO: the
+ * file cannot be opened. The state is on the heap: it is large and nests. */
+static scl_status parse_file(struct scl_config *cfg, const char *path, int depth, char *msg,
+                             size_t n)
+{
+    struct parse *p = scl_calloc(1, sizeof(*p));
+    if (!p)
+        return scl_msg_fail(msg, n, SCL_ERR_NOMEM, "%s: out of memory", path);
+    p->cfg = cfg;
+    p->path = path;
+    p->depth = depth;
+    p->f = fopen(path, "r");
+    scl_status st = scl_msg_fail(msg, n, SCL_ERR_IO, "%s: cannot open", path);
+    if (p->f) {
+        int r = ini_parse_stream(read_line, p, on_pair, p);
+        (void)fclose(p->f);
+        st = parse_result(p, r, msg, n);
+    }
+    scl_free(p);
+    return st;
+}
+
+scl_status scl_cfg_load(struct scl_config *cfg, const char *path, char *msg, size_t n)
+{
+    scl_status st = parse_file(cfg, path, 0, msg, n);
+    return st == SCL_ERR_IO ? SCL_ERR_CONFIG : st;
+}
+
+/* ---------------------------------------------------------------- --set */
+
+scl_status scl_cfg_set(struct scl_config *cfg, const char *assignment, char *msg, size_t n)
+{
+    char name[128], why[512];
+    const char *eq = strchr(assignment, '=');
+    size_t len = eq ? (size_t)(eq - assignment) : 0;
+    if (len < sizeof(name))
+        snprintf(name, sizeof(name), "%.*s", (int)len, assignment);
+    if (!eq || len >= sizeof(name) || !clean_value(name, name, sizeof(name)) || !strchr(name, '.'))
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: expected section.key=value",
+                            assignment);
+    const struct key_desc *k = find_name(name);
+    if (!k && strcmp(name, "config.include") == 0)
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: include works only in files",
+                            assignment);
+    if (!k) {
+        *strchr(name, '.') = '\0';
+        describe_unknown(name, why, sizeof(why));
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: %s", assignment, why);
+    }
+    if (!set_explicit(cfg, k, eq + 1, why, sizeof(why)))
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: %s", assignment, why);
+    return SCL_OK;
+}
+
+/* ---------------------------------------------------------------- validation */
+
+/* Every field again through its parser: catches values set directly in code. */
+static scl_status check_fields(const struct scl_config *cfg, char *msg, size_t n)
+{
+    char text[VALUE_MAX], why[512];
+    union value v;
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const struct key_desc *k = &schema[i];
+        types[k->type].format(k, (const char *)cfg + k->offset, text, sizeof(text));
+        if (!parse_value(k, text, &v, why, sizeof(why)))
+            return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[%s] %s: %s", k->section, k->key, why);
+    }
+    return SCL_OK;
+}
+
+/* A per-layer list must be empty or have one entry per weight layer. */
+static scl_status check_per_layer(const char *key, int32_t count, int32_t layers, char *msg,
+                                  size_t n)
+{
+    if (count == 0 || count == layers)
+        return SCL_OK;
+    return scl_msg_fail(msg, n, SCL_ERR_CONFIG,
+                        "[sleep] %s: has %d entries, but model.sizes gives L = %d weight layers",
+                        key, (int)count, (int)layers);
+}
+
+static scl_status check_classes(const struct scl_cfg_ints *c, char *msg, size_t n)
+{
+    for (int32_t i = 0; i < c->n; i++)
+        for (int32_t j = 0; j < i; j++)
+            if (c->v[i] == c->v[j])
+                return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[data] classes: %d is listed twice",
+                                    (int)c->v[i]);
+    return SCL_OK;
+}
+
+scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
+{
+    scl_status st = check_fields(cfg, msg, n);
+    int32_t layers = cfg->model.sizes.n - 1;
+    if (st == SCL_OK && (layers < 1 || layers > SCL_MAX_LAYERS))
+        st = scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[model] sizes: needs 2..%d entries, has %d",
+                          SCL_MAX_LAYERS + 1, (int)cfg->model.sizes.n);
+    if (st == SCL_OK)
+        st = check_per_layer("beta", cfg->sleep.beta.n, layers, msg, n);
+    if (st == SCL_OK)
+        st = check_per_layer("alpha_vector", cfg->sleep.alpha_vector.n, layers, msg, n);
+    if (st == SCL_OK)
+        st = check_classes(&cfg->data.classes, msg, n);
+    return st;
+}
+
+scl_status scl_cfg_build(struct scl_config *cfg, const char *path, const char *const *sets,
+                         int n_sets, char *msg, size_t n)
+{
+    scl_cfg_defaults(cfg);
+    scl_status st = path ? scl_cfg_load(cfg, path, msg, n) : SCL_OK;
+    for (int i = 0; i < n_sets && st == SCL_OK; i++)
+        st = scl_cfg_set(cfg, sets[i], msg, n);
+    return st == SCL_OK ? scl_cfg_validate(cfg, msg, n) : st;
+}
+
+/* ---------------------------------------------------------------- dump and hash */
+
+/* Where dump lines go: a buffer (snprintf-style), a stream, and an FNV-1a 64 hash. */
+struct sink {
+    char *buf;
+    size_t cap, len;
+    FILE *f;
+    bool io_error;
+    uint64_t fnv;
+};
+
+static void sink_put(struct sink *s, const char *text, bool hashed)
+{
+    append(s->buf, s->cap, &s->len, "%s", text);
+    if (s->f && fputs(text, s->f) == EOF)
+        s->io_error = true;
+    for (const char *c = text; hashed && *c; c++) {
+        s->fnv ^= (unsigned char)*c;
+        s->fnv *= 0x100000001b3ULL;
+    }
+}
+
+static void dump_to(const struct scl_config *cfg, struct sink *s)
+{
+    char line[VALUE_MAX + 64];
+    s->fnv = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const struct key_desc *k = &schema[i];
+        if (i == 0 || strcmp(k->section, schema[i - 1].section) != 0) {
+            snprintf(line, sizeof(line), "%s[%s]\n", i ? "\n" : "", k->section);
+            sink_put(s, line, true);
+        }
+        format_line(k, (const char *)cfg + k->offset, line, sizeof(line));
+        sink_put(s, line, !(k->flags & NO_HASH));
+        sink_put(s, "\n", !(k->flags & NO_HASH));
+    }
+}
+
+size_t scl_cfg_dump(const struct scl_config *cfg, char *buf, size_t n)
+{
+    struct sink s = {.buf = buf, .cap = n};
+    if (buf && n)
+        buf[0] = '\0';
+    dump_to(cfg, &s);
+    return s.len;
+}
+
+scl_status scl_cfg_write(const struct scl_config *cfg, FILE *f)
+{
+    struct sink s = {.f = f};
+    dump_to(cfg, &s);
+    return s.io_error ? SCL_ERR_IO : SCL_OK;
+}
+
+void scl_cfg_hash(const struct scl_config *cfg, char hex[SCL_CFG_HASH_LEN])
+{
+    struct sink s = {0};
+    dump_to(cfg, &s);
+    snprintf(hex, SCL_CFG_HASH_LEN, "%016llx", (unsigned long long)s.fnv);
+}
+
+/* ---------------------------------------------------------------- help and queries */
+
+/* "float > 0", "enum mnist|fashion", "ints 2-9 x 1..65536". */
+static void range_text(const struct key_desc *k, char *buf, size_t n)
+{
+    size_t len = 0;
+    char b[128];
+    bounds_text(k, b, sizeof(b));
+    if (k->type == T_ENUM)
+        for (int i = 0; k->names[i]; i++)
+            append(buf, n, &len, "%s%s", i ? "|" : "", k->names[i]);
+    else if (k->type == T_FLOATS || k->type == T_INTS)
+        append(buf, n, &len, "%d-%d x %s", (int)k->nmin, (int)k->nmax, b);
+    else if (k->type != T_STRING)
+        append(buf, n, &len, "%s", b);
+    else
+        append(buf, n, &len, "%s", k->check == check_seeds ? "a..b,c,..." : "text");
+}
+
+void scl_cfg_print_keys(FILE *f)
+{
+    struct scl_config def;
+    char name[64], range[128], value[VALUE_MAX + 2];
+    fprintf(f, "Config keys (INI [section] key = value, or --set section.key=value):\n");
+    fprintf(f, "  %-22s %-6s %-20s %-17s %s\n", "key", "type", "allowed", "default", "meaning");
+    scl_cfg_defaults(&def);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const struct key_desc *k = &schema[i];
+        snprintf(name, sizeof(name), "%s.%s", k->section, k->key);
+        range_text(k, range, sizeof(range));
+        format_shown(k, (const char *)&def + k->offset, value, sizeof(value));
+        fprintf(f, "  %-22s %-6s %-20s %-17s %s\n", name, types[k->type].name, range, value,
+                k->help);
+    }
+    fprintf(f, "A file may start with [config] include = FILE (relative to it) to apply FILE "
+               "first.\n");
+}
+
+scl_status scl_cfg_get(const struct scl_config *cfg, const char *name, char *buf, size_t n)
+{
+    const struct key_desc *k = find_name(name);
+    if (!k)
+        return SCL_ERR_ARG;
+    types[k->type].format(k, (const char *)cfg + k->offset, buf, n);
+    return SCL_OK;
+}
+
+bool scl_cfg_is_set(const struct scl_config *cfg, const char *name)
+{
+    const struct key_desc *k = find_name(name);
+    return k && cfg->is_set[key_index(k)];
+}
+
+void scl_cfg_data_dir(const struct scl_config *cfg, char *buf, size_t n)
+{
+    char base[VALUE_MAX];
+    unsigned d = (unsigned)cfg->data.dataset;
+    if (cfg->data.dir[0]) {
+        snprintf(buf, n, "%s", cfg->data.dir);
+        return;
+    }
+    scl_env_data_dir(base, sizeof(base));
+    bool known = d < sizeof(dataset_dirs) / sizeof(dataset_dirs[0]);
+    snprintf(buf, n, "%s/%s", base, known ? dataset_dirs[d] : "unknown");
+}
+
+/* ---------------------------------------------------------------- seeds */
+
+/* A seed 0..2^32-1. */
+static bool parse_seed(const char *s, uint64_t *out)
+{
+    long long x;
+    if (!(s[0] >= '0' && s[0] <= '9') || !parse_ll(s, &x) || x > 4294967295LL)
+        return false;
+    *out = (uint64_t)x;
+    return true;
+}
+
+/* One entry of a seed list, "7" or "3..9", as the range [*lo, *hi]. */
+static bool seed_entry(const char *s, size_t len, uint64_t *lo, uint64_t *hi, char *why, size_t n)
+{
+    char item[64];
+    snprintf(item, sizeof(item), "%.*s", (int)(len < sizeof(item) ? len : sizeof(item) - 1), s);
+    clean_value(item, item, sizeof(item));
+    char *dots = strstr(item, "..");
+    if (dots)
+        *dots = '\0';
+    if (len < sizeof(item) && parse_seed(item, lo) && parse_seed(dots ? dots + 2 : item, hi) &&
+        *lo <= *hi)
+        return true;
+    if (dots)
+        *dots = '.';
+    snprintf(why, n, "'%s' is not a seed (0..4294967295) or a range a..b with a <= b", item);
+    return false;
+}
+
+scl_status scl_cfg_parse_seeds(const char *text, uint32_t *out, size_t cap, size_t *count,
+                               char *msg, size_t n)
+{
+    uint64_t total = 0, lo, hi;
+    *count = 0;
+    for (const char *p = text; *text;) {
+        const char *comma = strchr(p, ',');
+        if (!seed_entry(p, comma ? (size_t)(comma - p) : strlen(p), &lo, &hi, msg, n))
+            return SCL_ERR_CONFIG;
+        if (total + (hi - lo + 1) > SCL_CFG_MAX_SEEDS)
+            return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "more than %d seeds", SCL_CFG_MAX_SEEDS);
+        for (uint64_t s = lo; s <= hi; s++, total++)
+            if (total < cap)
+                out[total] = (uint32_t)s;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    *count = (size_t)total;
+    return SCL_OK;
+}
+
+static bool check_seeds(const char *s, char *why, size_t n)
+{
+    size_t count;
+    return scl_cfg_parse_seeds(s, NULL, 0, &count, why, n) == SCL_OK;
+}
+
+scl_status scl_cfg_seed_list(const struct scl_config *cfg, uint32_t *out, size_t cap, size_t *count)
+{
+    if (cfg->run.seeds[0])
+        return scl_cfg_parse_seeds(cfg->run.seeds, out, cap, count, NULL, 0);
+    if (cap > 0)
+        out[0] = cfg->run.seed;
+    *count = 1;
+    return SCL_OK;
+}

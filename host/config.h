@@ -1,0 +1,184 @@
+/*
+ * Run configuration (private to libsleepcl and the CLI): struct scl_config, read from INI files
+ * through libinih and from "--set section.key=value" overrides, both through one parser driven
+ * by the schema table in config.c (STYLE.md H16). The table gives every key its type, bounds,
+ * default and help; parsing, validation, --help-keys and --dump all come from it.
+ *
+ * Usual sequence: scl_cfg_defaults, scl_cfg_load (a file), scl_cfg_set (each --set), then
+ * scl_cfg_validate; scl_cfg_build does all four. Errors are one line in the caller's
+ * (msg, n) buffer, "FILE:LINE: [section] key: problem" or "--set s.k=v: problem", with
+ * SCL_ERR_CONFIG (a file that cannot be opened included: "FILE: cannot open").
+ */
+#ifndef SLEEPCL_CONFIG_H
+#define SLEEPCL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sleepcl/sleepcl.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SCL_CFG_STR      200 /* bytes of a string value, NUL included */
+#define SCL_CFG_LIST     32  /* most entries of a list value */
+#define SCL_CFG_MAX_KEYS 96  /* most keys in the schema (config.c checks it) */
+#define SCL_CFG_HASH_LEN 17  /* 16 hex digits and a NUL */
+
+/* A list of floats or ints; n = 0 is the empty list. */
+struct scl_cfg_floats {
+    int32_t n;
+    double v[SCL_CFG_LIST];
+};
+struct scl_cfg_ints {
+    int32_t n;
+    int32_t v[SCL_CFG_LIST];
+};
+
+/* Enum keys: the names in the config are the lower-case suffixes ("fashion", "test_scale"). */
+enum scl_cfg_dataset { SCL_CFG_DATASET_MNIST, SCL_CFG_DATASET_FASHION };
+enum scl_cfg_profile { SCL_CFG_PROFILE_PAPER2024, SCL_CFG_PROFILE_REF2022 };
+enum scl_cfg_output { SCL_CFG_OUTPUT_SOFTMAX, SCL_CFG_OUTPUT_SIGMOID, SCL_CFG_OUTPUT_RELU };
+enum scl_cfg_loss { SCL_CFG_LOSS_BCE, SCL_CFG_LOSS_CE, SCL_CFG_LOSS_MSE };
+enum scl_cfg_dropout_mode { SCL_CFG_DROPOUT_INVERTED, SCL_CFG_DROPOUT_TEST_SCALE };
+enum scl_cfg_init { SCL_CFG_INIT_FAN_IN, SCL_CFG_INIT_UNIFORM };
+enum scl_cfg_gemm { SCL_CFG_GEMM_AUTO, SCL_CFG_GEMM_CLBLAST, SCL_CFG_GEMM_NATIVE };
+enum scl_cfg_modulation { SCL_CFG_MODULATION_REF, SCL_CFG_MODULATION_CONST };
+enum scl_cfg_input { SCL_CFG_INPUT_MEAN, SCL_CFG_INPUT_WINDOW };
+enum scl_cfg_norm { SCL_CFG_NORM_REF, SCL_CFG_NORM_DIEHL };
+
+struct scl_cfg_device {
+    char device[SCL_CFG_STR]; /* index or name substring; "" = first device */
+};
+
+struct scl_cfg_data {
+    enum scl_cfg_dataset dataset;
+    char dir[SCL_CFG_STR];       /* "" = scl_cfg_data_dir's default */
+    double fraction;             /* (0, 1]: share of the training set, class-balanced */
+    double val_fraction;         /* [0, 0.5): share held out for validation */
+    struct scl_cfg_ints classes; /* class labels to use; empty = all */
+};
+
+struct scl_cfg_model {
+    struct scl_cfg_ints sizes; /* units per layer, input first: 2..SCL_MAX_LAYERS+1 entries */
+};
+
+struct scl_cfg_train {
+    enum scl_cfg_profile profile; /* preset for the keys below (ALGORITHM.md section 1) */
+    enum scl_cfg_output output;
+    enum scl_cfg_loss loss;
+    double lr;       /* SGD learning rate */
+    double momentum; /* [0, 1): V = momentum V + lr G */
+    int32_t batch;   /* samples per minibatch */
+    int32_t epochs;  /* epochs per task */
+    double dropout;  /* [0, 1): drop probability of hidden units */
+    enum scl_cfg_dropout_mode dropout_mode;
+    enum scl_cfg_init init;
+    double init_a; /* half-width of U(-a, a) for init = uniform */
+    enum scl_cfg_gemm gemm;
+    double finetune_lr;
+    int32_t finetune_epochs;
+};
+
+struct scl_cfg_sleep {
+    int32_t steps;                      /* T, time steps of the first sleep */
+    int32_t steps_per_task;             /* added to T for each later task (2022 protocol) */
+    double dt;                          /* s per step */
+    double max_rate;                    /* Hz */
+    double gain;                        /* input spike probability multiplier */
+    double alpha;                       /* alpha scale, times the layer factors */
+    struct scl_cfg_floats alpha_vector; /* per layer l = 1..L; empty = alpha * factors */
+    struct scl_cfg_floats beta;         /* thresholds per layer l = 1..L */
+    double decay;                       /* (0, 1]: membrane decay per step */
+    double inc, dec;                    /* STDP potentiation and depression */
+    enum scl_cfg_modulation modulation;
+    enum scl_cfg_input input;
+    enum scl_cfg_norm norm;
+};
+
+struct scl_cfg_run {
+    uint32_t seed;           /* the one seed of a single run (STYLE.md H15) */
+    char seeds[SCL_CFG_STR]; /* "1..10", "1,2,5" or a mix; "" = just `seed` */
+    char out[SCL_CFG_STR];   /* output directory */
+};
+
+struct scl_config {
+    struct scl_cfg_device device;
+    struct scl_cfg_data data;
+    struct scl_cfg_model model;
+    struct scl_cfg_train train;
+    struct scl_cfg_sleep sleep;
+    struct scl_cfg_run run;
+    /* Nonzero at index i when schema key i was set by a file or --set (not by a default or a
+     * profile preset). Read it through scl_cfg_is_set. */
+    unsigned char is_set[SCL_CFG_MAX_KEYS];
+};
+
+/* Every key at its schema default (which is the paper2024 profile); nothing marked as set. */
+void scl_cfg_defaults(struct scl_config *cfg);
+
+/*
+ * Apply the INI file `path` on top of *cfg. A `[config] include = other.ini` line, before any
+ * other key, applies that file first (path relative to the including file; nesting allowed).
+ * A key set twice in one file is an error. On error *cfg may be partly updated.
+ * Returns SCL_OK, SCL_ERR_CONFIG (also for "FILE: cannot open") or SCL_ERR_NOMEM.
+ */
+scl_status scl_cfg_load(struct scl_config *cfg, const char *path, char *msg, size_t n);
+
+/* Apply one "section.key=value" override, as a --set option does. Later calls win. */
+scl_status scl_cfg_set(struct scl_config *cfg, const char *assignment, char *msg, size_t n);
+
+/* Cross-key checks, after the file and the overrides: list lengths against model.sizes,
+ * duplicate classes, the seed list. Returns SCL_OK or SCL_ERR_CONFIG with a one-line message. */
+scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n);
+
+/* Defaults, then the file (if path is not NULL), then each of sets[0..n_sets), then validate. */
+scl_status scl_cfg_build(struct scl_config *cfg, const char *path, const char *const *sets,
+                         int n_sets, char *msg, size_t n);
+
+/*
+ * The effective configuration as INI text that scl_cfg_load reads back to the same values:
+ * every key, in schema order, one "key = value" line each. Writes at most n bytes (always
+ * NUL-terminated when n > 0) and returns the full length, as snprintf does.
+ */
+size_t scl_cfg_dump(const struct scl_config *cfg, char *buf, size_t n);
+/* The same text to a stream. Returns SCL_ERR_IO when writing fails. */
+scl_status scl_cfg_write(const struct scl_config *cfg, FILE *f);
+
+/* FNV-1a 64 of the dump text without the location keys (device.device, data.dir, run.out), as
+ * 16 lower-case hex digits: the same experiment hashes the same on any machine. */
+void scl_cfg_hash(const struct scl_config *cfg, char hex[SCL_CFG_HASH_LEN]);
+
+/* Every key with its type, bounds, default and help, for --help-keys. */
+void scl_cfg_print_keys(FILE *f);
+
+/* The value of key "section.key" as the dump writes it (enum names, lists with commas, strings
+ * without quotes). SCL_ERR_ARG for an unknown key. */
+scl_status scl_cfg_get(const struct scl_config *cfg, const char *name, char *buf, size_t n);
+/* True when "section.key" was set by a file or --set. False for unknown keys. */
+bool scl_cfg_is_set(const struct scl_config *cfg, const char *name);
+
+/*
+ * Expand a seed list: "" (nothing), "7", "1..10", "1,2,5", "1..3,9" (inclusive ranges, values
+ * 0..2^32-1, at most SCL_CFG_MAX_SEEDS in all). Writes the first min(count, cap) seeds to out
+ * (out may be NULL when cap is 0) and the count to *count. SCL_ERR_CONFIG with a message on a
+ * malformed list.
+ */
+#define SCL_CFG_MAX_SEEDS 100000
+scl_status scl_cfg_parse_seeds(const char *text, uint32_t *out, size_t cap, size_t *count,
+                               char *msg, size_t n);
+/* The seeds of the run: run.seeds expanded, or run.seed alone when run.seeds is "". */
+scl_status scl_cfg_seed_list(const struct scl_config *cfg, uint32_t *out, size_t cap,
+                             size_t *count);
+
+/* The dataset directory: data.dir, or the default data directory (SCL_DATA_DIR or the cache)
+ * plus "mnist" or "fashion-mnist" (the names tools/setup.sh uses). */
+void scl_cfg_data_dir(const struct scl_config *cfg, char *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLEEPCL_CONFIG_H */

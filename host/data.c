@@ -1,0 +1,82 @@
+/*
+ * Data protocols: class-balanced subsets by fraction, drawn from the project generator so that a
+ * seed fixes them (purpose SCL_RNG_SUBSET). Each class contributes exactly the same number of
+ * samples, round(fraction * n / classes), capped by the smallest class; samples keep their file
+ * order inside the subset (training shuffles anyway).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The indices of class c in ds, in file order. Returns the count. */
+static int32_t class_indices(const scl_dataset *ds, int32_t c, int32_t *out)
+{
+    int32_t n = 0;
+    for (int32_t i = 0; i < ds->n; i++)
+        if (ds->y[i] == c)
+            out[n++] = i;
+    return n;
+}
+
+/* Mark `take` indices of idx[0..n) chosen by a seeded partial Fisher-Yates. */
+static void pick(int32_t *idx, int32_t n, int32_t take, uint32_t seed, int32_t c,
+                 unsigned char *chosen)
+{
+    for (int32_t i = 0; i < take; i++) {
+        uint32_t w[4];
+        scl_rng_words(seed, SCL_RNG_SUBSET, (uint32_t)i, (uint32_t)c, 0, w);
+        int32_t j = i + (int32_t)(((uint64_t)w[0] << 32 | w[1]) % (uint64_t)(n - i));
+        int32_t tmp = idx[i];
+        idx[i] = idx[j];
+        idx[j] = tmp;
+        chosen[idx[i]] = 1;
+    }
+}
+
+static int32_t per_class_count(const scl_dataset *ds, double fraction, const int32_t *classes,
+                               int32_t n_classes, int32_t *scratch)
+{
+    int32_t smallest = ds->n;
+    for (int32_t k = 0; k < n_classes; k++) {
+        int32_t cnt = class_indices(ds, classes[k], scratch);
+        smallest = cnt < smallest ? cnt : smallest;
+    }
+    int32_t total = 0;
+    for (int32_t k = 0; k < n_classes; k++)
+        total += class_indices(ds, classes[k], scratch);
+    int32_t want = (int32_t)lround(fraction * total / n_classes);
+    want = want < 1 ? 1 : want;
+    return want > smallest ? smallest : want;
+}
+
+scl_status scl_dataset_balanced(const scl_dataset *src, double fraction, const int32_t *classes,
+                                int32_t n_classes, uint32_t seed, scl_dataset **out)
+{
+    int32_t all[SCL_MAX_CLASSES];
+    *out = NULL;
+    if (!(fraction > 0.0 && fraction <= 1.0) || n_classes < 0 || n_classes > SCL_MAX_CLASSES)
+        return SCL_ERR_ARG;
+    if (n_classes == 0) {
+        n_classes = src->n_classes;
+        for (int32_t c = 0; c < n_classes; c++)
+            all[c] = c;
+        classes = all;
+    }
+    int32_t *idx = scl_alloc(sizeof(*idx) * (size_t)src->n);
+    unsigned char *chosen = scl_calloc((size_t)src->n, 1);
+    scl_status st = (!idx || !chosen) ? SCL_ERR_NOMEM : SCL_OK;
+    if (st == SCL_OK) {
+        int32_t take = per_class_count(src, fraction, classes, n_classes, idx);
+        for (int32_t k = 0; k < n_classes; k++)
+            pick(idx, class_indices(src, classes[k], idx), take, seed, classes[k], chosen);
+        int32_t n = 0;
+        for (int32_t i = 0; i < src->n; i++)
+            if (chosen[i])
+                idx[n++] = i;
+        st = n ? scl_dataset_subset(src, idx, n, out) : SCL_ERR_ARG;
+    }
+    scl_free(idx);
+    scl_free(chosen);
+    return st;
+}

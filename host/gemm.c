@@ -1,0 +1,310 @@
+/*
+ * The GEMM layer behind gemm.h: C = alpha op(A) op(B) + beta C, row-major, enqueued on the
+ * context's in-order queue with no host round trip, by CLBlast or by our own CPU-shaped kernel
+ * (cl/gemm.cl).
+ *
+ * The native kernel computes one form only, D = alpha P Q + beta D, in which Q must have
+ * contiguous rows ([k][n], unit column stride) while P and D take any strides. Every transpose
+ * combination maps onto it without copying when it can:
+ *   op(B) = B            direct:  D = C,   P = op(A), Q = B;
+ *   op(B) = B^T, A^T     swapped: D = C^T, P = B,     Q = A (stored [k][m]);
+ *   op(B) = B^T, A       the smaller of A and B is transposed into ctx->gemm_scratch first.
+ * The scratch buffer belongs to the context (freed by scl_ctx_destroy) and only grows. Reusing it
+ * across calls is safe because the queue is in order.
+ *
+ * Arguments are checked against the buffers' real sizes before anything is enqueued, so a bad
+ * stride is an SCL_ERR_ARG naming the operand, never an out-of-bounds read on the device.
+ */
+#include <clblast_c.h>
+#include <stdint.h>
+
+#include "gemm.h"
+
+#define TILE_M 6  /* rows of D per work-item; SCL_GEMM_MR in cl/gemm.cl */
+#define TILE_N 16 /* columns of D per work-item; SCL_GEMM_NR in cl/gemm.cl */
+#define BLOCK  8  /* edge of a transpose block */
+
+/* The native kernel's view of one product: D = alpha P Q + beta D (cl/gemm.cl). */
+struct view {
+    cl_mem p;
+    cl_uint p_off, p_rs, p_ks; /* P[i][kk] at p_off + i * p_rs + kk * p_ks, in floats */
+    cl_mem q;
+    cl_uint q_off, ldq; /* Q[kk][j] at q_off + kk * ldq + j */
+    cl_mem d;
+    cl_uint d_off, d_rs, d_cs; /* D[i][j] at d_off + i * d_rs + j * d_cs */
+    cl_uint m, n, k;           /* D is [m][n], the inner dimension is k */
+    float alpha, beta;
+};
+
+/* A stored operand: rows x cols floats at off with row stride ld. */
+struct operand {
+    char name;
+    cl_mem buf;
+    size_t off, rows, cols, ld;
+};
+
+const char *scl_gemm_engine_name(enum scl_gemm_engine engine)
+{
+    switch (engine) {
+    case SCL_GEMM_AUTO:
+        return "auto";
+    case SCL_GEMM_CLBLAST:
+        return "clblast";
+    case SCL_GEMM_NATIVE:
+        return "native";
+    }
+    return "unknown";
+}
+
+enum scl_gemm_engine scl_gemm_resolve(const scl_ctx *ctx, enum scl_gemm_engine engine)
+{
+    if (engine != SCL_GEMM_AUTO)
+        return engine;
+    return scl_ctx_is_cpu(ctx) ? SCL_GEMM_NATIVE : SCL_GEMM_CLBLAST;
+}
+
+/* ---- argument checks */
+
+static scl_status check_operand(scl_ctx *ctx, const struct operand *o)
+{
+    size_t bytes = 0;
+    if (o->rows == 0 || o->cols == 0)
+        return SCL_OK; /* an empty operand is never read */
+    if (!o->buf)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "gemm: %c is NULL", o->name);
+    if (o->ld < o->cols)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "gemm: ld%c = %zu is less than its %zu columns",
+                            o->name, o->ld, o->cols);
+    size_t need = o->off + (o->rows - 1) * o->ld + o->cols;
+    if (!SCL_CL_OK(ctx, clGetMemObjectInfo(o->buf, CL_MEM_SIZE, sizeof(bytes), &bytes, NULL)))
+        return SCL_ERR_ARG;
+    if (need > bytes / sizeof(float) || need > UINT32_MAX)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG,
+                            "gemm: %c ([%zu][%zu], ld %zu, offset %zu) needs %zu floats; its "
+                            "buffer holds %zu",
+                            o->name, o->rows, o->cols, o->ld, o->off, need, bytes / sizeof(float));
+    return SCL_OK;
+}
+
+/* The three operands as stored: A is [k][m] when transposed, B is [n][k]. */
+static void stored_operands(const struct scl_gemm_args *g, struct operand o[3])
+{
+    o[0] = (struct operand){'a', g->a, g->a_off, g->trans_a ? g->k : g->m,
+                            g->trans_a ? g->m : g->k, g->lda};
+    o[1] = (struct operand){'b', g->b, g->b_off, g->trans_b ? g->n : g->k,
+                            g->trans_b ? g->k : g->n, g->ldb};
+    o[2] = (struct operand){'c', g->c, g->c_off, g->m, g->n, g->ldc};
+}
+
+static scl_status check_args(scl_ctx *ctx, const struct scl_gemm_args *g)
+{
+    struct operand o[3];
+    stored_operands(g, o);
+    for (int i = 0; i < 3; i++) {
+        scl_status st = check_operand(ctx, &o[i]);
+        if (st != SCL_OK)
+            return st;
+    }
+    return SCL_OK;
+}
+
+/* ---- the native engine */
+
+static cl_uint u32(size_t v)
+{
+    return (cl_uint)v; /* check_args bounded every index by UINT32_MAX */
+}
+
+static size_t ceil_div(size_t a, size_t b)
+{
+    return (a + b - 1) / b;
+}
+
+static scl_status set_args(scl_ctx *ctx, cl_kernel k, const size_t *sizes, const void *const *vals,
+                           cl_uint n)
+{
+    for (cl_uint i = 0; i < n; i++)
+        if (!SCL_CL_OK(ctx, clSetKernelArg(k, i, sizes[i], vals[i])))
+            return SCL_ERR_OPENCL;
+    return SCL_OK;
+}
+
+static scl_status enqueue_tiles(scl_ctx *ctx, const struct view *v)
+{
+    const size_t m = sizeof(cl_mem), u = sizeof(cl_uint), f = sizeof(float);
+    const size_t sizes[] = {m, u, u, u, m, u, u, m, u, u, u, u, u, u, f, f};
+    const void *const vals[] = {&v->p,     &v->p_off, &v->p_rs, &v->p_ks, &v->q,    &v->q_off,
+                                &v->ldq,   &v->d,     &v->d_off, &v->d_rs, &v->d_cs, &v->m,
+                                &v->n,     &v->k,     &v->alpha, &v->beta};
+    const size_t global[2] = {ceil_div(v->m, TILE_M), ceil_div(v->n, TILE_N)};
+    const size_t local[2] = {1, 1};
+    cl_kernel k;
+    scl_status st = scl_kernel_get(ctx, "scl_gemm_tile", &k);
+    if (st == SCL_OK)
+        st = set_args(ctx, k, sizes, vals, 16);
+    if (st == SCL_OK)
+        st = scl_kernel_run(ctx, k, 2, global, local);
+    return st;
+}
+
+/* The context's scratch buffer, grown to at least `bytes`. */
+static scl_status scratch_reserve(scl_ctx *ctx, size_t bytes)
+{
+    if (ctx->gemm_scratch && ctx->gemm_scratch_bytes >= bytes)
+        return SCL_OK;
+    /* Commands already enqueued keep the old buffer alive until they finish (OpenCL 1.2 5.4.1). */
+    scl_buf_release(&ctx->gemm_scratch);
+    ctx->gemm_scratch_bytes = 0;
+    scl_status st = scl_buf_create(ctx, bytes, NULL, &ctx->gemm_scratch);
+    if (st == SCL_OK)
+        ctx->gemm_scratch_bytes = bytes;
+    return st;
+}
+
+/* Enqueue scratch[c][r] = o[r][c]: the stored operand transposed, with row stride o->rows. */
+static scl_status transpose_to_scratch(scl_ctx *ctx, const struct operand *o)
+{
+    cl_uint off = u32(o->off), ld = u32(o->ld), rows = u32(o->rows), cols = u32(o->cols), zero = 0;
+    const size_t m = sizeof(cl_mem), u = sizeof(cl_uint);
+    const size_t sizes[] = {m, u, u, m, u, u, u, u};
+    const size_t global[2] = {ceil_div(o->cols, BLOCK), ceil_div(o->rows, BLOCK)};
+    cl_kernel k;
+    scl_status st = scratch_reserve(ctx, o->rows * o->cols * sizeof(float));
+    if (st != SCL_OK)
+        return st;
+    const void *const vals[] = {&o->buf, &off, &ld, &ctx->gemm_scratch, &zero, &rows, &rows, &cols};
+    st = scl_kernel_get(ctx, "scl_gemm_transpose", &k);
+    if (st == SCL_OK)
+        st = set_args(ctx, k, sizes, vals, 8);
+    if (st == SCL_OK)
+        st = scl_kernel_run(ctx, k, 2, global, NULL);
+    return st;
+}
+
+/* D = C, P = op(A) (any strides), Q = B [k][n]. */
+static struct view view_direct(const struct scl_gemm_args *g)
+{
+    return (struct view){.p = g->a,
+                         .p_off = u32(g->a_off),
+                         .p_rs = g->trans_a ? 1 : u32(g->lda),
+                         .p_ks = g->trans_a ? u32(g->lda) : 1,
+                         .q = g->b,
+                         .q_off = u32(g->b_off),
+                         .ldq = u32(g->ldb),
+                         .d = g->c,
+                         .d_off = u32(g->c_off),
+                         .d_rs = u32(g->ldc),
+                         .d_cs = 1,
+                         .m = u32(g->m),
+                         .n = u32(g->n),
+                         .k = u32(g->k),
+                         .alpha = g->alpha,
+                         .beta = g->beta};
+}
+
+/* D = C^T = op(B)^T op(A)^T: P = B stored [n][k], Q = A stored [k][m]. */
+static struct view view_swapped(const struct scl_gemm_args *g)
+{
+    return (struct view){.p = g->b,
+                         .p_off = u32(g->b_off),
+                         .p_rs = u32(g->ldb),
+                         .p_ks = 1,
+                         .q = g->a,
+                         .q_off = u32(g->a_off),
+                         .ldq = u32(g->lda),
+                         .d = g->c,
+                         .d_off = u32(g->c_off),
+                         .d_rs = 1,
+                         .d_cs = u32(g->ldc),
+                         .m = u32(g->n),
+                         .n = u32(g->m),
+                         .k = u32(g->k),
+                         .alpha = g->alpha,
+                         .beta = g->beta};
+}
+
+/* A op(B) = A B^T: transpose the smaller operand into scratch, which then plays Q. */
+static scl_status native_nt(scl_ctx *ctx, const struct scl_gemm_args *g)
+{
+    struct operand o[3];
+    struct scl_gemm_args t = *g;
+    stored_operands(g, o);
+    bool swap = g->m <= g->n; /* A ([m][k]) is the smaller one */
+    scl_status st = transpose_to_scratch(ctx, &o[swap ? 0 : 1]);
+    if (st != SCL_OK)
+        return st;
+    if (swap) {
+        t.a = ctx->gemm_scratch, t.a_off = 0, t.lda = g->m, t.trans_a = true;
+    } else {
+        t.b = ctx->gemm_scratch, t.b_off = 0, t.ldb = g->n, t.trans_b = false;
+    }
+    struct view v = swap ? view_swapped(&t) : view_direct(&t);
+    return enqueue_tiles(ctx, &v);
+}
+
+static scl_status run_native(scl_ctx *ctx, const struct scl_gemm_args *g)
+{
+    struct view v;
+    if (!g->trans_b)
+        v = view_direct(g);
+    else if (g->trans_a)
+        v = view_swapped(g);
+    else
+        return native_nt(ctx, g);
+    return enqueue_tiles(ctx, &v);
+}
+
+/* ---- the CLBlast engine */
+
+/* CLBlast's own codes; the others are OpenCL's and named by scl_cl_errname. */
+static const struct {
+    int code;
+    const char *name;
+} clblast_codes[] = {
+    {-1024, "CLBlastNotImplemented"},         {-1022, "CLBlastInvalidMatrixA"},
+    {-1021, "CLBlastInvalidMatrixB"},         {-1020, "CLBlastInvalidMatrixC"},
+    {-1017, "CLBlastInvalidDimension"},       {-1016, "CLBlastInvalidLeadDimA"},
+    {-1015, "CLBlastInvalidLeadDimB"},        {-1014, "CLBlastInvalidLeadDimC"},
+    {-1011, "CLBlastInsufficientMemoryA"},    {-1010, "CLBlastInsufficientMemoryB"},
+    {-1009, "CLBlastInsufficientMemoryC"},    {-2050, "CLBlastInsufficientMemoryTemp"},
+    {-2046, "CLBlastInvalidLocalMemUsage"},   {-2041, "CLBlastDatabaseError"},
+    {-2040, "CLBlastUnknownError"},           {-2039, "CLBlastUnexpectedError"},
+    {-2048, "CLBlastInvalidOverrideKernel"},  {-2047, "CLBlastMissingOverrideParameter"},
+    {-2045, "CLBlastNoHalfPrecision"},        {-2044, "CLBlastNoDoublePrecision"},
+};
+
+static const char *clblast_code_name(CLBlastStatusCode s)
+{
+    for (size_t i = 0; i < sizeof(clblast_codes) / sizeof(clblast_codes[0]); i++)
+        if (clblast_codes[i].code == (int)s)
+            return clblast_codes[i].name;
+    return scl_cl_errname((cl_int)s);
+}
+
+static CLBlastTranspose clblast_trans(bool t)
+{
+    return t ? CLBlastTransposeYes : CLBlastTransposeNo;
+}
+
+static scl_status run_clblast(scl_ctx *ctx, const struct scl_gemm_args *g)
+{
+    CLBlastStatusCode s =
+        CLBlastSgemm(CLBlastLayoutRowMajor, clblast_trans(g->trans_a), clblast_trans(g->trans_b),
+                     g->m, g->n, g->k, g->alpha, g->a, g->a_off, g->lda, g->b, g->b_off, g->ldb,
+                     g->beta, g->c, g->c_off, g->ldc, &ctx->queue, NULL);
+    if (s != CLBlastSuccess)
+        return scl_ctx_fail(ctx, SCL_ERR_OPENCL, "CLBlastSgemm(m=%zu, n=%zu, k=%zu) -> %s (%d)",
+                            g->m, g->n, g->k, clblast_code_name(s), (int)s);
+    return SCL_OK;
+}
+
+scl_status scl_gemm(scl_ctx *ctx, enum scl_gemm_engine engine, const struct scl_gemm_args *g)
+{
+    scl_status st = check_args(ctx, g);
+    if (st != SCL_OK || g->m == 0 || g->n == 0)
+        return st;
+    /* CLBlast rejects k = 0; the native kernel does C = beta C for it. */
+    if (scl_gemm_resolve(ctx, engine) == SCL_GEMM_CLBLAST && g->k > 0)
+        return run_clblast(ctx, g);
+    return run_native(ctx, g);
+}

@@ -1,0 +1,363 @@
+/*
+ * Plain C reference of the sleep phase (ALGORITHM.md sections 3-4), the twin of cl/sleep.cl.
+ *
+ * Spikes are sparse, so every step works from lists of the units that spiked: the input current
+ * of a layer is a sum over the columns of the spiking pre units, and the Hebbian update touches
+ * only the rows of the spiking post units. The reference keeps every W_l row-major; the fast
+ * variant (the benchmark's baseline) stores W_1 transposed, because input spikes are dense
+ * (5-20 % of pixels) and hidden spikes are rare (< 1 %): a transposed W_1 turns the 1200-row
+ * gather into a few contiguous rows. Both give the same bits.
+ *
+ * Invariants that make the device agree bit for bit:
+ *   - a sum over spiking pre units starts at 0.0f and runs in ascending pre index;
+ *   - every float operation is one IEEE operation: GCC in ISO C mode (-std=c11) does not
+ *     contract a * b + c into an fma, x86-64 has no excess precision, and cl/sleep.cl sets
+ *     FP_CONTRACT OFF and uses the same formulas in the same order;
+ *   - f = ref uses only +, -, * and exact power-of-two scaling (no libm exp, no division), so
+ *     it gives the same bits on any device whose +, -, * are IEEE (all conformant ones).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+#include "ref.h"
+
+#define GRID     28 /* window mode: the input is a GRID x GRID image */
+#define WIN      11 /* window side */
+#define CORNERS  18 /* top-left corner uniform in 0..CORNERS-1 */
+#define EXP_CUT  80.0f
+#define LOG2E    1.44269504f
+#define LN2_HI   0.693359375f /* ln 2 = LN2_HI + LN2_LO; k * LN2_HI is exact for k < 2^15 */
+#define LN2_LO   -2.12194440e-4f
+#define W_SCALE  1000.0f /* f(w) = 2 / (1 + exp(w * W_SCALE)): the specification's w / 0.001 */
+
+/* exp(-a) for 0 <= a <= EXP_CUT: Cody-Waite reduction a = k ln2 - r and Cephes' expf
+ * polynomial on |r| <= ln2/2, then an exact scaling by 2^-k. Results stay normal (>= 1.8e-35),
+ * so a device that flushes denormals agrees as well. About 1 ulp from the true value. */
+static float exp_neg(float a)
+{
+    int32_t k = (int32_t)(a * LOG2E + 0.5f);
+    float kf = (float)k;
+    float r = (kf * LN2_HI - a) + kf * LN2_LO;
+    float q = 1.9875691500e-4f;
+    q = q * r + 1.3981999507e-3f;
+    q = q * r + 8.3334519073e-3f;
+    q = q * r + 4.1665795894e-2f;
+    q = q * r + 1.6666665459e-1f;
+    q = q * r + 5.0000001201e-1f;
+    float e = q * (r * r) + r + 1.0f;
+    uint32_t bits = (uint32_t)(127 - k) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof(scale));
+    return e * scale;
+}
+
+/* 1/d for 1 <= d <= 2: a linear first guess (relative error <= 1/17) and three Newton steps
+ * (1/17 -> 3.5e-3 -> 1.2e-5 -> 1.5e-10), so within an ulp or two and without a division, whose
+ * rounding OpenCL leaves to the device. */
+static float recip_1_2(float d)
+{
+    float r = 1.41176471f - 0.470588235f * d;
+    r = r + r * (1.0f - d * r);
+    r = r + r * (1.0f - d * r);
+    r = r + r * (1.0f - d * r);
+    return r;
+}
+
+/* f(w) = 2 / (1 + exp(w / 0.001)) without overflow: with e = exp(-|x|) <= 1, f = 2 / (1 + e)
+ * for w <= 0 and 2e / (1 + e) for w > 0. Past |x| = EXP_CUT, e is taken as 0: then f is 2 to
+ * float precision for w < 0, and for w > 0.08 the true step inc * f < 1e-34 is far below half
+ * an ulp of w, so the weight comes out the same. */
+static float mod_ref(float w)
+{
+    float a = fabsf(w) * W_SCALE;
+    float e = exp_neg(a < EXP_CUT ? a : EXP_CUT);
+    e = a < EXP_CUT ? e : 0.0f;
+    float num = w > 0.0f ? 2.0f * e : 2.0f;
+    return num * recip_1_2(1.0f + e);
+}
+
+float scl_ref_sleep_f(float w, int modulation)
+{
+    return modulation == SCL_SLEEP_MOD_CONST ? 1.0f : mod_ref(w);
+}
+
+void scl_ref_sleep_window(uint32_t seed, uint32_t t, int32_t *r0, int32_t *c0)
+{
+    uint32_t words[4];
+    scl_rng_words(seed, SCL_RNG_WINDOW, 0, t, 0, words);
+    /* floor(word * 18 / 2^32): uniform up to 2^-32, and the device's mul_hi(word, 18u) */
+    *r0 = (int32_t)(((uint64_t)words[0] * CORNERS) >> 32);
+    *c0 = (int32_t)(((uint64_t)words[1] * CORNERS) >> 32);
+}
+
+/* ---- the network state of one run */
+
+struct ref_net {
+    int32_t n_layers;
+    int32_t n[SCL_MAX_LAYERS + 1];
+    float *w[SCL_MAX_LAYERS + 1]; /* w[l] = W_l, l >= 1: [n_l][n_{l-1}], or transposed */
+    int transposed[SCL_MAX_LAYERS + 1];
+    float *v[SCL_MAX_LAYERS + 1];      /* membrane potentials, l >= 1 */
+    uint8_t *s[SCL_MAX_LAYERS + 1];    /* spikes of this step, 0/1 */
+    int32_t *list[SCL_MAX_LAYERS + 1]; /* indices of the spiking units, ascending */
+    int32_t count[SCL_MAX_LAYERS + 1];
+    float *cur;  /* input current of one layer, [max n] */
+    float *prob; /* spike probability of each pixel per step, [n_0] */
+    void *arena;
+};
+
+static size_t net_bytes(const scl_model *m)
+{
+    size_t b = 0;
+    for (int32_t l = 0; l <= m->n_layers; l++)
+        b += (size_t)m->sizes[l] * (2 * sizeof(float) + sizeof(int32_t) + 1);
+    return b + 64;
+}
+
+static scl_status net_init(struct ref_net *net, scl_model *m)
+{
+    memset(net, 0, sizeof(*net));
+    net->arena = scl_calloc(1, net_bytes(m) + 4 * sizeof(float) * (size_t)m->sizes[0]);
+    if (!net->arena)
+        return SCL_ERR_NOMEM;
+    float *fp = net->arena;
+    int32_t max_n = 0;
+    net->n_layers = m->n_layers;
+    for (int32_t l = 0; l <= m->n_layers; l++) {
+        net->n[l] = m->sizes[l];
+        max_n = net->n[l] > max_n ? net->n[l] : max_n;
+        net->w[l] = l ? m->w[l - 1] : NULL;
+        net->v[l] = fp;
+        fp += net->n[l];
+    }
+    net->cur = fp;
+    fp += max_n;
+    net->prob = fp;
+    fp += net->n[0];
+    int32_t *ip = (int32_t *)fp;
+    for (int32_t l = 0; l <= m->n_layers; l++) {
+        net->list[l] = ip;
+        ip += net->n[l];
+    }
+    uint8_t *bp = (uint8_t *)ip;
+    for (int32_t l = 0; l <= m->n_layers; l++) {
+        net->s[l] = bp;
+        bp += net->n[l];
+    }
+    return SCL_OK;
+}
+
+/* Rewrite W_l in place between [n_l][n_{l-1}] and [n_{l-1}][n_l] (fast variant only). */
+static scl_status transpose_layer(struct ref_net *net, int32_t l, int to_transposed)
+{
+    int32_t rows = to_transposed ? net->n[l] : net->n[l - 1];
+    int32_t cols = to_transposed ? net->n[l - 1] : net->n[l];
+    size_t bytes = sizeof(float) * (size_t)rows * (size_t)cols;
+    float *tmp = scl_calloc(1, bytes);
+    if (!tmp)
+        return SCL_ERR_NOMEM;
+    memcpy(tmp, net->w[l], bytes);
+    for (int32_t r = 0; r < rows; r++)
+        for (int32_t c = 0; c < cols; c++)
+            net->w[l][(size_t)c * (size_t)rows + (size_t)r] = tmp[(size_t)r * (size_t)cols + (size_t)c];
+    scl_free(tmp);
+    net->transposed[l] = to_transposed;
+    return SCL_OK;
+}
+
+/* ---- one step */
+
+static void make_list(struct ref_net *net, int32_t l)
+{
+    int32_t c = 0;
+    for (int32_t i = 0; i < net->n[l]; i++)
+        if (net->s[l][i])
+            net->list[l][c++] = i;
+    net->count[l] = c;
+}
+
+/* Input spikes of step t: s_0[i] = (u < p_i), u from the pixel's own Philox word 0, only for
+ * pixels inside the window in window mode. Pixels with p_i = 0 cannot spike: no draw. */
+static void input_spikes(struct ref_net *net, const struct scl_sleep_params *p, uint32_t t)
+{
+    int32_t r0 = 0, c0 = 0, window = p->input == SCL_SLEEP_INPUT_WINDOW;
+    if (window)
+        scl_ref_sleep_window(p->seed, t, &r0, &c0);
+    for (int32_t i = 0; i < net->n[0]; i++) {
+        int32_t r = i / GRID - r0, c = i % GRID - c0;
+        uint8_t s = 0;
+        if (net->prob[i] > 0.0f && (!window || (r >= 0 && r < WIN && c >= 0 && c < WIN))) {
+            uint32_t words[4];
+            scl_rng_words(p->seed, SCL_RNG_SPIKES, (uint32_t)i, t, 0, words);
+            s = scl_rng_u01(words[0]) < net->prob[i];
+        }
+        net->s[0][i] = s;
+    }
+    make_list(net, 0);
+}
+
+/* cur[i] = sum over the spiking pre units j, ascending, of W_l[i][j]. */
+static void integrate(struct ref_net *net, int32_t l)
+{
+    const int32_t np = net->n[l - 1], nq = net->n[l], k_n = net->count[l - 1];
+    const int32_t *list = net->list[l - 1];
+    if (net->transposed[l]) {
+        /* k outer, i inner: each i still adds its terms in ascending j */
+        for (int32_t i = 0; i < nq; i++)
+            net->cur[i] = 0.0f;
+        for (int32_t k = 0; k < k_n; k++) {
+            const float *col = net->w[l] + (size_t)list[k] * (size_t)nq;
+            for (int32_t i = 0; i < nq; i++)
+                net->cur[i] += col[i];
+        }
+        return;
+    }
+    for (int32_t i = 0; i < nq; i++) {
+        const float *row = net->w[l] + (size_t)i * (size_t)np;
+        float acc = 0.0f;
+        for (int32_t k = 0; k < k_n; k++)
+            acc += row[list[k]];
+        net->cur[i] = acc;
+    }
+}
+
+/* v = decay v + alpha cur; spike where v >= beta (the reset comes after the update). */
+static void fire(struct ref_net *net, int32_t l, float decay, float alpha, float beta)
+{
+    float *v = net->v[l];
+    for (int32_t i = 0; i < net->n[l]; i++) {
+        v[i] = decay * v[i] + alpha * net->cur[i];
+        net->s[l][i] = v[i] >= beta;
+    }
+    make_list(net, l);
+}
+
+/* The Hebbian update of n weights w[0], w[stride], ... of one post unit against pre spikes. */
+static void stdp_row(float *w, size_t stride, const uint8_t *pre, int32_t n,
+                     const struct scl_sleep_params *p)
+{
+    const float inc = p->inc, dec = p->dec;
+    if (p->modulation == SCL_SLEEP_MOD_CONST) {
+        for (int32_t j = 0; j < n; j++) {
+            float x = w[(size_t)j * stride];
+            w[(size_t)j * stride] = pre[j] ? x + inc : x - dec;
+        }
+        return;
+    }
+    for (int32_t j = 0; j < n; j++) {
+        float x = w[(size_t)j * stride];
+        float f = mod_ref(x);
+        w[(size_t)j * stride] = pre[j] ? x + inc * f : x - dec * f;
+    }
+}
+
+/* STDP on the rows of the spiking units of layer l, then their reset. */
+static void stdp_reset(struct ref_net *net, int32_t l, const struct scl_sleep_params *p)
+{
+    const int32_t np = net->n[l - 1], nq = net->n[l];
+    for (int32_t k = 0; k < net->count[l]; k++) {
+        int32_t i = net->list[l][k];
+        if (net->transposed[l])
+            stdp_row(net->w[l] + i, (size_t)nq, net->s[l - 1], np, p);
+        else
+            stdp_row(net->w[l] + (size_t)i * (size_t)np, 1, net->s[l - 1], np, p);
+        net->v[l][i] = 0.0f;
+    }
+}
+
+static void record(const struct ref_net *net, uint32_t t, const struct scl_ref_sleep_out *out)
+{
+    const int32_t stride = net->n_layers + 1;
+    if (out->spikes)
+        for (int32_t l = 0; l <= net->n_layers; l++)
+            out->spikes[(size_t)t * (size_t)stride + (size_t)l] = net->count[l];
+    if (!out->raster)
+        return;
+    uint8_t *r = out->raster + (size_t)t * (size_t)out->raster_units;
+    for (int32_t l = 0; l <= net->n_layers; l++) {
+        memcpy(r, net->s[l], (size_t)net->n[l]);
+        r += net->n[l];
+    }
+}
+
+static void run_steps(struct ref_net *net, const struct scl_sleep_params *p, const float *alpha,
+                      const struct scl_ref_sleep_out *out)
+{
+    for (uint32_t t = 0; t < (uint32_t)p->steps; t++) {
+        input_spikes(net, p, t);
+        for (int32_t l = 1; l <= net->n_layers; l++) {
+            integrate(net, l);
+            fire(net, l, p->decay, alpha[l - 1], p->beta[l - 1]);
+            stdp_reset(net, l, p);
+        }
+        record(net, t, out);
+    }
+}
+
+static scl_status sleep_run(scl_model *m, const struct scl_sleep_params *p, const float *mean,
+                            const float *alpha, const struct scl_ref_sleep_out *out, int fast)
+{
+    struct ref_net net;
+    scl_status st = net_init(&net, m);
+    if (st != SCL_OK)
+        return st;
+    const float scale = p->gain * p->dt * p->max_rate;
+    for (int32_t i = 0; i < net.n[0]; i++) {
+        float q = scale * mean[i];
+        net.prob[i] = q < 1.0f ? q : 1.0f;
+    }
+    if (fast)
+        st = transpose_layer(&net, 1, 1);
+    if (st == SCL_OK)
+        run_steps(&net, p, alpha, out);
+    if (fast && net.transposed[1] && transpose_layer(&net, 1, 0) != SCL_OK)
+        st = SCL_ERR_NOMEM;
+    scl_free(net.arena);
+    return st;
+}
+
+scl_status scl_ref_sleep_run(scl_model *m, const struct scl_sleep_params *p, const float *mean,
+                             const float *alpha, const struct scl_ref_sleep_out *out)
+{
+    return sleep_run(m, p, mean, alpha, out, 0);
+}
+
+scl_status scl_ref_sleep_run_fast(scl_model *m, const struct scl_sleep_params *p,
+                                  const float *mean, const float *alpha,
+                                  const struct scl_ref_sleep_out *out)
+{
+    return sleep_run(m, p, mean, alpha, out, 1);
+}
+
+void scl_ref_sleep_act_max(const scl_model *m, const float *x, int32_t n, float *act_max)
+{
+    int32_t max_n = 0;
+    for (int32_t l = 0; l <= m->n_layers; l++)
+        max_n = m->sizes[l] > max_n ? m->sizes[l] : max_n;
+    double *a = scl_calloc(1, 2 * sizeof(double) * (size_t)max_n);
+    for (int32_t l = 0; l < m->n_layers; l++)
+        act_max[l] = 0.0f;
+    if (!a)
+        return;
+    for (int32_t s = 0; s < n; s++) {
+        double *in = a, *outv = a + max_n;
+        for (int32_t i = 0; i < m->sizes[0]; i++)
+            in[i] = x[(size_t)s * (size_t)m->sizes[0] + (size_t)i];
+        for (int32_t l = 0; l < m->n_layers; l++) {
+            for (int32_t i = 0; i < m->sizes[l + 1]; i++) {
+                const float *row = m->w[l] + (size_t)i * (size_t)m->sizes[l];
+                double acc = 0.0;
+                for (int32_t j = 0; j < m->sizes[l]; j++)
+                    acc += (double)row[j] * in[j];
+                outv[i] = acc > 0.0 ? acc : 0.0;
+                if ((float)outv[i] > act_max[l])
+                    act_max[l] = (float)outv[i];
+            }
+            double *tmp = in;
+            in = outv;
+            outv = tmp;
+        }
+    }
+    scl_free(a);
+}

@@ -1,0 +1,211 @@
+/*
+ * Plain C twins of the wake-phase kernels (cl/train.cl) and of one whole training step, written
+ * as the simplest loops with the same semantics. Float versions mirror the kernels operation for
+ * operation; the double versions of the loss serve the finite-difference checks.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "ref.h"
+
+void scl_ref_relu_dropout(float *a, int n, float p, float keep_scale, uint32_t seed,
+                          uint32_t step, uint32_t layer)
+{
+    for (int i = 0; i < n; i++) {
+        uint32_t w[4];
+        scl_rng_words(seed, SCL_RNG_DROPOUT, (uint32_t)(i / 4), step, layer, w);
+        float v = a[i] > 0.0f ? a[i] : 0.0f;
+        a[i] = scl_rng_u01(w[i % 4]) < p ? 0.0f : v * keep_scale;
+    }
+}
+
+void scl_ref_relu_scale(float *a, int n, float scale)
+{
+    for (int i = 0; i < n; i++)
+        a[i] = a[i] > 0.0f ? a[i] * scale : 0.0f;
+}
+
+void scl_ref_relu_backward(float *g, const float *a, int n, float keep_scale)
+{
+    for (int i = 0; i < n; i++)
+        g[i] = a[i] > 0.0f ? g[i] * keep_scale : 0.0f;
+}
+
+/* Output activation of one row, in double. */
+static void output_act_d(const double *z, int k, int output, double *o)
+{
+    double m = z[0], s = 0.0;
+    for (int j = 0; j < k; j++)
+        m = fmax(m, z[j]);
+    for (int j = 0; j < k; j++) {
+        if (output == SCL_OUTPUT_SIGMOID)
+            o[j] = 1.0 / (1.0 + exp(-z[j]));
+        else if (output == SCL_OUTPUT_RELU)
+            o[j] = z[j] > 0.0 ? z[j] : 0.0;
+        else
+            s += (o[j] = exp(z[j] - m));
+    }
+    for (int j = 0; output == SCL_OUTPUT_SOFTMAX && j < k; j++)
+        o[j] /= s;
+}
+
+double scl_ref_loss_d(const double *z, int k, int label, int output, int loss)
+{
+    double o[64], l = 0.0;
+    output_act_d(z, k, output, o);
+    for (int j = 0; j < k; j++) {
+        double t = j == label ? 1.0 : 0.0;
+        if (loss == SCL_LOSS_BCE)
+            l -= t * fmax(log(o[j]), -100.0) + (1.0 - t) * fmax(log(1.0 - o[j]), -100.0);
+        else if (loss == SCL_LOSS_CE)
+            l -= t * fmax(log(o[j]), -100.0);
+        else
+            l += 0.5 * (o[j] - t) * (o[j] - t);
+    }
+    return l;
+}
+
+void scl_ref_loss_grad_d(const double *z, int k, int label, int output, int loss, double *dz)
+{
+    double o[64], q[64], dot = 0.0;
+    bool soft_bce = loss == SCL_LOSS_BCE && output == SCL_OUTPUT_SOFTMAX;
+    output_act_d(z, k, output, o);
+    /* q_j = o_j dL/do_j for softmax+BCE (see cl/train.cl), else dL/dz_j = o_j - t_j. */
+    for (int j = 0; j < k; j++) {
+        double t = j == label ? 1.0 : 0.0, den = o[j] * (1.0 - o[j]);
+        if (soft_bce)
+            q[j] = (o[j] - t) * o[j] / fmax(den, 1e-12);
+        else
+            q[j] = o[j] - t;
+        dot += q[j];
+    }
+    for (int j = 0; j < k; j++)
+        dz[j] = soft_bce ? q[j] - o[j] * dot : q[j];
+}
+
+void scl_ref_loss_grad(const float *z, const int *y, int rows, int k, int output, int loss,
+                       float norm, float *dz, float *loss_out)
+{
+    double zd[64], gd[64];
+    for (int r = 0; r < rows; r++) {
+        for (int j = 0; j < k; j++)
+            zd[j] = z[r * k + j];
+        loss_out[r] = (float)scl_ref_loss_d(zd, k, y[r], output, loss);
+        scl_ref_loss_grad_d(zd, k, y[r], output, loss, gd);
+        for (int j = 0; j < k; j++)
+            dz[r * k + j] = (float)gd[j] * norm;
+    }
+}
+
+void scl_ref_predict(const float *z, int rows, int k, int output, int *pred)
+{
+    for (int r = 0; r < rows; r++) {
+        int best = 0;
+        for (int j = 1; j < k; j++) {
+            float v = z[r * k + j], b = z[r * k + best];
+            if (output == SCL_OUTPUT_RELU) {
+                v = v > 0.0f ? v : 0.0f;
+                b = b > 0.0f ? b : 0.0f;
+            }
+            if (v > b)
+                best = j;
+        }
+        pred[r] = best;
+    }
+}
+
+float scl_ref_max_relu(const float *a, int n)
+{
+    float m = 0.0f;
+    for (int i = 0; i < n; i++)
+        m = a[i] > m ? a[i] : m;
+    return m;
+}
+
+/* C[m][n] (+)= A[m][k] B^T with B [n][k], in double accumulation. */
+static void matmul_nt(const float *a, const float *b, float *c, int m, int n, int k)
+{
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double s = 0.0;
+            for (int q = 0; q < k; q++)
+                s += (double)a[i * k + q] * (double)b[j * k + q];
+            c[i * n + j] = (float)s;
+        }
+}
+
+static void forward_ref(const scl_model *m, const struct scl_train_params *p, float **act,
+                        int rows, uint32_t step)
+{
+    float keep = p->dropout_mode == SCL_DROPOUT_INVERTED ? 1.0f / (1.0f - p->dropout) : 1.0f;
+    for (int l = 1; l <= m->n_layers; l++) {
+        matmul_nt(act[l - 1], m->w[l - 1], act[l], rows, m->sizes[l], m->sizes[l - 1]);
+        if (l < m->n_layers)
+            scl_ref_relu_dropout(act[l], rows * m->sizes[l], p->dropout, keep, p->seed, step,
+                                 (uint32_t)l);
+    }
+}
+
+/* Weight update of layer l (1-based) from the gradient at its output. */
+static void update_ref(scl_model *m, float *v, const float *grad, const float *in, int l,
+                       int rows, const struct scl_train_params *p, float lr)
+{
+    int no = m->sizes[l], ni = m->sizes[l - 1];
+    for (int i = 0; i < no; i++)
+        for (int j = 0; j < ni; j++) {
+            double g = 0.0;
+            for (int r = 0; r < rows; r++)
+                g += (double)grad[r * no + i] * (double)in[r * ni + j];
+            float *w = &m->w[l - 1][i * ni + j];
+            if (p->momentum > 0.0f) {
+                v[i * ni + j] = (float)((double)lr * g) + p->momentum * v[i * ni + j];
+                *w -= v[i * ni + j];
+            } else {
+                *w = (float)((double)*w - (double)lr * g);
+            }
+        }
+}
+
+/* Input gradient grad_in = relu'(act) * (grad W), W of layer l. */
+static void backprop_ref(const scl_model *m, const float *grad, const float *act, float *grad_in,
+                         int l, int rows, float keep)
+{
+    int no = m->sizes[l], ni = m->sizes[l - 1];
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < ni; j++) {
+            double s = 0.0;
+            for (int i = 0; i < no; i++)
+                s += (double)grad[r * no + i] * (double)m->w[l - 1][i * ni + j];
+            grad_in[r * ni + j] = (float)s;
+        }
+    scl_ref_relu_backward(grad_in, act, rows * ni, keep);
+}
+
+void scl_ref_train_step(scl_model *m, float **momentum, const float *x, const int *y, int rows,
+                        const struct scl_train_params *p, float lr, uint32_t step)
+{
+    int L = m->n_layers, k = m->sizes[L];
+    float keep = p->dropout_mode == SCL_DROPOUT_INVERTED ? 1.0f / (1.0f - p->dropout) : 1.0f;
+    float *act[SCL_MAX_LAYERS + 1] = {0}, *grad[SCL_MAX_LAYERS + 1] = {0};
+    for (int l = 0; l <= L; l++) {
+        act[l] = calloc((size_t)rows * (size_t)m->sizes[l], sizeof(float));
+        grad[l] = calloc((size_t)rows * (size_t)m->sizes[l], sizeof(float));
+    }
+    memcpy(act[0], x, sizeof(float) * (size_t)rows * (size_t)m->sizes[0]);
+    forward_ref(m, p, act, rows, step);
+    float *losses = calloc((size_t)rows, sizeof(float));
+    float norm = 1.0f / (float)rows / (p->loss == SCL_LOSS_BCE ? (float)k : 1.0f);
+    scl_ref_loss_grad(act[L], y, rows, k, (int)p->output, (int)p->loss, norm, grad[L], losses);
+    for (int l = L; l >= 1; l--) {
+        if (l >= 2)
+            backprop_ref(m, grad[l], act[l - 1], grad[l - 1], l, rows, keep);
+        update_ref(m, momentum ? momentum[l - 1] : NULL, grad[l], act[l - 1], l, rows, p, lr);
+    }
+    for (int l = 0; l <= L; l++) {
+        free(act[l]);
+        free(grad[l]);
+    }
+    free(losses);
+}

@@ -1,0 +1,375 @@
+/*
+ * Wake phase: SGD training of a bias-free ReLU network on the device (ALGORITHM.md section 1).
+ *
+ * One step: gather the shuffled batch, forward (GEMM + ReLU/dropout per layer), loss gradient at
+ * the output, then for each layer from the top: the input gradient with the weights before their
+ * update (GEMM), the ReLU backward, and the weight update folded into the weight-gradient GEMM
+ * (W += -lr * dZ^T A with beta = 1; with momentum V = lr * dZ^T A + mu * V, then W -= V).
+ * The dataset stays on the device; per-sample losses accumulate in a device buffer read once per
+ * epoch, so no host round trip happens per batch. The shuffle is a Fisher-Yates permutation drawn
+ * from the project generator (purpose SCL_RNG_SHUFFLE, step = epoch), uploaded once per epoch.
+ */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "net.h"
+
+
+struct scl_trainer {
+    scl_ctx *ctx;
+    struct scl_train_params p;
+    struct scl_net net;
+    cl_mem v[SCL_MAX_LAYERS];        /* momentum buffers, when p.momentum > 0 */
+    cl_mem grad[SCL_MAX_LAYERS + 1]; /* grad[l]: [batch][sizes[l]], dL/dz of layer l (l >= 1) */
+    cl_mem yb;                       /* [batch] labels of the batch */
+    cl_mem perm;                     /* [capacity] permutation of the epoch */
+    cl_mem losses;                   /* [capacity] per-sample loss of the epoch */
+    int32_t capacity;                /* samples perm/losses can hold */
+    uint32_t epoch, step;            /* counters across fits: shuffles and masks never repeat */
+};
+
+struct scl_train_params scl_train_default_params(void)
+{
+    struct scl_train_params p = {0};
+    p.output = SCL_OUTPUT_SOFTMAX;
+    p.loss = SCL_LOSS_BCE;
+    p.lr = 0.06f;
+    p.batch = 64;
+    p.epochs = 5;
+    p.dropout = 0.25f;
+    p.dropout_mode = SCL_DROPOUT_INVERTED;
+    p.init = SCL_INIT_FAN_IN;
+    p.init_a = 0.01f;
+    p.seed = 1;
+    return p;
+}
+
+struct scl_train_params scl_train_ref2022_params(void)
+{
+    struct scl_train_params p = scl_train_default_params();
+    p.output = SCL_OUTPUT_RELU;
+    p.loss = SCL_LOSS_MSE;
+    p.lr = 0.1f;
+    p.momentum = 0.5f;
+    p.batch = 100;
+    p.epochs = 2;
+    p.dropout_mode = SCL_DROPOUT_TEST_SCALE;
+    p.init = SCL_INIT_UNIFORM;
+    return p;
+}
+
+scl_status scl_model_init(scl_model *m, const struct scl_train_params *p)
+{
+    for (int32_t l = 0; l < m->n_layers; l++) {
+        float a = p->init == SCL_INIT_UNIFORM ? p->init_a : 1.0f / sqrtf((float)m->sizes[l]);
+        size_t n = (size_t)m->sizes[l + 1] * (size_t)m->sizes[l];
+        for (size_t q = 0; q < (n + 3) / 4; q++) {
+            uint32_t w[4];
+            scl_rng_words(p->seed, SCL_RNG_INIT, (uint32_t)q, 0, (uint32_t)l, w);
+            for (size_t j = 0; j < 4 && 4 * q + j < n; j++)
+                m->w[l][4 * q + j] = a * (2.0f * scl_rng_u01(w[j]) - 1.0f);
+        }
+    }
+    m->output = (int32_t)p->output;
+    m->act_scale = p->dropout_mode == SCL_DROPOUT_TEST_SCALE ? 1.0f - p->dropout : 1.0f;
+    m->seed = p->seed;
+    return SCL_OK;
+}
+
+/* ------------------------------------------------------------------ device datasets */
+
+scl_status scl_ddata_create(scl_ctx *ctx, const scl_dataset *ds, scl_ddata **out)
+{
+    scl_ddata *d = scl_calloc(1, sizeof(*d));
+    *out = NULL;
+    if (!d)
+        return SCL_ERR_NOMEM;
+    d->ctx = ctx;
+    d->n = ds->n;
+    d->dim = ds->dim;
+    d->labels = ds->y;
+    scl_status st =
+        scl_buf_create(ctx, sizeof(float) * (size_t)ds->n * (size_t)ds->dim, ds->x, &d->x);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, (size_t)ds->n, ds->y, &d->y);
+    if (st != SCL_OK) {
+        scl_ddata_destroy(d);
+        return st;
+    }
+    *out = d;
+    return SCL_OK;
+}
+
+void scl_ddata_destroy(scl_ddata *d)
+{
+    if (!d)
+        return;
+    scl_buf_release(&d->x);
+    scl_buf_release(&d->y);
+    scl_free(d);
+}
+
+/* ------------------------------------------------------------------ trainer */
+
+static scl_status trainer_buffers(scl_trainer *t)
+{
+    scl_status st = SCL_OK;
+    const int32_t *s = t->net.sizes;
+    for (int32_t l = 1; st == SCL_OK && l <= t->net.n_layers; l++)
+        st = scl_buf_create(t->ctx, sizeof(float) * (size_t)t->p.batch * (size_t)s[l], NULL,
+                            &t->grad[l]);
+    for (int32_t l = 0; st == SCL_OK && t->p.momentum > 0.0f && l < t->net.n_layers; l++) {
+        size_t bytes = sizeof(float) * (size_t)s[l + 1] * (size_t)s[l];
+        st = scl_buf_create(t->ctx, bytes, NULL, &t->v[l]);
+        if (st == SCL_OK)
+            st = scl_buf_fill_zero(t->ctx, t->v[l], bytes);
+    }
+    if (st == SCL_OK)
+        st = scl_buf_create(t->ctx, sizeof(cl_int) * (size_t)t->p.batch, NULL, &t->yb);
+    return st;
+}
+
+scl_status scl_trainer_create(scl_ctx *ctx, const scl_model *m, const struct scl_train_params *p,
+                              scl_trainer **out)
+{
+    *out = NULL;
+    if (p->batch < 1 || !(p->lr > 0.0f) || p->dropout < 0.0f || p->dropout >= 1.0f)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: batch, lr or dropout out of range");
+    if (m->sizes[m->n_layers] > 16)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: at most 16 output units (got %d)",
+                            m->sizes[m->n_layers]);
+    scl_trainer *t = scl_calloc(1, sizeof(*t));
+    if (!t)
+        return SCL_ERR_NOMEM;
+    t->ctx = ctx;
+    t->p = *p;
+    scl_status st = scl_net_init(&t->net, ctx, m, p->batch, p->gemm);
+    if (st == SCL_OK)
+        st = trainer_buffers(t);
+    if (st != SCL_OK) {
+        scl_trainer_destroy(t);
+        return st;
+    }
+    *out = t;
+    return SCL_OK;
+}
+
+void scl_trainer_destroy(scl_trainer *t)
+{
+    if (!t)
+        return;
+    scl_buf_release(&t->losses);
+    scl_buf_release(&t->perm);
+    scl_buf_release(&t->yb);
+    for (int32_t l = 0; l <= SCL_MAX_LAYERS; l++)
+        scl_buf_release(&t->grad[l]);
+    for (int32_t l = 0; l < SCL_MAX_LAYERS; l++)
+        scl_buf_release(&t->v[l]);
+    scl_net_release(&t->net);
+    scl_free(t);
+}
+
+scl_status scl_trainer_get_model(scl_trainer *t, scl_model *m)
+{
+    return scl_net_download(&t->net, m);
+}
+
+scl_status scl_trainer_set_model(scl_trainer *t, const scl_model *m)
+{
+    return scl_net_upload(&t->net, m);
+}
+
+static float keep_scale(const struct scl_train_params *p)
+{
+    return p->dropout_mode == SCL_DROPOUT_INVERTED ? 1.0f / (1.0f - p->dropout) : 1.0f;
+}
+
+void scl_shuffle(int32_t *perm, int32_t n, uint32_t seed, uint32_t epoch)
+{
+    for (int32_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (int32_t i = n - 1; i > 0; i--) {
+        uint32_t w[4];
+        scl_rng_words(seed, SCL_RNG_SHUFFLE, (uint32_t)i, epoch, 0, w);
+        uint64_t wide = (uint64_t)w[0] << 32 | w[1];
+        int32_t j = (int32_t)(wide % (uint64_t)(i + 1));
+        int32_t tmp = perm[i];
+        perm[i] = perm[j];
+        perm[j] = tmp;
+    }
+}
+
+static scl_status gather(scl_trainer *t, const scl_ddata *d, int32_t start, int32_t rows)
+{
+    cl_kernel k;
+    scl_status st = scl_kernel_get(t->ctx, "scl_gather_rows", &k);
+    if (st != SCL_OK)
+        return st;
+    if (!SCL_ARG(t->ctx, k, 0, d->x) || !SCL_ARG(t->ctx, k, 1, d->y) ||
+        !SCL_ARG(t->ctx, k, 2, t->perm) || !SCL_ARG(t->ctx, k, 3, start) ||
+        !SCL_ARG(t->ctx, k, 4, d->dim) || !SCL_ARG(t->ctx, k, 5, t->net.act[0]) ||
+        !SCL_ARG(t->ctx, k, 6, t->yb))
+        return SCL_ERR_OPENCL;
+    const size_t global[2] = {(size_t)d->dim, (size_t)rows};
+    return scl_kernel_run(t->ctx, k, 2, global, NULL);
+}
+
+static scl_status loss_grad(scl_trainer *t, int32_t rows, int32_t loss_off)
+{
+    int32_t L = t->net.n_layers, k = t->net.sizes[L];
+    int output = (int)t->p.output, loss = (int)t->p.loss;
+    float norm = 1.0f / (float)rows;
+    if (t->p.loss == SCL_LOSS_BCE)
+        norm /= (float)k; /* mean over batch x outputs, the frameworks' default */
+    cl_kernel kern;
+    scl_status st = scl_kernel_get(t->ctx, "scl_loss_grad", &kern);
+    if (st != SCL_OK)
+        return st;
+    if (!SCL_ARG(t->ctx, kern, 0, t->net.act[L]) || !SCL_ARG(t->ctx, kern, 1, t->yb) ||
+        !SCL_ARG(t->ctx, kern, 2, rows) || !SCL_ARG(t->ctx, kern, 3, k) ||
+        !SCL_ARG(t->ctx, kern, 4, output) || !SCL_ARG(t->ctx, kern, 5, loss) ||
+        !SCL_ARG(t->ctx, kern, 6, norm) || !SCL_ARG(t->ctx, kern, 7, t->grad[L]) ||
+        !SCL_ARG(t->ctx, kern, 8, t->losses) || !SCL_ARG(t->ctx, kern, 9, loss_off))
+        return SCL_ERR_OPENCL;
+    size_t global = (size_t)rows;
+    st = scl_kernel_run(t->ctx, kern, 1, &global, NULL);
+    return st;
+}
+
+/* Input gradient of layer l (1-based, l >= 2): grad[l-1] = relu'(act[l-1]) * (grad[l] W_l). */
+static scl_status backprop_input(scl_trainer *t, int32_t l, int32_t rows)
+{
+    struct scl_gemm_args g = {0};
+    g.m = (size_t)rows;
+    g.n = (size_t)t->net.sizes[l - 1];
+    g.k = (size_t)t->net.sizes[l];
+    g.alpha = 1.0f;
+    g.a = t->grad[l];
+    g.lda = g.k;
+    g.b = t->net.w[l - 1];
+    g.ldb = g.n;
+    g.c = t->grad[l - 1];
+    g.ldc = g.n;
+    scl_status st = scl_gemm(t->ctx, t->net.gemm, &g);
+    int n = rows * t->net.sizes[l - 1];
+    float ks = keep_scale(&t->p);
+    const struct scl_karg a[] = {SCL_KARG(t->grad[l - 1]), SCL_KARG(t->net.act[l - 1]),
+                                 SCL_KARG(n), SCL_KARG(ks)};
+    if (st == SCL_OK)
+        st = scl_launch(t->ctx, "scl_relu_backward", (size_t)n, a, 4);
+    return st;
+}
+
+/* W_l update: W -= lr * grad[l]^T act[l-1], or through the momentum buffer. */
+static scl_status update_weights(scl_trainer *t, int32_t l, int32_t rows, float lr)
+{
+    bool momentum = t->p.momentum > 0.0f;
+    struct scl_gemm_args g = {0};
+    g.trans_a = true;
+    g.m = (size_t)t->net.sizes[l];
+    g.n = (size_t)t->net.sizes[l - 1];
+    g.k = (size_t)rows;
+    g.alpha = momentum ? lr : -lr;
+    g.beta = momentum ? t->p.momentum : 1.0f;
+    g.a = t->grad[l];
+    g.lda = g.m;
+    g.b = t->net.act[l - 1];
+    g.ldb = g.n;
+    g.c = momentum ? t->v[l - 1] : t->net.w[l - 1];
+    g.ldc = g.n;
+    scl_status st = scl_gemm(t->ctx, t->net.gemm, &g);
+    if (st != SCL_OK || !momentum)
+        return st;
+    int n = (int)(g.m * g.n);
+    const struct scl_karg a[] = {SCL_KARG(t->net.w[l - 1]), SCL_KARG(t->v[l - 1]), SCL_KARG(n)};
+    return scl_launch(t->ctx, "scl_sub_inplace", (size_t)n, a, 3);
+}
+
+/* One SGD step on the batch at positions [start, start + rows) of the epoch's permutation. */
+static scl_status train_step(scl_trainer *t, const scl_ddata *d, int32_t start, int32_t rows,
+                             float lr)
+{
+    struct scl_dropout drop = {t->p.dropout, keep_scale(&t->p), t->p.seed, t->step++};
+    scl_status st = gather(t, d, start, rows);
+    if (st == SCL_OK)
+        st = scl_net_forward(&t->net, NULL, 0, rows, &drop, 1.0f);
+    if (st == SCL_OK)
+        st = loss_grad(t, rows, start);
+    for (int32_t l = t->net.n_layers; st == SCL_OK && l >= 1; l--) {
+        if (l >= 2)
+            st = backprop_input(t, l, rows);
+        if (st == SCL_OK)
+            st = update_weights(t, l, rows, lr);
+    }
+    return st;
+}
+
+static scl_status ensure_capacity(scl_trainer *t, int32_t n)
+{
+    if (n <= t->capacity)
+        return SCL_OK;
+    scl_buf_release(&t->perm);
+    scl_buf_release(&t->losses);
+    t->capacity = 0;
+    scl_status st = scl_buf_create(t->ctx, sizeof(cl_int) * (size_t)n, NULL, &t->perm);
+    if (st == SCL_OK)
+        st = scl_buf_create(t->ctx, sizeof(float) * (size_t)n, NULL, &t->losses);
+    if (st == SCL_OK)
+        t->capacity = n;
+    return st;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* One epoch; the mean loss goes to *loss. perm and losses are host scratch of d->n entries. */
+static scl_status run_epoch(scl_trainer *t, const scl_ddata *d, float lr, int32_t *perm,
+                            float *losses, double *loss)
+{
+    scl_shuffle(perm, d->n, t->p.seed, t->epoch++);
+    scl_status st = scl_buf_write(t->ctx, t->perm, 0, sizeof(int32_t) * (size_t)d->n, perm);
+    for (int32_t start = 0; st == SCL_OK && start < d->n; start += t->p.batch) {
+        int32_t rows = d->n - start < t->p.batch ? d->n - start : t->p.batch;
+        st = train_step(t, d, start, rows, lr);
+    }
+    if (st == SCL_OK)
+        st = scl_buf_read(t->ctx, t->losses, 0, sizeof(float) * (size_t)d->n, losses);
+    double sum = 0.0;
+    for (int32_t i = 0; st == SCL_OK && i < d->n; i++)
+        sum += (double)losses[i];
+    /* Report what the frameworks report: BCE is a mean over the outputs as well. */
+    *loss = sum / (double)d->n / (t->p.loss == SCL_LOSS_BCE ? t->net.sizes[t->net.n_layers] : 1);
+    if (st == SCL_OK && !isfinite(*loss))
+        st = scl_ctx_fail(t->ctx, SCL_ERR_NUMERIC, "train: loss is %g after epoch %u (lr %g)",
+                          *loss, t->epoch, (double)lr);
+    return st;
+}
+
+scl_status scl_trainer_fit(scl_trainer *t, const scl_ddata *d, int32_t epochs, float lr,
+                           scl_epoch_fn cb, void *user)
+{
+    if (d->dim != t->net.sizes[0])
+        return scl_ctx_fail(t->ctx, SCL_ERR_ARG, "train: data has %d inputs, the model %d",
+                            d->dim, t->net.sizes[0]);
+    scl_status st = ensure_capacity(t, d->n);
+    int32_t *perm = scl_alloc(sizeof(*perm) * (size_t)d->n);
+    float *losses = scl_alloc(sizeof(*losses) * (size_t)d->n);
+    if (!perm || !losses)
+        st = SCL_ERR_NOMEM;
+    for (int32_t e = 0; st == SCL_OK && e < epochs; e++) {
+        struct scl_epoch_report r = {e + 1, epochs, 0.0, 0.0};
+        double t0 = now_s();
+        st = run_epoch(t, d, lr, perm, losses, &r.loss);
+        r.seconds = now_s() - t0;
+        if (st == SCL_OK && cb)
+            cb(&r, user);
+    }
+    scl_free(perm);
+    scl_free(losses);
+    return st;
+}

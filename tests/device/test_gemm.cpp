@@ -1,0 +1,267 @@
+// Both GEMM engines (host/gemm.h) against the double-accumulating reference scl_ref_gemm, on every
+// product training and evaluation run, on odd shapes (1, 3, 10, 67, 1000+7 in each dimension) in
+// all four transpose combinations with offsets and strides above the minimum, and with alpha != 1,
+// beta = 1 and beta = 0 over a NaN-filled C (which must be overwritten, never read).
+//
+// Metric (STYLE.md H13): NMSE = sum (C - C_ref)^2 / sum C_ref^2 <= 1e-7 over the m x n result;
+// the floats around it (offsets, row padding) must come back bit for bit unchanged.
+//
+// Tests are TEST_Ps over the engine only, each looping over its case table with SCOPED_TRACE
+// naming the failing case: gtest_discover_tests runs each instance in its own process, and CLBlast
+// compiles its kernels once per process (POCL_CACHE_DIR, set by ctest, keeps that short).
+#include <cmath>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <limits>
+#include <sstream>
+#include <vector>
+
+extern "C" {
+#include "gemm.h"
+#include "ref.h"
+}
+#include "device_env.h"
+
+namespace
+{
+
+constexpr double kMaxNmse = 1e-7;
+constexpr float kPadValue = -12345.0f; // sentinel around every operand
+
+struct Case {
+    bool ta, tb;
+    size_t m, n, k;
+    float alpha, beta;
+    size_t pad; // extra offset and extra row stride of every operand, in floats
+};
+
+std::string describe(const Case &c)
+{
+    std::ostringstream s;
+    s << (c.ta ? 'T' : 'N') << (c.tb ? 'T' : 'N') << " m=" << c.m << " n=" << c.n << " k=" << c.k
+      << " alpha=" << c.alpha << " beta=" << c.beta << " pad=" << c.pad;
+    return s.str();
+}
+
+// A stored matrix of rows x cols with row stride cols + pad at offset pad; the rest is sentinel.
+struct Stored {
+    size_t rows, cols, ld, off;
+    std::vector<float> host;
+    cl_mem buf = nullptr;
+
+    Stored(size_t r, size_t c, size_t pad, uint32_t stream)
+        : rows(r), cols(c), ld(c + pad), off(pad), host(pad + r * (c + pad) + 1, kPadValue)
+    {
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < cols; j++) {
+                uint32_t w[4];
+                scl_rng_words(7, SCL_RNG_TEST, (uint32_t)(i * cols + j), 0, stream, w);
+                at(i, j) = scl_rng_u01(w[0]) - 0.5f;
+            }
+    }
+    ~Stored()
+    {
+        scl_buf_release(&buf);
+    }
+    Stored(const Stored &) = delete;
+    Stored &operator=(const Stored &) = delete;
+
+    float &at(size_t i, size_t j)
+    {
+        return host[off + i * ld + j];
+    }
+    bool upload(scl_ctx *ctx)
+    {
+        return scl_buf_create(ctx, host.size() * sizeof(float), host.data(), &buf) == SCL_OK;
+    }
+    bool download(scl_ctx *ctx, std::vector<float> &out) const
+    {
+        out.resize(host.size());
+        return scl_buf_read(ctx, buf, 0, host.size() * sizeof(float), out.data()) == SCL_OK;
+    }
+};
+
+// The m x n result against the reference, and the sentinel floats around it.
+void expect_matches(const Case &c, Stored &cref, const std::vector<float> &got)
+{
+    double err = 0.0, ref = 0.0;
+    for (size_t i = 0; i < c.m; i++)
+        for (size_t j = 0; j < c.n; j++) {
+            double r = cref.at(i, j), d = (double)got[cref.off + i * cref.ld + j] - r;
+            err += d * d;
+            ref += r * r;
+        }
+    double nmse = ref > 0.0 ? err / ref : err;
+    EXPECT_LE(nmse, kMaxNmse) << "err " << err << " ref " << ref;
+    size_t bad = 0;
+    for (size_t x = 0; x < got.size(); x++) {
+        size_t rel = x - cref.off, i = rel / cref.ld, j = rel % cref.ld;
+        bool inside = x >= cref.off && i < c.m && j < c.n;
+        if (!inside && std::memcmp(&got[x], &cref.host[x], sizeof(float)) != 0)
+            bad++;
+    }
+    EXPECT_EQ(bad, 0u) << "floats outside the result changed";
+}
+
+void run_case(enum scl_gemm_engine engine, const Case &c)
+{
+    SCOPED_TRACE(describe(c));
+    scl_ctx *ctx = test_ctx();
+    Stored a(c.ta ? c.k : c.m, c.ta ? c.m : c.k, c.pad, 1);
+    Stored b(c.tb ? c.n : c.k, c.tb ? c.k : c.n, c.pad, 2);
+    Stored cm(c.m, c.n, c.pad, 3);
+    if (c.beta == 0.0f) // must be overwritten, never read
+        for (size_t i = 0; i < c.m; i++)
+            for (size_t j = 0; j < c.n; j++)
+                cm.at(i, j) = std::numeric_limits<float>::quiet_NaN();
+    ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && cm.upload(ctx)) << scl_ctx_last_error(ctx);
+    struct scl_gemm_args g = {c.ta,  c.tb,  c.m,   c.n,  c.k,  c.alpha, c.beta, a.buf, a.off,
+                              a.ld,  b.buf, b.off, b.ld, cm.buf, cm.off, cm.ld};
+    ASSERT_EQ(scl_gemm(ctx, engine, &g), SCL_OK) << scl_ctx_last_error(ctx);
+    std::vector<float> got;
+    ASSERT_TRUE(cm.download(ctx, got)) << scl_ctx_last_error(ctx);
+    struct scl_ref_gemm_args r = {c.ta,          c.tb, c.m,         c.n,  c.k,
+                                  c.alpha,       c.beta, &a.at(0, 0), a.ld, &b.at(0, 0),
+                                  b.ld,          &cm.at(0, 0), cm.ld};
+    if (c.m && c.n)
+        scl_ref_gemm(&r);
+    expect_matches(c, cm, got);
+}
+
+// Net 784-1200-1200-10: forward X W^T, weight gradient dY^T X, input gradient dY W, for the
+// training batches 64 and 100, and the evaluation forward pass with batch 1000.
+std::vector<Case> training_cases()
+{
+    std::vector<Case> v;
+    const size_t layers[3][2] = {{784, 1200}, {1200, 1200}, {1200, 10}}; // {in, out}
+    for (size_t batch : {64, 100, 1000})
+        for (int l = 0; l < 3; l++) {
+            size_t in = layers[l][0], out = layers[l][1];
+            v.push_back({false, true, batch, out, in, 1.0f, 0.0f, 0});
+            if (batch == 1000)
+                continue; // evaluation runs the forward pass only
+            v.push_back({true, false, out, in, batch, 1.0f, 1.0f, 0});
+            if (l > 0)
+                v.push_back({false, false, batch, in, out, 1.0f, 0.0f, 0});
+        }
+    return v;
+}
+
+// Every transpose combination over sizes from {1, 3, 10, 67} in each dimension, cycling through
+// padding and (alpha, beta) pairs, plus 1000+7 in each dimension in turn.
+std::vector<Case> odd_cases()
+{
+    const size_t sizes[] = {1, 3, 10, 67};
+    const float ab[4][2] = {{1.0f, 0.0f}, {1.0f, 1.0f}, {-0.75f, 0.5f}, {2.5f, 0.0f}};
+    std::vector<Case> v;
+    size_t i = 0;
+    for (int t = 0; t < 4; t++) {
+        bool ta = t & 1, tb = t & 2;
+        for (size_t m : sizes)
+            for (size_t n : sizes)
+                for (size_t k : sizes) {
+                    v.push_back({ta, tb, m, n, k, ab[i % 4][0], ab[i % 4][1], (i / 4) % 3 * 5});
+                    i++;
+                }
+        v.push_back({ta, tb, 1007, 67, 10, -0.75f, 0.5f, 3});
+        v.push_back({ta, tb, 10, 1007, 67, 2.5f, 0.0f, 1});
+        v.push_back({ta, tb, 67, 10, 1007, 1.0f, 1.0f, 2});
+        v.push_back({ta, tb, 1007, 1007, 3, 1.0f, 0.0f, 0});
+    }
+    return v;
+}
+
+class Gemm : public ::testing::TestWithParam<enum scl_gemm_engine>
+{
+};
+
+TEST_P(Gemm, TrainingShapes)
+{
+    SCL_REQUIRE_DEVICE();
+    for (const Case &c : training_cases())
+        run_case(GetParam(), c);
+}
+
+TEST_P(Gemm, OddShapesAllTransposes)
+{
+    SCL_REQUIRE_DEVICE();
+    for (const Case &c : odd_cases())
+        run_case(GetParam(), c);
+}
+
+// Empty products: m or n = 0 touches nothing; k = 0 leaves C = beta C (CLBlast itself rejects
+// k = 0, so scl_gemm hands that case to the native kernel).
+TEST_P(Gemm, EmptyDimensions)
+{
+    SCL_REQUIRE_DEVICE();
+    run_case(GetParam(), {false, false, 0, 5, 3, 1.0f, 0.0f, 1});
+    run_case(GetParam(), {false, true, 5, 0, 3, 1.0f, 0.0f, 1});
+    run_case(GetParam(), {true, false, 5, 7, 0, 1.0f, 0.5f, 1});
+    run_case(GetParam(), {true, true, 5, 7, 0, 1.0f, 0.0f, 2});
+}
+
+// A NaN or an infinity in row i of A reaches exactly row i of C, as in BLAS; the others stay
+// finite.
+TEST_P(Gemm, NonFiniteInputsPropagateByRow)
+{
+    SCL_REQUIRE_DEVICE();
+    scl_ctx *ctx = test_ctx();
+    const size_t m = 7, n = 19, k = 13;
+    for (float bad : {std::numeric_limits<float>::quiet_NaN(), INFINITY}) {
+        SCOPED_TRACE(bad);
+        Stored a(m, k, 0, 1), b(k, n, 0, 2), c(m, n, 0, 3);
+        a.at(4, 6) = bad;
+        ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && c.upload(ctx));
+        struct scl_gemm_args g = {false, false, m, n,     k, 1.0f, 0.0f, a.buf,
+                                  0,     k,     b.buf, 0, n, c.buf, 0,   n};
+        ASSERT_EQ(scl_gemm(ctx, GetParam(), &g), SCL_OK) << scl_ctx_last_error(ctx);
+        std::vector<float> got;
+        ASSERT_TRUE(c.download(ctx, got));
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++)
+                EXPECT_EQ(std::isfinite(got[i * n + j]), i != 4) << i << "," << j;
+    }
+}
+
+std::string engine_name(const ::testing::TestParamInfo<enum scl_gemm_engine> &info)
+{
+    return scl_gemm_engine_name(info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, Gemm, ::testing::Values(SCL_GEMM_NATIVE, SCL_GEMM_CLBLAST),
+                         engine_name);
+
+// Strides and sizes are checked against the real buffers before anything is enqueued.
+TEST(GemmArgs, BadStridesAndShortBuffersAreArgErrors)
+{
+    SCL_REQUIRE_DEVICE();
+    scl_ctx *ctx = test_ctx();
+    Stored a(4, 5, 0, 1), b(5, 6, 0, 2), c(4, 6, 0, 3);
+    ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && c.upload(ctx));
+    struct scl_gemm_args g = {false, false, 4, 6, 5, 1.0f, 0.0f, a.buf,
+                              0,     5,     b.buf, 0, 6, c.buf, 0, 6};
+    struct scl_gemm_args bad = g;
+    bad.lda = 4; // less than k
+    EXPECT_EQ(scl_gemm(ctx, SCL_GEMM_NATIVE, &bad), SCL_ERR_ARG);
+    EXPECT_NE(std::string(scl_ctx_last_error(ctx)).find("lda"), std::string::npos);
+    bad = g;
+    bad.c_off = 2; // runs past the end of C's buffer
+    EXPECT_EQ(scl_gemm(ctx, SCL_GEMM_CLBLAST, &bad), SCL_ERR_ARG);
+    EXPECT_NE(std::string(scl_ctx_last_error(ctx)).find("c ("), std::string::npos);
+    bad = g;
+    bad.trans_b = true; // B stored [6][5] with ld 6 needs 35 floats; its buffer holds 31
+    EXPECT_EQ(scl_gemm(ctx, SCL_GEMM_NATIVE, &bad), SCL_ERR_ARG);
+    EXPECT_NE(std::string(scl_ctx_last_error(ctx)).find("b ("), std::string::npos);
+    EXPECT_EQ(scl_gemm(ctx, SCL_GEMM_NATIVE, &g), SCL_OK) << scl_ctx_last_error(ctx);
+}
+
+TEST(GemmArgs, AutoIsNativeOnCpuDevices)
+{
+    SCL_REQUIRE_DEVICE();
+    enum scl_gemm_engine want = scl_ctx_is_cpu(test_ctx()) ? SCL_GEMM_NATIVE : SCL_GEMM_CLBLAST;
+    EXPECT_EQ(scl_gemm_resolve(test_ctx(), SCL_GEMM_AUTO), want);
+    EXPECT_EQ(scl_gemm_resolve(test_ctx(), SCL_GEMM_CLBLAST), SCL_GEMM_CLBLAST);
+    EXPECT_STREQ(scl_gemm_engine_name(SCL_GEMM_NATIVE), "native");
+}
+
+} // namespace

@@ -1,0 +1,448 @@
+// The configuration schema: defaults and shipped files validate; errors name file, line and key;
+// --set goes through the same parser; profile presets yield to explicit keys in either order;
+// the dump reads back to itself; the hash is stable; seed lists expand; long lines are refused.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+#include "config.h"
+
+extern "C" void scl_test_fail_alloc_after(long n); // host/internal.h
+
+namespace
+{
+
+namespace fs = std::filesystem;
+
+std::string dump(const scl_config &cfg)
+{
+    size_t n = scl_cfg_dump(&cfg, nullptr, 0);
+    std::string s(n + 1, '\0');
+    EXPECT_EQ(scl_cfg_dump(&cfg, s.data(), s.size()), n);
+    s.resize(n);
+    return s;
+}
+
+std::string hash(const scl_config &cfg)
+{
+    char h[SCL_CFG_HASH_LEN];
+    scl_cfg_hash(&cfg, h);
+    return h;
+}
+
+std::string get(const scl_config &cfg, const char *name)
+{
+    char buf[256];
+    EXPECT_EQ(scl_cfg_get(&cfg, name, buf, sizeof(buf)), SCL_OK) << name;
+    return buf;
+}
+
+class Config : public ::testing::Test
+{
+  protected:
+    scl_config cfg{};
+    char msg[1024] = "";
+    std::string dir = ::testing::TempDir();
+
+    void SetUp() override
+    {
+        scl_cfg_defaults(&cfg);
+    }
+    std::string write(const std::string &name, const std::string &text)
+    {
+        std::string path = dir + "/" + name;
+        std::ofstream(path) << text;
+        return path;
+    }
+    // Load `text` as a file; on failure msg holds the error.
+    scl_status load(const std::string &text, const std::string &name = "t.ini")
+    {
+        return scl_cfg_load(&cfg, write(name, text).c_str(), msg, sizeof(msg));
+    }
+    scl_status set(const char *assignment)
+    {
+        return scl_cfg_set(&cfg, assignment, msg, sizeof(msg));
+    }
+    std::string path(const std::string &name)
+    {
+        return dir + "/" + name;
+    }
+};
+
+TEST_F(Config, DefaultsAreValidAndArePaper2024)
+{
+    ASSERT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_OK) << msg;
+    EXPECT_EQ(cfg.train.profile, SCL_CFG_PROFILE_PAPER2024);
+    EXPECT_EQ(cfg.model.sizes.n, 4);
+    EXPECT_EQ(cfg.model.sizes.v[1], 1200);
+    EXPECT_DOUBLE_EQ(cfg.sleep.inc, 7.49e-4);
+    EXPECT_EQ(cfg.sleep.beta.n, 3);
+    EXPECT_EQ(cfg.run.seed, 1u);
+    EXPECT_FALSE(scl_cfg_is_set(&cfg, "train.lr"));
+    // The schema defaults and the paper2024 preset agree.
+    std::string before = dump(cfg);
+    ASSERT_EQ(set("train.profile=paper2024"), SCL_OK) << msg;
+    EXPECT_EQ(dump(cfg), before);
+}
+
+TEST_F(Config, ShippedConfigsParseAndValidate)
+{
+    int files = 0;
+    for (const auto &e : fs::recursive_directory_iterator(fs::path(SCL_SOURCE_DIR) / "configs")) {
+        if (e.path().extension() != ".ini")
+            continue;
+        scl_config c;
+        scl_status st = scl_cfg_build(&c, e.path().c_str(), nullptr, 0, msg, sizeof(msg));
+        EXPECT_EQ(st, SCL_OK) << e.path() << ": " << msg;
+        files++;
+    }
+    EXPECT_GE(files, 6);
+}
+
+TEST_F(Config, ShippedSleepSetsMatchTheSpecification)
+{
+    std::string src = SCL_SOURCE_DIR;
+    scl_config c;
+    ASSERT_EQ(scl_cfg_build(&c, (src + "/configs/mnist.ini").c_str(), nullptr, 0, msg, sizeof(msg)),
+              SCL_OK)
+        << msg;
+    EXPECT_EQ(c.sleep.steps, 365);
+    EXPECT_EQ(c.sleep.input, SCL_CFG_INPUT_MEAN);
+    EXPECT_DOUBLE_EQ(c.data.fraction, 0.03);
+    EXPECT_EQ(get(c, "sleep.beta"), "24.3,5.08,18.42");
+    ASSERT_EQ(scl_cfg_build(&c, (src + "/configs/sleep/fmnist2022.ini").c_str(), nullptr, 0, msg,
+                            sizeof(msg)),
+              SCL_OK)
+        << msg;
+    EXPECT_EQ(c.sleep.steps, 15000);
+    EXPECT_EQ(c.sleep.steps_per_task, 5000);
+    EXPECT_DOUBLE_EQ(c.sleep.max_rate, 181.047258);
+    EXPECT_EQ(c.sleep.input, SCL_CFG_INPUT_WINDOW);
+    EXPECT_EQ(get(c, "sleep.beta"), "40.446884,27.596929,33.109393");
+}
+
+TEST_F(Config, FileValuesAreApplied)
+{
+    ASSERT_EQ(load("; comment\n# comment\n[train]\nlr = 0.5 ; inline\nbatch=32\n"
+                   "[data]\nclasses = 1, 3 ,5\ndir = \"  /x y \"\n"),
+              SCL_OK)
+        << msg;
+    EXPECT_DOUBLE_EQ(cfg.train.lr, 0.5);
+    EXPECT_EQ(cfg.train.batch, 32);
+    ASSERT_EQ(cfg.data.classes.n, 3);
+    EXPECT_EQ(cfg.data.classes.v[2], 5);
+    EXPECT_STREQ(cfg.data.dir, "  /x y ");
+    EXPECT_TRUE(scl_cfg_is_set(&cfg, "train.lr"));
+    EXPECT_FALSE(scl_cfg_is_set(&cfg, "train.epochs"));
+}
+
+TEST_F(Config, UnknownKeyNamesFileLineAndKey)
+{
+    ASSERT_EQ(load("[train]\nlr = 0.1\n\nlrr = 0.2\n"), SCL_ERR_CONFIG);
+    std::string m = msg;
+    EXPECT_EQ(m.rfind(path("t.ini") + ":4: [train] lrr: unknown key", 0), 0u) << m;
+    EXPECT_NE(m.find("finetune_lr"), std::string::npos) << m; // lists the keys of [train]
+    ASSERT_EQ(load("[trian]\nlr = 0.1\n"), SCL_ERR_CONFIG);
+    EXPECT_NE(std::string(msg).find(":2: [trian] lr: unknown section"), std::string::npos) << msg;
+    ASSERT_EQ(load("lr = 0.1\n"), SCL_ERR_CONFIG);
+    EXPECT_NE(std::string(msg).find(":1: lr: key before any [section]"), std::string::npos);
+}
+
+TEST_F(Config, BadEnumListsAllowedNames)
+{
+    ASSERT_EQ(load("[train]\nloss = hinge\n"), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), path("t.ini") + ":2: [train] loss: 'hinge' is not allowed "
+                                                "(allowed: bce ce mse)");
+}
+
+TEST_F(Config, BadValuesAndRanges)
+{
+    struct {
+        const char *text, *expect;
+    } cases[] = {
+        {"[train]\nbatch = 0\n", "[train] batch: 0 is out of range (1..65536)"},
+        {"[train]\nbatch = 12abc\n", "[train] batch: '12abc' is not an integer"},
+        {"[train]\nbatch = 1.5\n", "[train] batch: '1.5' is not an integer"},
+        {"[train]\nlr = 0\n", "[train] lr: 0 is out of range (> 0)"},
+        {"[train]\nlr = nan\n", "[train] lr: 'nan' is not a finite number"},
+        {"[train]\nlr =\n", "[train] lr: '' is not a number"},
+        {"[train]\nmomentum = 1\n", "[train] momentum: 1 is out of range ([0, 1))"},
+        {"[data]\nfraction = 0\n", "[data] fraction: 0 is out of range ((0, 1])"},
+        {"[data]\nfraction = 1.0001\n", "[data] fraction: 1.0001 is out of range ((0, 1])"},
+        {"[model]\nsizes = 784\n", "[model] sizes: has 1 entries, needs at least 2"},
+        {"[model]\nsizes = 784,0,10\n", "[model] sizes: entry 2: 0 is out of range (1..65536)"},
+        {"[model]\nsizes = 784,,10\n", "[model] sizes: entry 2: is empty"},
+        {"[model]\nsizes = 1,2,3,4,5,6,7,8,9,10\n", "[model] sizes: more than 9 entries"},
+        {"[sleep]\nbeta = 1,-2\n", "[sleep] beta: entry 2: -2 is out of range (> 0)"},
+        {"[run]\nseed = 4294967296\n", "[run] seed: 4294967296 is out of range"},
+        {"[run]\nseeds = 5..1\n", "[run] seeds: '5..1' is not a seed"},
+        {"[train]\nlr = 0.1\nlr = 0.2\n", ":3: [train] lr: duplicate key (first set on line 2)"},
+        {"[train]\nlr 0.1\n", ":2: syntax error"},
+    };
+    for (const auto &c : cases) {
+        scl_config before = cfg;
+        EXPECT_EQ(load(c.text), SCL_ERR_CONFIG) << c.text;
+        EXPECT_NE(std::string(msg).find(c.expect), std::string::npos) << msg;
+        cfg = before;
+    }
+}
+
+TEST_F(Config, RejectedValueLeavesConfigUnchanged)
+{
+    std::string before = dump(cfg);
+    EXPECT_EQ(set("model.sizes=784,100,0"), SCL_ERR_CONFIG);
+    EXPECT_EQ(set("train.lr=-1"), SCL_ERR_CONFIG);
+    EXPECT_EQ(dump(cfg), before);
+}
+
+TEST_F(Config, MissingFile)
+{
+    EXPECT_EQ(scl_cfg_load(&cfg, path("nope.ini").c_str(), msg, sizeof(msg)), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), path("nope.ini") + ": cannot open");
+}
+
+TEST_F(Config, SetOverridesAndErrors)
+{
+    ASSERT_EQ(load("[train]\nlr = 0.5\n"), SCL_OK) << msg;
+    ASSERT_EQ(set("train.lr=0.25"), SCL_OK) << msg;
+    EXPECT_DOUBLE_EQ(cfg.train.lr, 0.25);
+    ASSERT_EQ(set(" sleep.beta = 1, 2 ,3 "), SCL_OK) << msg;
+    EXPECT_EQ(get(cfg, "sleep.beta"), "1,2,3");
+    ASSERT_EQ(set("run.out=\"my dir\""), SCL_OK) << msg;
+    EXPECT_STREQ(cfg.run.out, "my dir");
+
+    EXPECT_EQ(set("train.lr=abc"), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), "--set train.lr=abc: 'abc' is not a number");
+    EXPECT_EQ(set("train.lrr=1"), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg).rfind("--set train.lrr=1: unknown key", 0), 0u) << msg;
+    EXPECT_EQ(set("train.lr"), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), "--set train.lr: expected section.key=value");
+    EXPECT_EQ(set("lr=1"), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), "--set lr=1: expected section.key=value");
+    EXPECT_EQ(set("config.include=x.ini"), SCL_ERR_CONFIG);
+    EXPECT_EQ(set("data.dataset=cifar"), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg),
+              "--set data.dataset=cifar: 'cifar' is not allowed (allowed: mnist fashion)");
+}
+
+TEST_F(Config, ProfilePresetYieldsToExplicitKeysInEitherOrder)
+{
+    // Preset after the explicit key.
+    ASSERT_EQ(load("[train]\nlr = 0.3\nprofile = ref2022\n"), SCL_OK) << msg;
+    EXPECT_DOUBLE_EQ(cfg.train.lr, 0.3);
+    EXPECT_DOUBLE_EQ(cfg.train.momentum, 0.5);
+    EXPECT_EQ(cfg.train.batch, 100);
+    EXPECT_EQ(cfg.train.epochs, 2);
+    EXPECT_EQ(cfg.train.output, SCL_CFG_OUTPUT_RELU);
+    EXPECT_EQ(cfg.train.loss, SCL_CFG_LOSS_MSE);
+    EXPECT_EQ(cfg.train.dropout_mode, SCL_CFG_DROPOUT_TEST_SCALE);
+    EXPECT_EQ(cfg.train.init, SCL_CFG_INIT_UNIFORM);
+    EXPECT_DOUBLE_EQ(cfg.train.init_a, 0.01);
+    std::string a = dump(cfg);
+
+    // Preset before the explicit key.
+    scl_cfg_defaults(&cfg);
+    ASSERT_EQ(load("[train]\nprofile = ref2022\nlr = 0.3\n"), SCL_OK) << msg;
+    EXPECT_EQ(dump(cfg), a);
+
+    // Preset from --set, after a file that set the key: the file's key still wins.
+    scl_cfg_defaults(&cfg);
+    ASSERT_EQ(load("[train]\nlr = 0.3\n"), SCL_OK) << msg;
+    ASSERT_EQ(set("train.profile=ref2022"), SCL_OK) << msg;
+    EXPECT_EQ(dump(cfg), a);
+
+    // Switching back restores every preset key that was not set explicitly.
+    ASSERT_EQ(set("train.profile=paper2024"), SCL_OK) << msg;
+    EXPECT_DOUBLE_EQ(cfg.train.lr, 0.3);
+    EXPECT_EQ(cfg.train.batch, 64);
+    EXPECT_EQ(cfg.train.output, SCL_CFG_OUTPUT_SOFTMAX);
+}
+
+TEST_F(Config, DumpParsesBackToTheSameDump)
+{
+    ASSERT_EQ(load("[train]\nprofile = ref2022\n[sleep]\nalpha_vector = 0.1,0.2,0.3\n"
+                   "inc = 0.0000123456789\n[data]\nclasses = 3,1\ndir = \"a b\"\n"
+                   "[run]\nseeds = 1..3,7\n"),
+              SCL_OK)
+        << msg;
+    ASSERT_EQ(set("sleep.max_rate=239.515363"), SCL_OK) << msg;
+    ASSERT_EQ(set("train.lr=0.1000000000000000055511151231257827"), SCL_OK) << msg;
+    std::string text = dump(cfg);
+    scl_config back;
+    scl_cfg_defaults(&back);
+    ASSERT_EQ(scl_cfg_load(&back, write("dump.ini", text).c_str(), msg, sizeof(msg)), SCL_OK)
+        << msg << "\n"
+        << text;
+    EXPECT_EQ(dump(back), text);
+    EXPECT_EQ(hash(back), hash(cfg));
+    EXPECT_EQ(back.sleep.inc, cfg.sleep.inc); // bit for bit
+    EXPECT_NE(text.find("\n[sleep]\n"), std::string::npos);
+    EXPECT_NE(text.find("\nalpha_vector = 0.1,0.2,0.3\n"), std::string::npos) << text;
+
+    // An empty list dumps as "key =" and reads back empty.
+    ASSERT_EQ(set("sleep.alpha_vector="), SCL_OK) << msg;
+    EXPECT_NE(dump(cfg).find("\nalpha_vector =\n"), std::string::npos);
+}
+
+TEST_F(Config, DumpTruncatesLikeSnprintf)
+{
+    size_t n = scl_cfg_dump(&cfg, nullptr, 0);
+    char small[16];
+    EXPECT_EQ(scl_cfg_dump(&cfg, small, sizeof(small)), n);
+    EXPECT_EQ(std::string(small), dump(cfg).substr(0, 15));
+}
+
+TEST_F(Config, HashIsStableAndTracksValues)
+{
+    std::string h = hash(cfg);
+    EXPECT_EQ(h.size(), 16u);
+    EXPECT_EQ(h, hash(cfg));
+    scl_config other;
+    scl_cfg_defaults(&other);
+    EXPECT_EQ(hash(other), h);
+    ASSERT_EQ(scl_cfg_set(&other, "sleep.decay=0.96", msg, sizeof(msg)), SCL_OK);
+    EXPECT_NE(hash(other), h);
+    // Where things go does not change what is computed.
+    scl_cfg_defaults(&other);
+    ASSERT_EQ(scl_cfg_set(&other, "run.out=/elsewhere", msg, sizeof(msg)), SCL_OK);
+    ASSERT_EQ(scl_cfg_set(&other, "device.device=1", msg, sizeof(msg)), SCL_OK);
+    EXPECT_EQ(hash(other), h);
+}
+
+TEST_F(Config, SeedLists)
+{
+    uint32_t s[16];
+    size_t n = 0;
+    ASSERT_EQ(scl_cfg_parse_seeds("1..3, 7,10..11", s, 16, &n, msg, sizeof(msg)), SCL_OK);
+    EXPECT_EQ(std::vector<uint32_t>(s, s + n), (std::vector<uint32_t>{1, 2, 3, 7, 10, 11}));
+    ASSERT_EQ(scl_cfg_parse_seeds("4294967295", s, 16, &n, msg, sizeof(msg)), SCL_OK);
+    EXPECT_EQ(n, 1u);
+    EXPECT_EQ(s[0], 4294967295u);
+    ASSERT_EQ(scl_cfg_parse_seeds("1..100", s, 4, &n, msg, sizeof(msg)), SCL_OK);
+    EXPECT_EQ(n, 100u); // counted in full, 4 written
+    EXPECT_EQ(s[3], 4u);
+    ASSERT_EQ(scl_cfg_parse_seeds("", nullptr, 0, &n, msg, sizeof(msg)), SCL_OK);
+    EXPECT_EQ(n, 0u);
+    for (const char *bad :
+         {"1,,2", "-1", "a", "3..1", "1...3", "1..", "0..4294967296", "1,", "0..200000"})
+        EXPECT_EQ(scl_cfg_parse_seeds(bad, nullptr, 0, &n, msg, sizeof(msg)), SCL_ERR_CONFIG)
+            << bad;
+
+    ASSERT_EQ(scl_cfg_seed_list(&cfg, s, 16, &n), SCL_OK);
+    EXPECT_EQ(n, 1u);
+    EXPECT_EQ(s[0], 1u);
+    ASSERT_EQ(set("run.seeds=5..6"), SCL_OK) << msg;
+    ASSERT_EQ(scl_cfg_seed_list(&cfg, s, 16, &n), SCL_OK);
+    EXPECT_EQ(std::vector<uint32_t>(s, s + n), (std::vector<uint32_t>{5, 6}));
+}
+
+TEST_F(Config, LongLinesAreRefused)
+{
+    std::string beta(250, '1');
+    ASSERT_EQ(load("[sleep]\n# ok\nbeta = " + beta + "\n[train]\nlr = 0.1\n"), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), path("t.ini") + ":3: line longer than 197 characters (the "
+                                                "libinih limit)");
+    // The longest accepted line, and the first refused one.
+    std::string pad(197 - 8, ' ');
+    EXPECT_EQ(load("[train]\nlr = 0.1" + pad + "\n"), SCL_OK) << msg;
+    EXPECT_EQ(load("[train]\nlr = 0.1" + pad + " \n"), SCL_ERR_CONFIG);
+    // A --set value whose dump line would be too long is refused too.
+    std::string big = "run.out=" + std::string(195, 'x');
+    EXPECT_EQ(set(big.c_str()), SCL_ERR_CONFIG);
+    EXPECT_NE(std::string(msg).find("too long to dump on one line"), std::string::npos) << msg;
+}
+
+TEST_F(Config, CrossKeyValidation)
+{
+    ASSERT_EQ(set("model.sizes=784,100,10"), SCL_OK) << msg;
+    EXPECT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_ERR_CONFIG); // beta has 3 entries
+    EXPECT_EQ(std::string(msg),
+              "[sleep] beta: has 3 entries, but model.sizes gives L = 2 weight layers");
+    ASSERT_EQ(set("sleep.beta=1,2"), SCL_OK) << msg;
+    EXPECT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_OK) << msg;
+    ASSERT_EQ(set("sleep.alpha_vector=1,2,3"), SCL_OK) << msg;
+    EXPECT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_ERR_CONFIG);
+    ASSERT_EQ(set("sleep.alpha_vector="), SCL_OK) << msg;
+    ASSERT_EQ(set("data.classes=1,2,1"), SCL_OK) << msg;
+    EXPECT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), "[data] classes: 1 is listed twice");
+    // Values written directly into the struct are checked against the schema too.
+    ASSERT_EQ(set("data.classes="), SCL_OK) << msg;
+    cfg.train.lr = -1;
+    EXPECT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), "[train] lr: -1 is out of range (> 0)");
+}
+
+TEST_F(Config, BuildAppliesFileThenSets)
+{
+    std::string p = write("b.ini", "[train]\nepochs = 7\n");
+    const char *sets[] = {"train.epochs=9", "sleep.steps=10"};
+    ASSERT_EQ(scl_cfg_build(&cfg, p.c_str(), sets, 2, msg, sizeof(msg)), SCL_OK) << msg;
+    EXPECT_EQ(cfg.train.epochs, 9);
+    EXPECT_EQ(cfg.sleep.steps, 10);
+    const char *bad[] = {"model.sizes=784,10"}; // valid alone, but beta has 3 entries
+    EXPECT_EQ(scl_cfg_build(&cfg, p.c_str(), bad, 1, msg, sizeof(msg)), SCL_ERR_CONFIG);
+}
+
+TEST_F(Config, IncludeAppliesTheOtherFileFirst)
+{
+    write("inc_base.ini", "[train]\nlr = 0.5\nepochs = 3\n");
+    ASSERT_EQ(load("# top\n[config]\ninclude = inc_base.ini\n[train]\nepochs = 4\n"), SCL_OK)
+        << msg;
+    EXPECT_DOUBLE_EQ(cfg.train.lr, 0.5);
+    EXPECT_EQ(cfg.train.epochs, 4);
+
+    EXPECT_EQ(load("[train]\nepochs = 4\n[config]\ninclude = inc_base.ini\n"), SCL_ERR_CONFIG);
+    EXPECT_NE(std::string(msg).find(":4: [config] include: must come first"), std::string::npos)
+        << msg;
+    EXPECT_EQ(load("[config]\ninclude = missing.ini\n"), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg),
+              path("t.ini") + ":2: [config] include: " + path("missing.ini") + ": cannot open");
+    // An error inside the included file names that file and its line.
+    write("inc_bad.ini", "[train]\n\nlr = -1\n");
+    EXPECT_EQ(load("[config]\ninclude = inc_bad.ini\n"), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg).rfind(path("inc_bad.ini") + ":3: [train] lr:", 0), 0u) << msg;
+    // A cycle ends at the depth limit.
+    EXPECT_EQ(load("[config]\ninclude = t.ini\n"), SCL_ERR_CONFIG);
+    EXPECT_NE(std::string(msg).find("nested more than"), std::string::npos) << msg;
+}
+
+TEST_F(Config, DataDir)
+{
+    char buf[1024];
+    ASSERT_EQ(set("data.dataset=fashion"), SCL_OK);
+    scl_cfg_data_dir(&cfg, buf, sizeof(buf));
+    EXPECT_NE(std::string(buf).find("/fashion-mnist"), std::string::npos) << buf;
+    ASSERT_EQ(set("data.dir=/data/x"), SCL_OK);
+    scl_cfg_data_dir(&cfg, buf, sizeof(buf));
+    EXPECT_STREQ(buf, "/data/x");
+}
+
+TEST_F(Config, HelpListsEveryKey)
+{
+    char *text = nullptr;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    scl_cfg_print_keys(f);
+    fclose(f);
+    std::string help(text, len);
+    free(text);
+    for (const char *k : {"device.device", "train.dropout_mode", "sleep.alpha_vector", "run.seeds"})
+        EXPECT_NE(help.find(k), std::string::npos) << k;
+    EXPECT_NE(help.find("softmax|sigmoid|relu"), std::string::npos) << help;
+    EXPECT_NE(help.find("2-9 x 1..65536"), std::string::npos) << help;
+}
+
+TEST_F(Config, FailedAllocationIsReported)
+{
+    std::string p = write("a.ini", "[train]\nlr = 0.5\n");
+    scl_test_fail_alloc_after(0);
+    scl_status st = scl_cfg_load(&cfg, p.c_str(), msg, sizeof(msg));
+    scl_test_fail_alloc_after(-1);
+    EXPECT_EQ(st, SCL_ERR_NOMEM);
+}
+
+} // namespace
