@@ -5,9 +5,10 @@
  * scl_gemm_transpose only when neither mapping gives a Q with contiguous rows.
  *
  * Why this shape: on a CPU one work-item per work-group is one thread running straight C. Each
- * work-item keeps a 6x16 tile of D in twelve float8 accumulators (15 vector registers with the
- * row of Q and the broadcast, so nothing spills on AVX2), and every step of the k loop reads one
- * contiguous 16-float row of Q plus six scalars of P: 12 vector multiply-adds per 2 vector loads.
+ * work-item keeps a 6 x 2W tile of D in twelve floatW accumulators, W being the device's native
+ * vector width (scl_gemm_tile16 for AVX-512, scl_gemm_tile8 for AVX2), so with the row of Q and
+ * the broadcast the whole tile lives in 15 vector registers. Every step of the k loop reads one
+ * contiguous 2W-float row of Q and six scalars of P: 12 vector fused multiply-adds per 8 loads.
  *
  * Invariants: Q is row-major [k][n] with unit column stride; P and D take any row and column
  * strides. Rows of the tile past m are clamped when read and never stored; columns past n are
@@ -15,8 +16,7 @@
  * never reads D, so NaN garbage in D is overwritten, as in BLAS.
  */
 
-#define SCL_GEMM_MR 6  /* rows of D per work-item */
-#define SCL_GEMM_NR 16 /* columns of D per work-item: two float8 */
+#define SCL_GEMM_MR 6 /* rows of D per work-item; the tile is 6 x 2W */
 
 /* Eight floats of a row of Q from column c0, clamped to the last existing column `last`. */
 float8 scl_gemm_gather8(const __global float *row, uint c0, uint last)
@@ -26,30 +26,10 @@ float8 scl_gemm_gather8(const __global float *row, uint c0, uint last)
                     row[min(c0 + 6, last)], row[min(c0 + 7, last)]);
 }
 
-/*
- * One step of the k loop for the six rows of the tile: c<r>0 += P[r][kk] * b0 and c<r>1 +=
- * P[r][kk] * b1. A macro over named accumulators rather than a helper taking an array: PoCL puts
- * every address space in one, so an accumulator array passed by pointer may alias the operands and
- * is stored to memory at every step. a * b + c rather than mad(): FP_CONTRACT is on by default in
- * OpenCL C, so it is one fused multiply-add where the hardware has one, while PoCL 3.1 turns mad()
- * into a multiply and an add even on FMA hardware (half the speed here).
- */
-#define SCL_GEMM_ROW(r, b0, b1)         \
-    do {                                \
-        float8 a_ = (float8)(p##r[ka]); \
-        c##r##0 = a_ * (b0) + c##r##0;  \
-        c##r##1 = a_ * (b1) + c##r##1;  \
-    } while (0)
-#define SCL_GEMM_STEP(b0, b1)          \
-    do {                               \
-        float8 b0_ = (b0), b1_ = (b1); \
-        SCL_GEMM_ROW(0, b0_, b1_);     \
-        SCL_GEMM_ROW(1, b0_, b1_);     \
-        SCL_GEMM_ROW(2, b0_, b1_);     \
-        SCL_GEMM_ROW(3, b0_, b1_);     \
-        SCL_GEMM_ROW(4, b0_, b1_);     \
-        SCL_GEMM_ROW(5, b0_, b1_);     \
-    } while (0)
+float16 scl_gemm_gather16(const __global float *row, uint c0, uint last)
+{
+    return (float16)(scl_gemm_gather8(row, c0, last), scl_gemm_gather8(row, c0 + 8, last));
+}
 
 /* d[c * cs] = alpha * v[c] (+ beta * d[c * cs]) for the first nv (<= 8) columns. */
 void scl_gemm_store8(__global float *d, uint cs, uint nv, float8 v, float alpha, float beta)
@@ -57,62 +37,109 @@ void scl_gemm_store8(__global float *d, uint cs, uint nv, float8 v, float alpha,
     v *= alpha;
     if (cs == 1 && nv == 8) {
         if (beta != 0.0f)
-            v = mad((float8)(beta), vload8(0, d), v);
+            v += beta * vload8(0, d);
         vstore8(v, 0, d);
         return;
     }
     float t[8];
     vstore8(v, 0, t);
     for (uint c = 0; c < nv; c++)
-        d[c * cs] = beta != 0.0f ? mad(beta, d[c * cs], t[c]) : t[c];
+        d[c * cs] = beta != 0.0f ? t[c] + beta * d[c * cs] : t[c];
 }
 
-/* Row r of a tile: D[r][0..nv) from (v0, v1). */
-void scl_gemm_store_row(__global float *d, uint cs, uint nv, float8 v0, float8 v1, float alpha,
-                        float beta)
+/* Row of a tile with 16 columns, nv of which exist: D[0..nv) from (v0, v1). */
+void scl_gemm_store_row8(__global float *d, uint cs, uint nv, float8 v0, float8 v1, float alpha,
+                         float beta)
 {
     scl_gemm_store8(d, cs, min(nv, 8u), v0, alpha, beta);
     if (nv > 8)
         scl_gemm_store8(d + 8 * cs, cs, nv - 8, v1, alpha, beta);
 }
 
+/* Row of a tile with 32 columns, nv of which exist. */
+void scl_gemm_store_row16(__global float *d, uint cs, uint nv, float16 v0, float16 v1, float alpha,
+                          float beta)
+{
+    scl_gemm_store_row8(d, cs, min(nv, 16u), v0.lo, v0.hi, alpha, beta);
+    if (nv > 16)
+        scl_gemm_store_row8(d + 16 * cs, cs, nv - 16, v1.lo, v1.hi, alpha, beta);
+}
+
+/* Row i of P clamped to the last row, so that the tile's spare rows read existing memory. */
+const __global float *scl_gemm_prow(const __global float *p, uint p_off, uint p_rs, uint i, uint m)
+{
+    return p + p_off + min(i, m - 1) * p_rs;
+}
+
 /*
+ * One step of the k loop for the six rows of the tile: c<r>0 += P[r][kk] * b0 and c<r>1 +=
+ * P[r][kk] * b1. A macro over named accumulators rather than a helper taking an array: PoCL puts
+ * every address space in one, so an accumulator array passed by pointer may alias the operands and
+ * is stored to memory at every step. fma() rather than mad() or a * b + c: PoCL 3.1 turns mad()
+ * into a multiply and an add, and contracts a * b + c for float8 but not for float16 (half the
+ * speed either way); every device this engine is meant for (x86 since 2013, ARMv8) has the fused
+ * instruction.
+ */
+#define SCL_GEMM_ROW(V, r, b0, b1)        \
+    do {                                  \
+        V a_ = (V)(p##r[ka]);             \
+        c##r##0 = fma(a_, (b0), c##r##0); \
+        c##r##1 = fma(a_, (b1), c##r##1); \
+    } while (0)
+#define SCL_GEMM_STEP(V, b0, b1)      \
+    do {                              \
+        V b0_ = (b0), b1_ = (b1);     \
+        SCL_GEMM_ROW(V, 0, b0_, b1_); \
+        SCL_GEMM_ROW(V, 1, b0_, b1_); \
+        SCL_GEMM_ROW(V, 2, b0_, b1_); \
+        SCL_GEMM_ROW(V, 3, b0_, b1_); \
+        SCL_GEMM_ROW(V, 4, b0_, b1_); \
+        SCL_GEMM_ROW(V, 5, b0_, b1_); \
+    } while (0)
+
+/*
+ * scl_gemm_tile8 and scl_gemm_tile16, one body for both vector widths W:
  * D[i][j] (at d + d_off + i * d_rs + j * d_cs) = alpha * sum_kk P[i][kk] Q[kk][j] + beta * D[i][j],
  * where P[i][kk] is at p + p_off + i * p_rs + kk * p_ks and Q[kk][j] at q + q_off + kk * ldq + j.
- * Global size (ceil(m / 6), ceil(n / 16)) with local size (1, 1).
+ * Global size (ceil(m / 6), ceil(n / 2W)) with local size (1, 1). The three k loops are: every
+ * column exists (two vector loads a step); the last tile with W <= nv < 2W columns; and nv < W.
  */
-__kernel void scl_gemm_tile(const __global float *p, uint p_off, uint p_rs, uint p_ks,
-                            const __global float *q, uint q_off, uint ldq, __global float *d,
-                            uint d_off, uint d_rs, uint d_cs, uint m, uint n, uint k, float alpha,
-                            float beta)
-{
-    uint i0 = (uint)get_global_id(0) * SCL_GEMM_MR, j0 = (uint)get_global_id(1) * SCL_GEMM_NR;
-    uint nv = min((uint)SCL_GEMM_NR, n - j0), last = nv - 1, ka = 0;
-    const __global float *p0 = p + p_off + min(i0, m - 1) * p_rs;
-    const __global float *p1 = p + p_off + min(i0 + 1, m - 1) * p_rs;
-    const __global float *p2 = p + p_off + min(i0 + 2, m - 1) * p_rs;
-    const __global float *p3 = p + p_off + min(i0 + 3, m - 1) * p_rs;
-    const __global float *p4 = p + p_off + min(i0 + 4, m - 1) * p_rs;
-    const __global float *p5 = p + p_off + min(i0 + 5, m - 1) * p_rs;
-    const __global float *qr = q + q_off + j0;
-    float8 c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f;
-    float8 c30 = 0.0f, c31 = 0.0f, c40 = 0.0f, c41 = 0.0f, c50 = 0.0f, c51 = 0.0f;
-    if (nv == SCL_GEMM_NR) { /* every column exists: two vector loads per step */
-        for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)
-            SCL_GEMM_STEP(vload8(0, qr), vload8(1, qr));
-    } else if (nv >= 8) { /* the last tile, 8 <= nv < 16 columns (n = 10 lands here) */
-        for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)
-            SCL_GEMM_STEP(vload8(0, qr), scl_gemm_gather8(qr, 8, last));
-    } else { /* the last tile, nv < 8 columns */
-        for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)
-            SCL_GEMM_STEP(scl_gemm_gather8(qr, 0, last), (float8)(0.0f));
+#define SCL_GEMM_TILE_KERNEL(W)                                                                 \
+    __kernel void scl_gemm_tile##W(const __global float *p, uint p_off, uint p_rs, uint p_ks,   \
+                                   const __global float *q, uint q_off, uint ldq,               \
+                                   __global float *d, uint d_off, uint d_rs, uint d_cs, uint m, \
+                                   uint n, uint k, float alpha, float beta)                     \
+    {                                                                                           \
+        uint i0 = (uint)get_global_id(0) * SCL_GEMM_MR, j0 = (uint)get_global_id(1) * 2 * W;    \
+        uint nv = min(2u * W, n - j0), last = nv - 1, ka = 0;                                   \
+        const __global float *p0 = scl_gemm_prow(p, p_off, p_rs, i0, m);                        \
+        const __global float *p1 = scl_gemm_prow(p, p_off, p_rs, i0 + 1, m);                    \
+        const __global float *p2 = scl_gemm_prow(p, p_off, p_rs, i0 + 2, m);                    \
+        const __global float *p3 = scl_gemm_prow(p, p_off, p_rs, i0 + 3, m);                    \
+        const __global float *p4 = scl_gemm_prow(p, p_off, p_rs, i0 + 4, m);                    \
+        const __global float *p5 = scl_gemm_prow(p, p_off, p_rs, i0 + 5, m);                    \
+        const __global float *qr = q + q_off + j0;                                              \
+        float##W c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f;        \
+        float##W c30 = 0.0f, c31 = 0.0f, c40 = 0.0f, c41 = 0.0f, c50 = 0.0f, c51 = 0.0f;        \
+        if (nv == 2 * W) {                                                                      \
+            for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)                              \
+                SCL_GEMM_STEP(float##W, vload##W(0, qr), vload##W(1, qr));                      \
+        } else if (nv >= W) {                                                                   \
+            for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)                              \
+                SCL_GEMM_STEP(float##W, vload##W(0, qr), scl_gemm_gather##W(qr, W, last));      \
+        } else {                                                                                \
+            for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)                              \
+                SCL_GEMM_STEP(float##W, scl_gemm_gather##W(qr, 0, last), (float##W)(0.0f));     \
+        }                                                                                       \
+        __global float *dr = d + d_off + i0 * d_rs + j0 * d_cs;                                 \
+        const float##W acc[SCL_GEMM_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},               \
+                                              {c30, c31}, {c40, c41}, {c50, c51}};              \
+        for (uint r = 0; r < SCL_GEMM_MR && i0 + r < m; r++, dr += d_rs)                        \
+            scl_gemm_store_row##W(dr, d_cs, nv, acc[r][0], acc[r][1], alpha, beta);             \
     }
-    __global float *dr = d + d_off + i0 * d_rs + j0 * d_cs;
-    const float8 acc[SCL_GEMM_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                                        {c30, c31}, {c40, c41}, {c50, c51}};
-    for (uint r = 0; r < SCL_GEMM_MR && i0 + r < m; r++, dr += d_rs)
-        scl_gemm_store_row(dr, d_cs, nv, acc[r][0], acc[r][1], alpha, beta);
-}
+
+SCL_GEMM_TILE_KERNEL(8)
+SCL_GEMM_TILE_KERNEL(16)
 
 /*
  * dst[c][r] = src[r][c] for a rows x cols block of src (row stride lds) into dst (row stride ldd).

@@ -57,8 +57,7 @@ __kernel void scl_relu_scale(__global float *a, int n, float scale)
 
 /* Backward of scl_relu_dropout, in place on the incoming gradient: the unit passed its input
  * iff its output is positive, with slope keep_scale. */
-__kernel void scl_relu_backward(__global float *g, __global const float *a, int n,
-                                float keep_scale)
+__kernel void scl_relu_backward(__global float *g, __global const float *a, int n, float keep_scale)
 {
     int i = get_global_id(0);
     if (i < n)
@@ -119,12 +118,12 @@ float scl_row_loss(const float *o, const float *om, int k, int label, int loss)
 }
 
 /*
- * Softmax + BCE gradient, rearranged to avoid cancellation in float (om = 1 - o). With q_k = o_k dL/do_k
- * (dL/do_k = (o_k - t_k) / max(o_k(1 - o_k), 1e-12), the frameworks' BCE backward),
- * dz_j = q_j - o_j sum_k q_k. Where the floor is inactive q_y = -1 for the label y and
- * q_k = o_k / (1 - o_k) = r_k otherwise, so dz_j = 2 o_j - o_j sum_{k != y, j} r_k and
- * dz_y = -(1 - o_y) - o_y sum_{k != y} r_k: sums of same-signed terms. Where the floor is
- * active anywhere, the direct form is used.
+ * Softmax + BCE gradient, rearranged to avoid cancellation in float (om = 1 - o). With q_k = o_k
+ * dL/do_k (dL/do_k = (o_k - t_k) / max(o_k(1 - o_k), 1e-12), the frameworks' BCE backward), dz_j =
+ * q_j - o_j sum_k q_k. Where the floor is inactive q_y = -1 for the label y and q_k = o_k / (1 -
+ * o_k) = r_k otherwise, so dz_j = 2 o_j - o_j sum_{k != y, j} r_k and dz_y = -(1 - o_y) - o_y
+ * sum_{k != y} r_k: sums of same-signed terms. Where the floor is active anywhere, the direct form
+ * is used.
  */
 void scl_softmax_bce_grad(const float *o, const float *om, int k, int label, float *dz)
 {
@@ -187,8 +186,8 @@ __kernel void scl_sub_inplace(__global float *w, __global const float *v, int n)
 /* pred[off + r] = argmax of row r of the output activation (ties to the lowest index). The
  * softmax and sigmoid are monotone, so their argmax is z's; a ReLU output maps every negative
  * z to 0, which can create ties. */
-__kernel void scl_predict(__global const float *z, int rows, int k, int output,
-                          __global int *pred, int off)
+__kernel void scl_predict(__global const float *z, int rows, int k, int output, __global int *pred,
+                          int off)
 {
     int r = get_global_id(0);
     if (r >= rows)

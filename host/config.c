@@ -39,8 +39,8 @@ enum {
 struct key_desc {
     const char *section, *key;
     size_t offset; /* of the field in struct scl_config */
+    double lo, hi; /* bounds of the value, or of each list entry */
     enum key_type type;
-    double lo, hi;            /* bounds of the value, or of each list entry */
     unsigned flags;           /* LO_OPEN, HI_OPEN, NO_HASH */
     int32_t nmin, nmax;       /* list lengths */
     const char *const *names; /* enum names in enum order, NULL-terminated */
@@ -62,7 +62,8 @@ static const char *const modulation_names[] = {"ref", "const", NULL};
 static const char *const input_names[] = {"mean", "window", NULL};
 static const char *const norm_names[] = {"ref", "diehl", NULL};
 
-#define INF      HUGE_VAL
+#define INF HUGE_VAL
+/* NOLINTNEXTLINE(bugprone-macro-parentheses): S.K is a member designator */
 #define AT(S, K) .section = #S, .key = #K, .offset = offsetof(struct scl_config, S.K)
 #define INT(S, K, LO, HI, DEF, HELP)                                                  \
     {                                                                                 \
@@ -242,7 +243,8 @@ static bool is_integer_type(enum key_type t)
 /* "1..65536", ">= 1", "(0, 1]", "> 0": the allowed values of a number or list entry. */
 static void bounds_text(const struct key_desc *k, char *buf, size_t n)
 {
-    char lo[32], hi[32];
+    char lo[32];
+    char hi[32];
     format_double(k->lo, lo, sizeof(lo));
     format_double(k->hi, hi, sizeof(hi));
     if (is_integer_type(k->type) && (k->hi < INT32_MAX || k->type == T_U32))
@@ -360,78 +362,62 @@ static bool parse_enum(const struct key_desc *k, const char *s, union value *v, 
     return false;
 }
 
-typedef bool (*elem_fn)(const struct key_desc *k, const char *s, int32_t i, union value *v,
-                        char *why, size_t n);
-
-static bool float_elem(const struct key_desc *k, const char *s, int32_t i, union value *v,
-                       char *why, size_t n)
+/* Copy the text from *p up to the next comma into item, blanks trimmed, and leave *p on that
+ * comma or on the final NUL. False when the entry does not fit in item. */
+static bool next_item(const char **p, char *item, size_t n)
 {
-    return check_float(k, s, &v->fl.v[i], why, n);
+    size_t len = strcspn(*p, ",");
+    bool fits = len < n;
+    snprintf(item, n, "%.*s", (int)(fits ? len : n - 1), *p);
+    clean_value(item, item, n);
+    *p += len;
+    return fits;
 }
 
-static bool int_elem(const struct key_desc *k, const char *s, int32_t i, union value *v, char *why,
-                     size_t n)
+/* Entry i of a float or int list, checked against the key's bounds for one entry. */
+static bool list_entry(const struct key_desc *k, const char *item, int32_t i, union value *v,
+                       char *why, size_t n)
 {
     long long x;
-    if (!check_integer(k, s, &x, why, n))
+    if (!item[0]) {
+        snprintf(why, n, "is empty");
+        return false;
+    }
+    if (k->type == T_FLOATS)
+        return check_float(k, item, &v->fl.v[i], why, n);
+    if (!check_integer(k, item, &x, why, n))
         return false;
     v->il.v[i] = (int32_t)x;
     return true;
 }
 
-/* One comma-separated entry (blanks trimmed) of a list, checked by `elem`. */
-static bool list_entry(const struct key_desc *k, const char *s, size_t len, int32_t i, elem_fn elem,
-                       union value *v, char *why, size_t n)
-{
-    char item[64], inner[256];
-    snprintf(item, sizeof(item), "%.*s", (int)(len < sizeof(item) ? len : sizeof(item) - 1), s);
-    clean_value(item, item, sizeof(item));
-    if (len >= sizeof(item))
-        snprintf(inner, sizeof(inner), "longer than %d characters", (int)sizeof(item) - 1);
-    else if (!item[0])
-        snprintf(inner, sizeof(inner), "is empty");
-    else if (elem(k, item, i, v, inner, sizeof(inner)))
-        return true;
-    snprintf(why, n, "entry %d: %s", (int)i + 1, inner);
-    return false;
-}
-
 /* A comma-separated list of k->nmin..k->nmax entries; "" is the empty list. */
-static bool parse_list(const struct key_desc *k, const char *s, elem_fn elem, int32_t *count,
-                       union value *v, char *why, size_t n)
+static bool parse_list(const struct key_desc *k, const char *s, union value *v, char *why, size_t n)
 {
-    int32_t i = 0;
-    for (const char *p = s; *s; i++) {
-        const char *comma = strchr(p, ',');
-        if (i == k->nmax) {
+    int32_t *count = k->type == T_FLOATS ? &v->fl.n : &v->il.n;
+    char item[64];
+    char inner[256];
+    for (const char *p = s; *s; p++) {
+        if (*count == k->nmax) {
             snprintf(why, n, "more than %d entries", (int)k->nmax);
             return false;
         }
-        if (!list_entry(k, p, comma ? (size_t)(comma - p) : strlen(p), i, elem, v, why, n))
+        bool fits = next_item(&p, item, sizeof(item));
+        if (!fits)
+            snprintf(inner, sizeof(inner), "longer than %d characters", (int)sizeof(item) - 1);
+        if (!fits || !list_entry(k, item, *count, v, inner, sizeof(inner))) {
+            snprintf(why, n, "entry %d: %s", (int)*count + 1, inner);
             return false;
-        if (!comma) {
-            i++;
-            break;
         }
-        p = comma + 1;
+        (*count)++;
+        if (!*p)
+            break; /* else *p is a comma, which p++ steps over */
     }
-    *count = i;
     if (*count < k->nmin) {
         snprintf(why, n, "has %d entries, needs at least %d", (int)*count, (int)k->nmin);
         return false;
     }
     return true;
-}
-
-static bool parse_floats(const struct key_desc *k, const char *s, union value *v, char *why,
-                         size_t n)
-{
-    return parse_list(k, s, float_elem, &v->fl.n, v, why, n);
-}
-
-static bool parse_ints(const struct key_desc *k, const char *s, union value *v, char *why, size_t n)
-{
-    return parse_list(k, s, int_elem, &v->il.n, v, why, n);
 }
 
 /* Printers: the value of a field as config text (strings without quotes). */
@@ -457,7 +443,8 @@ static void format_string(const struct key_desc *k, const void *field, char *buf
 
 static void format_enum(const struct key_desc *k, const void *field, char *buf, size_t n)
 {
-    int e, count = 0;
+    int e;
+    int count = 0;
     memcpy(&e, field, sizeof(e));
     while (k->names[count])
         count++;
@@ -498,8 +485,8 @@ static const struct type_ops {
     [T_FLOAT] = {"float", sizeof(double), parse_float, format_float},
     [T_STRING] = {"string", SCL_CFG_STR, parse_string, format_string},
     [T_ENUM] = {"enum", sizeof(int), parse_enum, format_enum},
-    [T_FLOATS] = {"floats", sizeof(struct scl_cfg_floats), parse_floats, format_floats},
-    [T_INTS] = {"ints", sizeof(struct scl_cfg_ints), parse_ints, format_ints},
+    [T_FLOATS] = {"floats", sizeof(struct scl_cfg_floats), parse_list, format_floats},
+    [T_INTS] = {"ints", sizeof(struct scl_cfg_ints), parse_list, format_ints},
 };
 
 /* ---------------------------------------------------------------- keys and values */
@@ -552,7 +539,8 @@ static void format_line(const struct key_desc *k, const void *field, char *buf, 
 static bool parse_value(const struct key_desc *k, const char *text, union value *v, char *why,
                         size_t n)
 {
-    char clean[VALUE_MAX], line[VALUE_MAX + 64];
+    char clean[VALUE_MAX];
+    char line[VALUE_MAX + 64];
     memset(v, 0, sizeof(*v));
     if (!clean_value(text, clean, sizeof(clean))) {
         snprintf(why, n, "value longer than %d characters", VALUE_MAX - 1);
@@ -635,6 +623,7 @@ struct parse {
     const char *path;
     FILE *f;
     int line;                   /* physical line the reader returned last */
+    bool indented;              /* that line starts with a blank */
     int depth;                  /* include nesting */
     bool any_key;               /* a key was seen: too late for an include */
     int seen[SCL_CFG_MAX_KEYS]; /* line where key i was set in this file; 0 = not yet */
@@ -666,6 +655,7 @@ static char *read_line(char *str, int num, void *stream)
     if (p->err_line || !fgets(str, num, p->f))
         return NULL;
     p->line++;
+    p->indented = str[0] == ' ' || str[0] == '\t';
     size_t len = strcspn(str, "\r\n");
     bool complete = str[len] != '\0' || feof(p->f);
     if (!complete || len > (size_t)num - 3) {
@@ -682,13 +672,14 @@ static void relative_path(const char *base, const char *name, char *buf, size_t 
     if (name[0] == '/' || !slash)
         snprintf(buf, n, "%s", name);
     else
-        snprintf(buf, n, "%.*s/%s", (int)(slash - base + 1) - 1, base, name);
+        snprintf(buf, n, "%.*s/%s", (int)(slash - base), base, name);
 }
 
 /* [config] include = FILE: apply FILE first; it must come before every other key. */
 static int on_include(struct parse *p, const char *name, const char *value)
 {
-    char file[VALUE_MAX], path[2 * VALUE_MAX];
+    char file[VALUE_MAX];
+    char path[2 * VALUE_MAX];
     if (strcmp(name, "include") != 0)
         return fail(p, "[config] %s: unknown key (keys of [config]: include)", name);
     if (p->any_key)
@@ -725,6 +716,9 @@ static int on_pair(void *user, const char *section, const char *name, const char
         describe_unknown(section, why, sizeof(why));
         return fail(p, "[%s] %s: %s", section, name, why);
     }
+    if (p->seen[key_index(k)] && p->indented)
+        return fail(p, "[%s] %s: indented line, which INI reads as more of %s: remove the indent",
+                    section, name, name);
     if (p->seen[key_index(k)])
         return fail(p, "[%s] %s: duplicate key (first set on line %d)", section, name,
                     p->seen[key_index(k)]);
@@ -783,7 +777,8 @@ scl_status scl_cfg_load(struct scl_config *cfg, const char *path, char *msg, siz
 
 scl_status scl_cfg_set(struct scl_config *cfg, const char *assignment, char *msg, size_t n)
 {
-    char name[128], why[512];
+    char name[128];
+    char why[512];
     const char *eq = strchr(assignment, '=');
     size_t len = eq ? (size_t)(eq - assignment) : 0;
     if (len < sizeof(name))
@@ -810,7 +805,8 @@ scl_status scl_cfg_set(struct scl_config *cfg, const char *assignment, char *msg
 /* Every field again through its parser: catches values set directly in code. */
 static scl_status check_fields(const struct scl_config *cfg, char *msg, size_t n)
 {
-    char text[VALUE_MAX], why[512];
+    char text[VALUE_MAX];
+    char why[512];
     union value v;
     for (size_t i = 0; i < N_KEYS; i++) {
         const struct key_desc *k = &schema[i];
@@ -951,7 +947,9 @@ static void range_text(const struct key_desc *k, char *buf, size_t n)
 void scl_cfg_print_keys(FILE *f)
 {
     struct scl_config def;
-    char name[64], range[128], value[VALUE_MAX + 2];
+    char name[64];
+    char range[128];
+    char value[VALUE_MAX + 2];
     fprintf(f, "Config keys (INI [section] key = value, or --set section.key=value):\n");
     fprintf(f, "  %-22s %-6s %-20s %-17s %s\n", "key", "type", "allowed", "default", "meaning");
     scl_cfg_defaults(&def);
@@ -1007,17 +1005,15 @@ static bool parse_seed(const char *s, uint64_t *out)
     return true;
 }
 
-/* One entry of a seed list, "7" or "3..9", as the range [*lo, *hi]. */
-static bool seed_entry(const char *s, size_t len, uint64_t *lo, uint64_t *hi, char *why, size_t n)
+/* The seed-list entry at *p, "7" or "3..9", as the range [*lo, *hi]; *p moves as in next_item. */
+static bool seed_entry(const char **p, uint64_t *lo, uint64_t *hi, char *why, size_t n)
 {
     char item[64];
-    snprintf(item, sizeof(item), "%.*s", (int)(len < sizeof(item) ? len : sizeof(item) - 1), s);
-    clean_value(item, item, sizeof(item));
+    bool fits = next_item(p, item, sizeof(item));
     char *dots = strstr(item, "..");
     if (dots)
         *dots = '\0';
-    if (len < sizeof(item) && parse_seed(item, lo) && parse_seed(dots ? dots + 2 : item, hi) &&
-        *lo <= *hi)
+    if (fits && parse_seed(item, lo) && parse_seed(dots ? dots + 2 : item, hi) && *lo <= *hi)
         return true;
     if (dots)
         *dots = '.';
@@ -1028,20 +1024,20 @@ static bool seed_entry(const char *s, size_t len, uint64_t *lo, uint64_t *hi, ch
 scl_status scl_cfg_parse_seeds(const char *text, uint32_t *out, size_t cap, size_t *count,
                                char *msg, size_t n)
 {
-    uint64_t total = 0, lo, hi;
+    uint64_t total = 0;
+    uint64_t lo;
+    uint64_t hi;
     *count = 0;
-    for (const char *p = text; *text;) {
-        const char *comma = strchr(p, ',');
-        if (!seed_entry(p, comma ? (size_t)(comma - p) : strlen(p), &lo, &hi, msg, n))
+    for (const char *p = text; *text; p++) {
+        if (!seed_entry(&p, &lo, &hi, msg, n))
             return SCL_ERR_CONFIG;
         if (total + (hi - lo + 1) > SCL_CFG_MAX_SEEDS)
             return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "more than %d seeds", SCL_CFG_MAX_SEEDS);
         for (uint64_t s = lo; s <= hi; s++, total++)
             if (total < cap)
                 out[total] = (uint32_t)s;
-        if (!comma)
-            break;
-        p = comma + 1;
+        if (!*p)
+            break; /* else *p is a comma, which p++ steps over */
     }
     *count = (size_t)total;
     return SCL_OK;

@@ -7,7 +7,7 @@
  * Usual sequence: scl_cfg_defaults, scl_cfg_load (a file), scl_cfg_set (each --set), then
  * scl_cfg_validate; scl_cfg_build does all four. Errors are one line in the caller's
  * (msg, n) buffer, "FILE:LINE: [section] key: problem" or "--set s.k=v: problem", with
- * SCL_ERR_CONFIG (a file that cannot be opened included: "FILE: cannot open").
+ * SCL_ERR_CONFIG; a file that cannot be opened gives "FILE: cannot open", also SCL_ERR_CONFIG.
  */
 #ifndef SLEEPCL_CONFIG_H
 #define SLEEPCL_CONFIG_H

@@ -2,7 +2,8 @@
  * Data protocols: class-balanced subsets by fraction, drawn from the project generator so that a
  * seed fixes them (purpose SCL_RNG_SUBSET). Each class contributes exactly the same number of
  * samples, round(fraction * n / classes), capped by the smallest class; samples keep their file
- * order inside the subset (training shuffles anyway).
+ * order inside the subset (training shuffles anyway). Fraction 1 of all classes is the whole
+ * set, unbalanced: MNIST's classes differ in size, and "100%" means all of it.
  */
 #include <math.h>
 #include <string.h>
@@ -57,6 +58,17 @@ scl_status scl_dataset_balanced(const scl_dataset *src, double fraction, const i
     *out = NULL;
     if (!(fraction > 0.0 && fraction <= 1.0) || n_classes < 0 || n_classes > SCL_MAX_CLASSES)
         return SCL_ERR_ARG;
+    if (n_classes == 0 && fraction == 1.0) {
+        /* All of it: the whole set as it is, not balanced down to the smallest class. */
+        int32_t *all_idx = scl_alloc(sizeof(*all_idx) * (size_t)src->n);
+        if (!all_idx)
+            return SCL_ERR_NOMEM;
+        for (int32_t i = 0; i < src->n; i++)
+            all_idx[i] = i;
+        scl_status st = scl_dataset_subset(src, all_idx, src->n, out);
+        scl_free(all_idx);
+        return st;
+    }
     if (n_classes == 0) {
         n_classes = src->n_classes;
         for (int32_t c = 0; c < n_classes; c++)

@@ -15,8 +15,8 @@
 /* Called after the forward pass of each chunk. */
 typedef scl_status (*chunk_fn)(struct scl_net *net, int32_t start, int32_t rows, void *user);
 
-static scl_status for_each_chunk(scl_ctx *ctx, const scl_model *m, const scl_ddata *d,
-                                 int32_t gemm, chunk_fn fn, void *user)
+static scl_status for_each_chunk(scl_ctx *ctx, const scl_model *m, const scl_ddata *d, int32_t gemm,
+                                 chunk_fn fn, void *user)
 {
     int32_t n = d->n, dim = d->dim;
     cl_mem x = d->x;
@@ -46,7 +46,7 @@ static scl_status predict_chunk(struct scl_net *net, int32_t start, int32_t rows
 {
     struct predict_state *s = user;
     int32_t L = net->n_layers, k = net->sizes[L];
-    const struct scl_karg a[] = {SCL_KARG(net->act[L]), SCL_KARG(rows), SCL_KARG(k),
+    const struct scl_karg a[] = {SCL_KARG(net->act[L]), SCL_KARG(rows),    SCL_KARG(k),
                                  SCL_KARG(s->output),   SCL_KARG(s->pred), SCL_KARG(start)};
     return scl_launch(net->ctx, "scl_predict", (size_t)rows, a, 6);
 }

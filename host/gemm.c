@@ -20,9 +20,8 @@
 
 #include "gemm.h"
 
-#define TILE_M 6  /* rows of D per work-item; SCL_GEMM_MR in cl/gemm.cl */
-#define TILE_N 16 /* columns of D per work-item; SCL_GEMM_NR in cl/gemm.cl */
-#define BLOCK  8  /* edge of a transpose block */
+#define TILE_M 6 /* rows of D per work-item; SCL_GEMM_MR in cl/gemm.cl */
+#define BLOCK  8 /* edge of a transpose block */
 
 /* The native kernel's view of one product: D = alpha P Q + beta D (cl/gemm.cl). */
 struct view {
@@ -89,10 +88,10 @@ static scl_status check_operand(scl_ctx *ctx, const struct operand *o)
 /* The three operands as stored: A is [k][m] when transposed, B is [n][k]. */
 static void stored_operands(const struct scl_gemm_args *g, struct operand o[3])
 {
-    o[0] = (struct operand){'a', g->a, g->a_off, g->trans_a ? g->k : g->m,
-                            g->trans_a ? g->m : g->k, g->lda};
-    o[1] = (struct operand){'b', g->b, g->b_off, g->trans_b ? g->n : g->k,
-                            g->trans_b ? g->k : g->n, g->ldb};
+    o[0] = (struct operand){
+        'a', g->a, g->a_off, g->trans_a ? g->k : g->m, g->trans_a ? g->m : g->k, g->lda};
+    o[1] = (struct operand){
+        'b', g->b, g->b_off, g->trans_b ? g->n : g->k, g->trans_b ? g->k : g->n, g->ldb};
     o[2] = (struct operand){'c', g->c, g->c_off, g->m, g->n, g->ldc};
 }
 
@@ -129,17 +128,32 @@ static scl_status set_args(scl_ctx *ctx, cl_kernel k, const size_t *sizes, const
     return SCL_OK;
 }
 
+/*
+ * The tile kernel's vector width W (the tile is 6 x 2W): 16 where the device's native float
+ * vectors are that wide (AVX-512), else 8 (AVX2); also 8 for narrow products (n <= 16, such as the
+ * 10 classes of the output layer), which would leave most of a 32-column tile empty.
+ */
+static cl_uint tile_width(scl_ctx *ctx, cl_uint n)
+{
+    cl_uint w = 0;
+    if (n <= 16 || clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof(w), &w,
+                                   NULL) != CL_SUCCESS)
+        return 8;
+    return w >= 16 ? 16 : 8;
+}
+
 static scl_status enqueue_tiles(scl_ctx *ctx, const struct view *v)
 {
+    const cl_uint w = tile_width(ctx, v->n);
     const size_t m = sizeof(cl_mem), u = sizeof(cl_uint), f = sizeof(float);
     const size_t sizes[] = {m, u, u, u, m, u, u, m, u, u, u, u, u, u, f, f};
-    const void *const vals[] = {&v->p,     &v->p_off, &v->p_rs, &v->p_ks, &v->q,    &v->q_off,
-                                &v->ldq,   &v->d,     &v->d_off, &v->d_rs, &v->d_cs, &v->m,
-                                &v->n,     &v->k,     &v->alpha, &v->beta};
-    const size_t global[2] = {ceil_div(v->m, TILE_M), ceil_div(v->n, TILE_N)};
+    const void *const vals[] = {&v->p,   &v->p_off, &v->p_rs,  &v->p_ks, &v->q,    &v->q_off,
+                                &v->ldq, &v->d,     &v->d_off, &v->d_rs, &v->d_cs, &v->m,
+                                &v->n,   &v->k,     &v->alpha, &v->beta};
+    const size_t global[2] = {ceil_div(v->m, TILE_M), ceil_div(v->n, 2 * (size_t)w)};
     const size_t local[2] = {1, 1};
     cl_kernel k;
-    scl_status st = scl_kernel_get(ctx, "scl_gemm_tile", &k);
+    scl_status st = scl_kernel_get(ctx, w == 16 ? "scl_gemm_tile16" : "scl_gemm_tile8", &k);
     if (st == SCL_OK)
         st = set_args(ctx, k, sizes, vals, 16);
     if (st == SCL_OK)
@@ -261,16 +275,16 @@ static const struct {
     int code;
     const char *name;
 } clblast_codes[] = {
-    {-1024, "CLBlastNotImplemented"},         {-1022, "CLBlastInvalidMatrixA"},
-    {-1021, "CLBlastInvalidMatrixB"},         {-1020, "CLBlastInvalidMatrixC"},
-    {-1017, "CLBlastInvalidDimension"},       {-1016, "CLBlastInvalidLeadDimA"},
-    {-1015, "CLBlastInvalidLeadDimB"},        {-1014, "CLBlastInvalidLeadDimC"},
-    {-1011, "CLBlastInsufficientMemoryA"},    {-1010, "CLBlastInsufficientMemoryB"},
-    {-1009, "CLBlastInsufficientMemoryC"},    {-2050, "CLBlastInsufficientMemoryTemp"},
-    {-2046, "CLBlastInvalidLocalMemUsage"},   {-2041, "CLBlastDatabaseError"},
-    {-2040, "CLBlastUnknownError"},           {-2039, "CLBlastUnexpectedError"},
-    {-2048, "CLBlastInvalidOverrideKernel"},  {-2047, "CLBlastMissingOverrideParameter"},
-    {-2045, "CLBlastNoHalfPrecision"},        {-2044, "CLBlastNoDoublePrecision"},
+    {-1024, "CLBlastNotImplemented"},        {-1022, "CLBlastInvalidMatrixA"},
+    {-1021, "CLBlastInvalidMatrixB"},        {-1020, "CLBlastInvalidMatrixC"},
+    {-1017, "CLBlastInvalidDimension"},      {-1016, "CLBlastInvalidLeadDimA"},
+    {-1015, "CLBlastInvalidLeadDimB"},       {-1014, "CLBlastInvalidLeadDimC"},
+    {-1011, "CLBlastInsufficientMemoryA"},   {-1010, "CLBlastInsufficientMemoryB"},
+    {-1009, "CLBlastInsufficientMemoryC"},   {-2050, "CLBlastInsufficientMemoryTemp"},
+    {-2046, "CLBlastInvalidLocalMemUsage"},  {-2041, "CLBlastDatabaseError"},
+    {-2040, "CLBlastUnknownError"},          {-2039, "CLBlastUnexpectedError"},
+    {-2048, "CLBlastInvalidOverrideKernel"}, {-2047, "CLBlastMissingOverrideParameter"},
+    {-2045, "CLBlastNoHalfPrecision"},       {-2044, "CLBlastNoDoublePrecision"},
 };
 
 static const char *clblast_code_name(CLBlastStatusCode s)

@@ -49,7 +49,8 @@ static void add_meta(cJSON *meta, const scl_model *m)
     snprintf(buf, sizeof(buf), "%u", m->seed);
     cJSON_AddStringToObject(meta, "seed", buf);
     cJSON_AddStringToObject(meta, "config_hash", m->config_hash);
-    cJSON_AddStringToObject(meta, "output", output_names[m->output >= 0 && m->output < 3 ? m->output : 0]);
+    cJSON_AddStringToObject(meta, "output",
+                            output_names[m->output >= 0 && m->output < 3 ? m->output : 0]);
     snprintf(buf, sizeof(buf), "%.9g", (double)m->act_scale);
     cJSON_AddStringToObject(meta, "act_scale", buf);
 }
@@ -170,15 +171,15 @@ struct tensor_ref {
     int32_t rows, cols;
 };
 
-static scl_status check_tensor(const char *path, struct tensor_ref *t, size_t data_len,
-                               char *msg, size_t len)
+static scl_status check_tensor(const char *path, struct tensor_ref *t, size_t data_len, char *msg,
+                               size_t len)
 {
     const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(t->json, "dtype");
     const cJSON *shape = cJSON_GetObjectItemCaseSensitive(t->json, "shape");
     const cJSON *offs = cJSON_GetObjectItemCaseSensitive(t->json, "data_offsets");
     if (!cJSON_IsString(dtype) || strcmp(dtype->valuestring, "F32") != 0)
-        return scl_msg_fail(msg, len, SCL_ERR_DATA, "%s: tensor '%s': dtype %s, expected F32",
-                            path, t->name, cJSON_IsString(dtype) ? dtype->valuestring : "missing");
+        return scl_msg_fail(msg, len, SCL_ERR_DATA, "%s: tensor '%s': dtype %s, expected F32", path,
+                            t->name, cJSON_IsString(dtype) ? dtype->valuestring : "missing");
     if (!cJSON_IsArray(shape) || cJSON_GetArraySize(shape) != 2 || !cJSON_IsArray(offs) ||
         cJSON_GetArraySize(offs) != 2)
         return scl_msg_fail(msg, len, SCL_ERR_DATA,
@@ -262,8 +263,8 @@ static scl_status check_chain(const char *path, const cJSON *root, struct tensor
     for (int l = 0; l < n; l++) {
         if (t[l].cols != sizes[l])
             return scl_msg_fail(msg, len, SCL_ERR_DATA,
-                                "%s: tensor '%s' has %d inputs, the layer below has %d units",
-                                path, t[l].name, t[l].cols, sizes[l]);
+                                "%s: tensor '%s' has %d inputs, the layer below has %d units", path,
+                                t[l].name, t[l].cols, sizes[l]);
         sizes[l + 1] = t[l].rows;
         covered += t[l].end - t[l].begin;
     }
@@ -305,8 +306,8 @@ static scl_status parse_model(const char *path, const struct blob *b, scl_model 
         hlen |= (uint64_t)b->data[i] << (8 * i);
     if (b->len < 8 || hlen < 2 || hlen > MAX_HEADER || hlen > b->len - 8)
         return scl_msg_fail(msg, len, SCL_ERR_DATA,
-                            "%s: not a safetensors file (header length %llu, file %zu bytes)",
-                            path, (unsigned long long)hlen, b->len);
+                            "%s: not a safetensors file (header length %llu, file %zu bytes)", path,
+                            (unsigned long long)hlen, b->len);
     cJSON *root = cJSON_ParseWithLength((const char *)b->data + 8, (size_t)hlen);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);

@@ -13,10 +13,10 @@ struct scl_net {
     scl_ctx *ctx;
     int32_t n_layers;
     int32_t sizes[SCL_MAX_LAYERS + 1];
-    int32_t rows;                      /* capacity: samples per pass */
+    int32_t rows; /* capacity: samples per pass */
     enum scl_gemm_engine gemm;
-    cl_mem w[SCL_MAX_LAYERS];          /* w[l]: [sizes[l+1]][sizes[l]] */
-    cl_mem act[SCL_MAX_LAYERS + 1];    /* act[l]: [rows][sizes[l]]; act[0] is the input batch */
+    cl_mem w[SCL_MAX_LAYERS];       /* w[l]: [sizes[l+1]][sizes[l]] */
+    cl_mem act[SCL_MAX_LAYERS + 1]; /* act[l]: [rows][sizes[l]]; act[0] is the input batch */
 };
 
 /* A dataset uploaded once (the public scl_ddata handle). */
@@ -54,6 +54,9 @@ struct scl_karg {
 };
 scl_status scl_launch(scl_ctx *ctx, const char *name, size_t n, const struct scl_karg *args,
                       int nargs);
-#define SCL_KARG(v) {sizeof(v), &(v)}
+#define SCL_KARG(v)     \
+    {                   \
+        sizeof(v), &(v) \
+    }
 
 #endif

@@ -15,7 +15,6 @@
 
 #include "net.h"
 
-
 struct scl_trainer {
     scl_ctx *ctx;
     struct scl_train_params p;
@@ -254,8 +253,8 @@ static scl_status backprop_input(scl_trainer *t, int32_t l, int32_t rows)
     scl_status st = scl_gemm(t->ctx, t->net.gemm, &g);
     int n = rows * t->net.sizes[l - 1];
     float ks = keep_scale(&t->p);
-    const struct scl_karg a[] = {SCL_KARG(t->grad[l - 1]), SCL_KARG(t->net.act[l - 1]),
-                                 SCL_KARG(n), SCL_KARG(ks)};
+    const struct scl_karg a[] = {SCL_KARG(t->grad[l - 1]), SCL_KARG(t->net.act[l - 1]), SCL_KARG(n),
+                                 SCL_KARG(ks)};
     if (st == SCL_OK)
         st = scl_launch(t->ctx, "scl_relu_backward", (size_t)n, a, 4);
     return st;
@@ -354,8 +353,8 @@ scl_status scl_trainer_fit(scl_trainer *t, const scl_ddata *d, int32_t epochs, f
                            scl_epoch_fn cb, void *user)
 {
     if (d->dim != t->net.sizes[0])
-        return scl_ctx_fail(t->ctx, SCL_ERR_ARG, "train: data has %d inputs, the model %d",
-                            d->dim, t->net.sizes[0]);
+        return scl_ctx_fail(t->ctx, SCL_ERR_ARG, "train: data has %d inputs, the model %d", d->dim,
+                            t->net.sizes[0]);
     scl_status st = ensure_capacity(t, d->n);
     int32_t *perm = scl_alloc(sizeof(*perm) * (size_t)d->n);
     float *losses = scl_alloc(sizeof(*losses) * (size_t)d->n);

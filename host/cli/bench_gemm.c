@@ -75,9 +75,15 @@ static scl_status operands_init(scl_ctx *ctx, const struct shape *s, struct oper
     const size_t len[3] = {s->m * s->k, s->k * s->n, s->m * s->n};
     cl_mem *bufs[3] = {&o->g.a, &o->g.b, &o->g.c};
     scl_status st = SCL_OK;
-    o->g = (struct scl_gemm_args){.trans_a = s->ta, .trans_b = s->tb, .m = s->m, .n = s->n,
-                                  .k = s->k, .alpha = 1.0f, .beta = 0.0f,
-                                  .lda = s->ta ? s->m : s->k, .ldb = s->tb ? s->k : s->n,
+    o->g = (struct scl_gemm_args){.trans_a = s->ta,
+                                  .trans_b = s->tb,
+                                  .m = s->m,
+                                  .n = s->n,
+                                  .k = s->k,
+                                  .alpha = 1.0f,
+                                  .beta = 0.0f,
+                                  .lda = s->ta ? s->m : s->k,
+                                  .ldb = s->tb ? s->k : s->n,
                                   .ldc = s->n};
     for (int i = 0; i < 3 && st == SCL_OK; i++) {
         o->host[i] = scl_alloc(len[i] * sizeof(float));
@@ -94,8 +100,7 @@ static void openblas_run(const struct operands *o)
     const struct scl_gemm_args *g = &o->g;
     cblas_sgemm(CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
                 g->trans_b ? CblasTrans : CblasNoTrans, (int)g->m, (int)g->n, (int)g->k, g->alpha,
-                o->host[0], (int)g->lda, o->host[1], (int)g->ldb, g->beta, o->host[2],
-                (int)g->ldc);
+                o->host[0], (int)g->lda, o->host[1], (int)g->ldb, g->beta, o->host[2], (int)g->ldc);
 }
 
 /* Seconds for `reps` calls, from an idle queue to an idle queue; negative on failure. */

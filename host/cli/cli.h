@@ -41,9 +41,17 @@ scl_ctx *cli_open_cfg_ctx(const struct scl_config *cfg);
 /* Load split "train" or "test" of the configured dataset; prints the error on failure. */
 scl_dataset *cli_load_split(const struct scl_config *cfg, const char *split);
 /* The configured class-balanced training subset; prints the error on failure. */
-scl_dataset *cli_train_subset(const struct scl_config *cfg, const scl_dataset *full,
-                              uint32_t seed);
+scl_dataset *cli_train_subset(const struct scl_config *cfg, const scl_dataset *full, uint32_t seed);
 struct scl_train_params cli_train_params(const struct scl_config *cfg, uint32_t seed);
+/* The [sleep] section as library parameters; task k >= 1 adds steps_per_task * (k - 1) steps. */
+struct scl_sleep_params cli_sleep_params(const struct scl_config *cfg, uint32_t seed, int task);
+/* Mean input (host) and per-layer activation maxima (device, model m) of ds; prints errors. */
+int cli_sleep_input_from_data(scl_ctx *ctx, const scl_model *m, const scl_dataset *ds, int32_t gemm,
+                              float *mean, float *act_max);
+/* Validate, convert, sleep m in place, warn about silent or saturated layers, and write the
+ * diagnostics to PREFIX.spikes.csv / PREFIX.dw_hist.csv (none when prefix is NULL). */
+int cli_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p, const float *mean,
+                    const float *act_max, const char *prefix);
 /* Accuracy, per-class accuracy and the confusion matrix. */
 void cli_print_eval(FILE *f, const char *title, const struct scl_eval *e);
 /* An scl_epoch_fn printing one progress line per epoch; user = phase name or NULL. */
@@ -70,6 +78,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_sleep(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

@@ -15,7 +15,7 @@
 static const struct {
     const char *flag, *key;
 } flag_keys[] = {
-    {"device", "device.device"}, {"seed", "run.seed"},           {"epochs", "train.epochs"},
+    {"device", "device.device"},   {"seed", "run.seed"},        {"epochs", "train.epochs"},
     {"fraction", "data.fraction"}, {"dataset", "data.dataset"}, {"data-dir", "data.dir"},
     {"gemm", "train.gemm"},
 };
@@ -110,8 +110,8 @@ int cli_parse(int argc, char **argv, const char *usage, struct cli_opts *o)
 int cli_config(const struct cli_opts *o, struct scl_config *cfg)
 {
     char msg[512];
-    if (scl_cfg_build(cfg, o->config, (const char *const *)o->sets, o->n_sets, msg,
-                      sizeof(msg)) != SCL_OK) {
+    if (scl_cfg_build(cfg, o->config, (const char *const *)o->sets, o->n_sets, msg, sizeof(msg)) !=
+        SCL_OK) {
         cli_error("%s", msg);
         return CLI_EXIT_USAGE;
     }

@@ -46,9 +46,13 @@ int cmd_config(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char **sets = calloc((size_t)argc, sizeof(*sets));
     const char *path = NULL;
-    int c, n_sets = 0, action = 0, rc = CLI_EXIT_USAGE;
+    int c;
+    int n_sets = 0;
+    int action = 0; /* 'd', 'k', 'h', or '?' for a bad option or two actions */
+    int rc = CLI_EXIT_USAGE;
     if (!sets)
         return CLI_EXIT_RUNTIME;
+    /* NOLINTNEXTLINE(concurrency-mt-unsafe): the CLI parses options on one thread */
     while ((c = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
         if (c == 'c')
             path = optarg;

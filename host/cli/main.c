@@ -20,6 +20,7 @@ static const struct {
     {"bench", cmd_bench, "benchmarks: figures and ratios against same-run baselines"},
     {"config", cmd_config, "print the effective configuration (--dump) or every key"},
     {"train", cmd_train, "train a network and save it (safetensors)"},
+    {"sleep", cmd_sleep, "put a saved model to sleep (Sleep Replay Consolidation)"},
     {"eval", cmd_eval, "accuracy, per-class accuracy and confusion of saved models"},
     {"demo", cmd_demo, "open a device, load MNIST, check the generator on the device"},
 };

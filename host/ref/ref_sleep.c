@@ -16,6 +16,13 @@
  *   - f = ref uses only +, -, * and exact power-of-two scaling (no libm exp, no division), so
  *     it gives the same bits on any device whose +, -, * are IEEE (all conformant ones).
  */
+/* Floating-point operations never trap here, and saying so lets GCC vectorize the loops
+ * whose float results are selected (under the default -ftrapping-math it will not compute
+ * both sides of a ?:). It changes no value: no reassociation, no contraction. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
 #include <math.h>
 #include <string.h>
 
@@ -34,7 +41,7 @@
 /* exp(-a) for 0 <= a <= EXP_CUT: Cody-Waite reduction a = k ln2 - r and Cephes' expf
  * polynomial on |r| <= ln2/2, then an exact scaling by 2^-k. Results stay normal (>= 1.8e-35),
  * so a device that flushes denormals agrees as well. About 1 ulp from the true value. */
-static float exp_neg(float a)
+static inline float exp_neg(float a)
 {
     int32_t k = (int32_t)(a * LOG2E + 0.5f);
     float kf = (float)k;
@@ -55,7 +62,7 @@ static float exp_neg(float a)
 /* 1/d for 1 <= d <= 2: a linear first guess (relative error <= 1/17) and three Newton steps
  * (1/17 -> 3.5e-3 -> 1.2e-5 -> 1.5e-10), so within an ulp or two and without a division, whose
  * rounding OpenCL leaves to the device. */
-static float recip_1_2(float d)
+static inline float recip_1_2(float d)
 {
     float r = 1.41176471f - 0.470588235f * d;
     r = r + r * (1.0f - d * r);
@@ -68,7 +75,7 @@ static float recip_1_2(float d)
  * for w <= 0 and 2e / (1 + e) for w > 0. Past |x| = EXP_CUT, e is taken as 0: then f is 2 to
  * float precision for w < 0, and for w > 0.08 the true step inc * f < 1e-34 is far below half
  * an ulp of w, so the weight comes out the same. */
-static float mod_ref(float w)
+static inline float mod_ref(float w)
 {
     float a = fabsf(w) * W_SCALE;
     float e = exp_neg(a < EXP_CUT ? a : EXP_CUT);
@@ -233,21 +240,30 @@ static void fire(struct ref_net *net, int32_t l, float decay, float alpha, float
     make_list(net, l);
 }
 
-/* The Hebbian update of n weights w[0], w[stride], ... of one post unit against pre spikes. */
-static void stdp_row(float *w, size_t stride, const uint8_t *pre, int32_t n,
-                     const struct scl_sleep_params *p)
+/* The Hebbian update of the n weights w[0..n) of one post unit against the pre spikes. */
+static void hebb_row(float *w, const uint8_t *pre, int32_t n, const struct scl_sleep_params *p)
 {
     const float inc = p->inc, dec = p->dec;
     if (p->modulation == SCL_SLEEP_MOD_CONST) {
-        for (int32_t j = 0; j < n; j++) {
-            float x = w[(size_t)j * stride];
-            w[(size_t)j * stride] = pre[j] ? x + inc : x - dec;
-        }
+        for (int32_t j = 0; j < n; j++)
+            w[j] = pre[j] ? w[j] + inc : w[j] - dec;
         return;
     }
     for (int32_t j = 0; j < n; j++) {
+        float f = mod_ref(w[j]);
+        w[j] = pre[j] ? w[j] + inc * f : w[j] - dec * f;
+    }
+}
+
+/* The same for a transposed W: the weights of one post unit are w[0], w[stride], ... */
+static void hebb_col(float *w, size_t stride, const uint8_t *pre, int32_t n,
+                     const struct scl_sleep_params *p)
+{
+    const float inc = p->inc, dec = p->dec;
+    const int ref = p->modulation == SCL_SLEEP_MOD_REF;
+    for (int32_t j = 0; j < n; j++) {
         float x = w[(size_t)j * stride];
-        float f = mod_ref(x);
+        float f = ref ? mod_ref(x) : 1.0f;
         w[(size_t)j * stride] = pre[j] ? x + inc * f : x - dec * f;
     }
 }
@@ -259,9 +275,9 @@ static void stdp_reset(struct ref_net *net, int32_t l, const struct scl_sleep_pa
     for (int32_t k = 0; k < net->count[l]; k++) {
         int32_t i = net->list[l][k];
         if (net->transposed[l])
-            stdp_row(net->w[l] + i, (size_t)nq, net->s[l - 1], np, p);
+            hebb_col(net->w[l] + i, (size_t)nq, net->s[l - 1], np, p);
         else
-            stdp_row(net->w[l] + (size_t)i * (size_t)np, 1, net->s[l - 1], np, p);
+            hebb_row(net->w[l] + (size_t)i * (size_t)np, net->s[l - 1], np, p);
         net->v[l][i] = 0.0f;
     }
 }

@@ -109,7 +109,8 @@ scl_status scl_dataset_subset(const scl_dataset *src, const int32_t *idx, int32_
                               scl_dataset **out);
 /* A class-balanced random subset: every class in classes[0..n_classes) (all classes when
  * n_classes is 0) contributes exactly round(fraction * n / n_classes) samples, capped by the
- * smallest class, chosen by the project generator from `seed`. Caller owns *out. */
+ * smallest class, chosen by the project generator from `seed`; fraction 1 with all classes is
+ * the whole set. Caller owns *out. */
 scl_status scl_dataset_balanced(const scl_dataset *src, double fraction, const int32_t *classes,
                                 int32_t n_classes, uint32_t seed, scl_dataset **out);
 void scl_dataset_destroy(scl_dataset *ds);
@@ -374,6 +375,14 @@ struct scl_sleep_stats {
     uint8_t *raster;     /* [T][raster_units] 0/1, layers in order; NULL unless recorded */
 };
 void scl_sleep_stats_free(struct scl_sleep_stats *s);
+
+/* Write PREFIX.spikes.csv (step, spikes of layers 0..L) and PREFIX.dw_hist.csv (layer, bin,
+ * range, count), each through a temporary file and rename. One-line message on failure. */
+scl_status scl_sleep_write_diagnostics(const struct scl_sleep_stats *s, const char *prefix,
+                                       char *msg, size_t msg_len);
+/* Log a warning for each layer that never fired or whose units fired at half the steps or more
+ * (both mean the parameters do not fit the model). Returns the number of such layers. */
+int scl_sleep_check_rates(const struct scl_sleep_stats *s);
 
 /*
  * Run one sleep phase on the device: uploads m's weights, runs all p->steps steps there (input

@@ -115,14 +115,14 @@ void run_case(enum scl_gemm_engine engine, const Case &c)
             for (size_t j = 0; j < c.n; j++)
                 cm.at(i, j) = std::numeric_limits<float>::quiet_NaN();
     ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && cm.upload(ctx)) << scl_ctx_last_error(ctx);
-    struct scl_gemm_args g = {c.ta,  c.tb,  c.m,   c.n,  c.k,  c.alpha, c.beta, a.buf, a.off,
-                              a.ld,  b.buf, b.off, b.ld, cm.buf, cm.off, cm.ld};
+    struct scl_gemm_args g = {c.ta,  c.tb, c.m,   c.n,   c.k,  c.alpha, c.beta, a.buf,
+                              a.off, a.ld, b.buf, b.off, b.ld, cm.buf,  cm.off, cm.ld};
     ASSERT_EQ(scl_gemm(ctx, engine, &g), SCL_OK) << scl_ctx_last_error(ctx);
     std::vector<float> got;
     ASSERT_TRUE(cm.download(ctx, got)) << scl_ctx_last_error(ctx);
-    struct scl_ref_gemm_args r = {c.ta,          c.tb, c.m,         c.n,  c.k,
-                                  c.alpha,       c.beta, &a.at(0, 0), a.ld, &b.at(0, 0),
-                                  b.ld,          &cm.at(0, 0), cm.ld};
+    struct scl_ref_gemm_args r = {c.ta,    c.tb,         c.m,         c.n,  c.k,
+                                  c.alpha, c.beta,       &a.at(0, 0), a.ld, &b.at(0, 0),
+                                  b.ld,    &cm.at(0, 0), cm.ld};
     if (c.m && c.n)
         scl_ref_gemm(&r);
     expect_matches(c, cm, got);
@@ -212,8 +212,8 @@ TEST_P(Gemm, NonFiniteInputsPropagateByRow)
         Stored a(m, k, 0, 1), b(k, n, 0, 2), c(m, n, 0, 3);
         a.at(4, 6) = bad;
         ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && c.upload(ctx));
-        struct scl_gemm_args g = {false, false, m, n,     k, 1.0f, 0.0f, a.buf,
-                                  0,     k,     b.buf, 0, n, c.buf, 0,   n};
+        struct scl_gemm_args g = {false, false, m,     n, k, 1.0f,  0.0f, a.buf,
+                                  0,     k,     b.buf, 0, n, c.buf, 0,    n};
         ASSERT_EQ(scl_gemm(ctx, GetParam(), &g), SCL_OK) << scl_ctx_last_error(ctx);
         std::vector<float> got;
         ASSERT_TRUE(c.download(ctx, got));
@@ -238,8 +238,8 @@ TEST(GemmArgs, BadStridesAndShortBuffersAreArgErrors)
     scl_ctx *ctx = test_ctx();
     Stored a(4, 5, 0, 1), b(5, 6, 0, 2), c(4, 6, 0, 3);
     ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && c.upload(ctx));
-    struct scl_gemm_args g = {false, false, 4, 6, 5, 1.0f, 0.0f, a.buf,
-                              0,     5,     b.buf, 0, 6, c.buf, 0, 6};
+    struct scl_gemm_args g = {false, false, 4,     6, 5, 1.0f,  0.0f, a.buf,
+                              0,     5,     b.buf, 0, 6, c.buf, 0,    6};
     struct scl_gemm_args bad = g;
     bad.lda = 4; // less than k
     EXPECT_EQ(scl_gemm(ctx, SCL_GEMM_NATIVE, &bad), SCL_ERR_ARG);

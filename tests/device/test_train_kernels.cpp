@@ -18,7 +18,8 @@ extern "C" {
 #include "ref.h"
 }
 
-namespace {
+namespace
+{
 
 const int kOdd[] = {1, 3, 10, 67, 1007};
 
@@ -37,8 +38,7 @@ std::vector<float> noise(size_t n, uint32_t seed, float lo, float hi)
 struct DevBuf {
     cl_mem mem = nullptr;
     size_t bytes = 0;
-    DevBuf(const void *host, size_t n)
-        : bytes(n)
+    DevBuf(const void *host, size_t n) : bytes(n)
     {
         EXPECT_EQ(scl_buf_create(test_ctx(), n, host, &mem), SCL_OK);
     }
@@ -73,8 +73,8 @@ TEST(TrainKernels, ReluDropoutExact)
             DevBuf d(a.data(), a.size() * 4);
             float keep = 1.0f / (1.0f - p);
             uint32_t seed = 9, step = 123, layer = 2;
-            const scl_karg args[] = {SCL_KARG(d.mem),  SCL_KARG(n),    SCL_KARG(p),
-                                     SCL_KARG(keep),   SCL_KARG(seed), SCL_KARG(step),
+            const scl_karg args[] = {SCL_KARG(d.mem), SCL_KARG(n),    SCL_KARG(p),
+                                     SCL_KARG(keep),  SCL_KARG(seed), SCL_KARG(step),
                                      SCL_KARG(layer)};
             ASSERT_EQ(scl_launch(test_ctx(), "scl_relu_dropout", (size_t)(n + 3) / 4, args, 7),
                       SCL_OK);
@@ -258,7 +258,7 @@ TEST(TrainStep, Ref2022MatchesReferenceNative)
 {
     SCL_REQUIRE_DEVICE();
     struct scl_train_params p = scl_train_ref2022_params();
-    p.lr = 0.5f;          // a large step so the update dominates the 0.01-scale weights
+    p.lr = 0.5f; // a large step so the update dominates the 0.01-scale weights
     check_one_step(p, 2);
 }
 

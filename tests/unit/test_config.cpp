@@ -181,6 +181,7 @@ TEST_F(Config, BadValuesAndRanges)
         {"[run]\nseeds = 5..1\n", "[run] seeds: '5..1' is not a seed"},
         {"[train]\nlr = 0.1\nlr = 0.2\n", ":3: [train] lr: duplicate key (first set on line 2)"},
         {"[train]\nlr 0.1\n", ":2: syntax error"},
+        {"[train]\nlr = 0.1\n  batch = 3\n", ":3: [train] lr: indented line"},
     };
     for (const auto &c : cases) {
         scl_config before = cfg;

@@ -1,0 +1,660 @@
+/*
+ * The sleep phase as a library (ALGORITHM.md sections 2-5): parameters and their checks, the
+ * layer scale factors, the input mean, and the run itself on the device.
+ *
+ * A run uploads the weights once, enqueues every launch of every step (L + 1 launches per step,
+ * see cl/sleep.cl) without waiting, and reads back once at the end: weights, the spike counts
+ * per step and layer, and, when asked, the whole raster. The only host work per step is
+ * setting three kernel arguments; the window corner of a step is drawn here from the project
+ * generator (SCL_RNG_WINDOW) and passed as an argument.
+ *
+ * Device layout: every layer is padded to SCL_SLEEP_VEC units; W_1 is stored transposed and
+ * the other layers row-major (see layer_transposed). Host/ref/ref_sleep.c is the plain C twin
+ * and gives the same bits (the device tests compare whole rasters and weights).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SLEEP_VEC   16 /* cl/sleep.cl SCL_SLEEP_VEC */
+#define SLEEP_WG    64 /* cl/sleep.cl SCL_SLEEP_WG */
+#define SLEEP_LAY   8  /* cl/sleep.cl SCL_SLEEP_LAY: ints per layer in the layer table */
+#define GRID_PIXELS 784
+#define CORNERS     18       /* window corner uniform in 0..17 */
+#define MAX_STEPS   10000000 /* keeps [T][L+1] counts and slot offsets inside int32 */
+#define FLUSH_EVERY 32       /* steps between clFlush: keeps the device fed */
+#define SYNC_EVERY  4096     /* steps between clFinish: bounds the queue on very long runs */
+
+/* ---------------------------------------------------------------- parameters */
+
+struct scl_sleep_params scl_sleep_default_params(void)
+{
+    struct scl_sleep_params p;
+    memset(&p, 0, sizeof(p));
+    p.steps = 365;
+    p.dt = 0.001f;
+    p.max_rate = 211.9f;
+    p.gain = 2.0f;
+    p.alpha_scale = 15.5f;
+    p.n_beta = 3;
+    p.beta[0] = 24.3f;
+    p.beta[1] = 5.08f;
+    p.beta[2] = 18.42f;
+    p.decay = 0.97f;
+    p.inc = 7.49e-4f;
+    p.dec = 1.87e-4f;
+    p.norm = SCL_SLEEP_NORM_REF;
+    p.modulation = SCL_SLEEP_MOD_REF;
+    p.input = SCL_SLEEP_INPUT_MEAN;
+    p.seed = 1;
+    return p;
+}
+
+static scl_status need_positive(const char *key, float x, char *msg, size_t n)
+{
+    if (x > 0.0f && isfinite(x))
+        return SCL_OK;
+    return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "sleep.%s must be a finite number > 0 (got %g)",
+                        key, (double)x);
+}
+
+static scl_status need_nonneg(const char *key, float x, char *msg, size_t n)
+{
+    if (x >= 0.0f && isfinite(x))
+        return SCL_OK;
+    return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "sleep.%s must be a finite number >= 0 (got %g)",
+                        key, (double)x);
+}
+
+static scl_status check_vector(const char *key, const float *x, int32_t n, int32_t want, char *msg,
+                               size_t len)
+{
+    if (n < 0 || n > SCL_MAX_LAYERS || (want > 0 && n != want))
+        return scl_msg_fail(msg, len, SCL_ERR_CONFIG,
+                            "sleep.%s has %d values, the model has %d layers", key, (int)n,
+                            (int)want);
+    for (int32_t i = 0; i < n; i++)
+        if (!(x[i] > 0.0f) || !isfinite(x[i]))
+            return scl_msg_fail(msg, len, SCL_ERR_CONFIG,
+                                "sleep.%s value %d must be a finite number > 0 (got %g)", key,
+                                (int)i + 1, (double)x[i]);
+    return SCL_OK;
+}
+
+static scl_status check_scalars(const struct scl_sleep_params *p, char *msg, size_t n)
+{
+    scl_status st = SCL_OK;
+    if (p->steps < 1 || p->steps > MAX_STEPS)
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "sleep.steps must be in 1..%d (got %d)",
+                            MAX_STEPS, (int)p->steps);
+    if (st == SCL_OK)
+        st = need_positive("dt", p->dt, msg, n);
+    if (st == SCL_OK)
+        st = need_positive("max_rate", p->max_rate, msg, n);
+    if (st == SCL_OK)
+        st = need_positive("gain", p->gain, msg, n);
+    if (st == SCL_OK && p->n_alpha == 0)
+        st = need_positive("alpha", p->alpha_scale, msg, n);
+    if (st == SCL_OK && !(p->decay > 0.0f && p->decay <= 1.0f))
+        st = scl_msg_fail(msg, n, SCL_ERR_CONFIG, "sleep.decay must be in (0, 1] (got %g)",
+                          (double)p->decay);
+    if (st == SCL_OK)
+        st = need_nonneg("inc", p->inc, msg, n);
+    if (st == SCL_OK)
+        st = need_nonneg("dec", p->dec, msg, n);
+    return st;
+}
+
+static scl_status check_enums(const struct scl_sleep_params *p, const scl_model *m, char *msg,
+                              size_t n)
+{
+    if ((unsigned)p->norm > SCL_SLEEP_NORM_DIEHL)
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "sleep.norm must be ref or diehl");
+    if ((unsigned)p->modulation > SCL_SLEEP_MOD_CONST)
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "sleep.modulation must be ref or const");
+    if ((unsigned)p->input > SCL_SLEEP_INPUT_WINDOW)
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "sleep.input must be mean or window");
+    if (m && p->input == SCL_SLEEP_INPUT_WINDOW && m->sizes[0] != GRID_PIXELS)
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG,
+                            "sleep.input = window needs a 28x28 input, the model has %d inputs",
+                            (int)m->sizes[0]);
+    return SCL_OK;
+}
+
+scl_status scl_sleep_validate(const struct scl_sleep_params *p, const scl_model *m, char *msg,
+                              size_t msg_len)
+{
+    const int32_t layers = m ? m->n_layers : 0;
+    scl_status st = check_scalars(p, msg, msg_len);
+    if (st == SCL_OK)
+        st = check_enums(p, m, msg, msg_len);
+    if (st == SCL_OK && m && p->n_beta != layers)
+        st = scl_msg_fail(msg, msg_len, SCL_ERR_CONFIG,
+                          "sleep.beta has %d values, the model has %d layers", (int)p->n_beta,
+                          (int)layers);
+    if (st == SCL_OK)
+        st = check_vector("beta", p->beta, p->n_beta, layers, msg, msg_len);
+    if (st == SCL_OK && p->n_alpha != 0)
+        st = check_vector("alpha_vector", p->alpha, p->n_alpha, layers, msg, msg_len);
+    return st;
+}
+
+/* ---------------------------------------------------------------- factors, alpha, mean */
+
+/* max(0, max W_l); a NaN or an infinity gives -1. */
+static float max_weight(const scl_model *m, int32_t l)
+{
+    const size_t n = (size_t)m->sizes[l] * (size_t)m->sizes[l + 1];
+    float mx = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(m->w[l][i]))
+            return -1.0f;
+        mx = m->w[l][i] > mx ? m->w[l][i] : mx;
+    }
+    return mx;
+}
+
+scl_status scl_sleep_factors(const scl_model *m, const float *act_max, scl_sleep_norm norm,
+                             float *factors)
+{
+    double prev = 1.0; /* p_{l-1} */
+    for (int32_t l = 0; l < m->n_layers; l++) {
+        float s = max_weight(m, l);
+        if (s < 0.0f || !isfinite(act_max[l]))
+            return SCL_ERR_NUMERIC;
+        s = act_max[l] > s ? act_max[l] : s;
+        if (!(s > 0.0f))
+            return SCL_ERR_NUMERIC; /* a dead layer: no scale to divide by */
+        const double c = (double)s / prev;
+        factors[l] = (float)(1.0 / c);
+        /* the reference chains p_l = c_l (so factor_3 = s_2 / (s_1 s_3)); Diehl uses s_l */
+        prev = norm == SCL_SLEEP_NORM_REF ? c : (double)s;
+    }
+    return SCL_OK;
+}
+
+void scl_sleep_alpha(const struct scl_sleep_params *p, int32_t n_layers, const float *factors,
+                     float *alpha)
+{
+    for (int32_t l = 0; l < n_layers; l++)
+        alpha[l] = (p->n_alpha ? p->alpha[l] : p->alpha_scale) * factors[l];
+}
+
+scl_status scl_sleep_mean_input(const scl_dataset *ds, float *mean)
+{
+    if (!ds || ds->n < 1 || ds->dim < 1)
+        return SCL_ERR_ARG;
+    double *acc = scl_calloc((size_t)ds->dim, sizeof(*acc));
+    if (!acc)
+        return SCL_ERR_NOMEM;
+    for (int32_t s = 0; s < ds->n; s++) {
+        const float *x = ds->x + (size_t)s * (size_t)ds->dim;
+        for (int32_t i = 0; i < ds->dim; i++)
+            acc[i] += (double)x[i];
+    }
+    for (int32_t i = 0; i < ds->dim; i++)
+        mean[i] = (float)(acc[i] / ds->n);
+    scl_free(acc);
+    return SCL_OK;
+}
+
+/* ---------------------------------------------------------------- statistics */
+
+/* |dw| thresholds 1e-8 .. 1: the decade index is how many of them |dw| reaches. */
+static const double hist_edges[SCL_SLEEP_HIST_DECADES - 1] = {1e-8, 1e-7, 1e-6, 1e-5, 1e-4,
+                                                              1e-3, 1e-2, 1e-1, 1.0};
+
+static int hist_bin(float dw)
+{
+    if (dw == 0.0f)
+        return SCL_SLEEP_HIST_ZERO;
+    const double a = fabs((double)dw);
+    int d = 0;
+    while (d < SCL_SLEEP_HIST_DECADES - 1 && a >= hist_edges[d])
+        d++;
+    return dw > 0.0f ? SCL_SLEEP_HIST_ZERO + 1 + d : SCL_SLEEP_HIST_ZERO - 1 - d;
+}
+
+void scl_sleep_hist_range(int b, double *lo, double *hi)
+{
+    *lo = *hi = 0.0;
+    if (b == SCL_SLEEP_HIST_ZERO || b < 0 || b >= SCL_SLEEP_HIST_BINS)
+        return;
+    const int d =
+        b > SCL_SLEEP_HIST_ZERO ? b - SCL_SLEEP_HIST_ZERO - 1 : SCL_SLEEP_HIST_ZERO - 1 - b;
+    const double small = d == 0 ? 0.0 : hist_edges[d - 1];
+    const double big = d == SCL_SLEEP_HIST_DECADES - 1 ? HUGE_VAL : hist_edges[d];
+    *lo = b > SCL_SLEEP_HIST_ZERO ? small : -big;
+    *hi = b > SCL_SLEEP_HIST_ZERO ? big : -small;
+}
+
+void scl_sleep_stats_free(struct scl_sleep_stats *s)
+{
+    if (!s)
+        return;
+    scl_free(s->spikes);
+    scl_free(s->raster);
+    s->spikes = NULL;
+    s->raster = NULL;
+}
+
+/* ---------------------------------------------------------------- device layout */
+
+struct layout {
+    int32_t n_layers;
+    int32_t n[SCL_MAX_LAYERS + 1];     /* units */
+    int32_t flags[SCL_MAX_LAYERS + 1]; /* offset of the layer's flags in a step slot */
+    int32_t v[SCL_MAX_LAYERS + 1];     /* offset of the layer's potentials */
+    int32_t trans[SCL_MAX_LAYERS + 1]; /* W_l stored [n_{l-1}][ld] instead of [n_l][ld] */
+    int32_t ld[SCL_MAX_LAYERS + 1];    /* padded row length of W_l as stored */
+    int32_t slot_units;                /* padded units of all layers: one step's flags */
+    int32_t v_units;
+    int32_t list_cap; /* largest padded layer: room for any spike list */
+};
+
+static int32_t pad_units(int32_t n)
+{
+    return (n + SLEEP_VEC - 1) / SLEEP_VEC * SLEEP_VEC;
+}
+
+/* W_1 is stored transposed: input spikes are dense (5-20 % of pixels per step) and the
+ * first hidden layer's are rare (< 1 %), so the integration reads a few contiguous rows of
+ * W_1^T and the update gathers a few columns; deeper layers are the other way round. */
+static int layer_transposed(int32_t l)
+{
+    return l == 1;
+}
+
+static void layout_init(struct layout *y, const scl_model *m)
+{
+    memset(y, 0, sizeof(*y));
+    y->n_layers = m->n_layers;
+    for (int32_t l = 0; l <= m->n_layers; l++) {
+        y->n[l] = m->sizes[l];
+        y->flags[l] = y->slot_units;
+        y->slot_units += pad_units(y->n[l]);
+        y->list_cap = pad_units(y->n[l]) > y->list_cap ? pad_units(y->n[l]) : y->list_cap;
+        if (l == 0)
+            continue;
+        y->v[l] = y->v_units;
+        y->v_units += pad_units(y->n[l]);
+        y->trans[l] = layer_transposed(l);
+        y->ld[l] = pad_units(y->trans[l] ? y->n[l] : y->n[l - 1]);
+    }
+}
+
+static size_t layer_floats(const struct layout *y, int32_t l)
+{
+    return (size_t)(y->trans[l] ? y->n[l - 1] : y->n[l]) * (size_t)y->ld[l];
+}
+
+/* Element (i, j) = W_l[i][j] in the device layout. */
+static size_t dev_index(const struct layout *y, int32_t l, int32_t i, int32_t j)
+{
+    return y->trans[l] ? (size_t)j * (size_t)y->ld[l] + (size_t)i
+                       : (size_t)i * (size_t)y->ld[l] + (size_t)j;
+}
+
+static void pack_layer(const struct layout *y, int32_t l, const float *w, float *dev)
+{
+    for (int32_t i = 0; i < y->n[l]; i++)
+        for (int32_t j = 0; j < y->n[l - 1]; j++)
+            dev[dev_index(y, l, i, j)] = w[(size_t)i * (size_t)y->n[l - 1] + (size_t)j];
+}
+
+/* Copy the device layout back into w, counting the changes into hist. */
+static void unpack_layer(const struct layout *y, int32_t l, const float *dev, float *w,
+                         int64_t *hist)
+{
+    for (int32_t i = 0; i < y->n[l]; i++) {
+        float *row = w + (size_t)i * (size_t)y->n[l - 1];
+        for (int32_t j = 0; j < y->n[l - 1]; j++) {
+            const float after = dev[dev_index(y, l, i, j)];
+            if (hist)
+                hist[hist_bin(after - row[j])]++;
+            row[j] = after;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- one run on the device */
+
+struct sleep_run {
+    struct layout y;
+    const struct scl_sleep_params *p;
+    cl_kernel k;
+    size_t groups;
+    int32_t slots; /* step slots of flags: T with a raster, else 2 (this step, last step) */
+    cl_mem w[SCL_MAX_LAYERS + 1];
+    cl_mem v, flags, lists, counts, prob, lay, layf;
+};
+
+static void run_release(struct sleep_run *r)
+{
+    for (int32_t l = 1; l <= r->y.n_layers; l++)
+        scl_buf_release(&r->w[l]);
+    scl_buf_release(&r->layf);
+    scl_buf_release(&r->lay);
+    scl_buf_release(&r->prob);
+    scl_buf_release(&r->counts);
+    scl_buf_release(&r->lists);
+    scl_buf_release(&r->flags);
+    scl_buf_release(&r->v);
+}
+
+/* Work-groups per launch: one per compute unit on a CPU (each group compacts the spike list
+ * for itself, so more groups than cores only repeat that work); on other devices enough to
+ * give every block of the widest layer its own work-item. */
+static size_t pick_groups(scl_ctx *ctx, const struct layout *y)
+{
+    cl_uint cus = 1;
+    clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof(cus), &cus, NULL);
+    size_t g = cus ? cus : 1;
+    if (!ctx->is_cpu) {
+        size_t blocks = (size_t)y->list_cap / SLEEP_VEC;
+        size_t need = (blocks + SLEEP_WG - 1) / SLEEP_WG;
+        g = need > g ? need : g;
+    }
+    return g;
+}
+
+static scl_status upload_weights(scl_ctx *ctx, struct sleep_run *r, const scl_model *m)
+{
+    scl_status st = SCL_OK;
+    for (int32_t l = 1; l <= r->y.n_layers && st == SCL_OK; l++) {
+        float *dev = scl_calloc(layer_floats(&r->y, l), sizeof(*dev));
+        if (!dev)
+            return scl_ctx_fail(ctx, SCL_ERR_NOMEM, "sleep: no memory for layer %d", (int)l);
+        pack_layer(&r->y, l, m->w[l - 1], dev);
+        st = scl_buf_create(ctx, layer_floats(&r->y, l) * sizeof(*dev), dev, &r->w[l]);
+        scl_free(dev);
+    }
+    return st;
+}
+
+/* The layer table (ints) and the per-layer (alpha, beta) pairs for the kernel. */
+static scl_status upload_tables(scl_ctx *ctx, struct sleep_run *r, const float *alpha)
+{
+    int32_t lay[(SCL_MAX_LAYERS + 1) * SLEEP_LAY];
+    float layf[(SCL_MAX_LAYERS + 1) * 2];
+    const struct layout *y = &r->y;
+    memset(lay, 0, sizeof(lay));
+    memset(layf, 0, sizeof(layf));
+    for (int32_t l = 0; l <= y->n_layers; l++) {
+        int32_t *d = lay + l * SLEEP_LAY;
+        d[0] = y->n[l];
+        d[1] = y->flags[l];
+        d[2] = y->v[l];
+        d[3] = y->trans[l];
+        d[4] = y->ld[l];
+        if (l > 0) {
+            layf[2 * l] = alpha[l - 1];
+            layf[2 * l + 1] = r->p->beta[l - 1];
+        }
+    }
+    scl_status st = scl_buf_create(ctx, sizeof(lay), lay, &r->lay);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, sizeof(layf), layf, &r->layf);
+    return st;
+}
+
+/* p_i = min(1, gain * dt * max_rate * x_i), the same expression as ref_sleep.c. */
+static scl_status upload_prob(scl_ctx *ctx, struct sleep_run *r, const float *mean)
+{
+    const int32_t n0 = r->y.n[0];
+    float *prob = scl_calloc((size_t)pad_units(n0), sizeof(*prob));
+    if (!prob)
+        return scl_ctx_fail(ctx, SCL_ERR_NOMEM, "sleep: no memory for the input");
+    const float scale = r->p->gain * r->p->dt * r->p->max_rate;
+    for (int32_t i = 0; i < n0; i++) {
+        float q = scale * mean[i];
+        prob[i] = q < 1.0f ? q : 1.0f;
+    }
+    scl_status st = scl_buf_create(ctx, sizeof(*prob) * (size_t)pad_units(n0), prob, &r->prob);
+    scl_free(prob);
+    return st;
+}
+
+static scl_status create_state(scl_ctx *ctx, struct sleep_run *r)
+{
+    const size_t flag_bytes = (size_t)r->slots * (size_t)r->y.slot_units;
+    const size_t count_bytes = sizeof(cl_int) * (size_t)r->p->steps * (size_t)(r->y.n_layers + 1);
+    scl_status st = scl_buf_create(ctx, sizeof(float) * (size_t)r->y.v_units, NULL, &r->v);
+    if (st == SCL_OK)
+        st = scl_buf_fill_zero(ctx, r->v, sizeof(float) * (size_t)r->y.v_units);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, flag_bytes, NULL, &r->flags);
+    if (st == SCL_OK) /* pad flags must read 0 (a multiple of 16 bytes, as the fill needs) */
+        st = scl_buf_fill_zero(ctx, r->flags, flag_bytes);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, sizeof(cl_uint) * r->groups * (size_t)r->y.list_cap, NULL,
+                            &r->lists);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, count_bytes, NULL, &r->counts);
+    return st;
+}
+
+static scl_status set_fixed_args(scl_ctx *ctx, struct sleep_run *r)
+{
+    const struct scl_sleep_params *p = r->p;
+    cl_uint4 run = {{p->seed, (cl_uint)SCL_RNG_SPIKES, 0, (cl_uint)r->y.list_cap}};
+    cl_float4 rate = {{p->decay, p->inc, p->dec, p->modulation == SCL_SLEEP_MOD_REF ? 1.0f : 0.0f}};
+    if (!SCL_ARG(ctx, r->k, 0, r->flags) || !SCL_ARG(ctx, r->k, 1, r->lists) ||
+        !SCL_ARG(ctx, r->k, 2, r->counts) || !SCL_ARG(ctx, r->k, 3, r->v) ||
+        !SCL_ARG(ctx, r->k, 4, r->prob) || !SCL_ARG(ctx, r->k, 5, r->lay) ||
+        !SCL_ARG(ctx, r->k, 6, r->layf) || !SCL_ARG(ctx, r->k, 9, run) ||
+        !SCL_ARG(ctx, r->k, 10, rate))
+        return SCL_ERR_OPENCL;
+    return SCL_OK;
+}
+
+static cl_int slot_base(const struct sleep_run *r, int32_t t)
+{
+    const int32_t slot = r->slots == 2 ? (t & 1) : t;
+    return (cl_int)(slot * r->y.slot_units);
+}
+
+/* The window corner of step t packed as r0 * 256 + c0, or -1 in mean mode. */
+static cl_int window_corner(const struct scl_sleep_params *p, int32_t t)
+{
+    uint32_t words[4];
+    if (p->input != SCL_SLEEP_INPUT_WINDOW)
+        return -1;
+    scl_rng_words(p->seed, SCL_RNG_WINDOW, 0, (uint32_t)t, 0, words);
+    const uint32_t r0 = (uint32_t)(((uint64_t)words[0] * CORNERS) >> 32);
+    const uint32_t c0 = (uint32_t)(((uint64_t)words[1] * CORNERS) >> 32);
+    return (cl_int)(r0 * 256 + c0);
+}
+
+/* Launch l of step t (cl/sleep.cl scl_sleep_phase documents ph). Launch 0 draws the input of
+ * step t (t < T) and updates W_L for step t - 1 (t > 0); launch l >= 1 integrates layer l
+ * and updates W_{l-1}. */
+static scl_status enqueue_launch(scl_ctx *ctx, struct sleep_run *r, int32_t t, int32_t l)
+{
+    const int32_t L = r->y.n_layers, T = r->p->steps;
+    cl_int8 ph;
+    cl_mem wa = r->w[l > 0 ? l : L], wb = r->w[l > 1 ? l - 1 : (l == 0 ? L : 1)];
+    if (l == 0) {
+        const cl_int8 a = {{t > 0 ? L : -1, t < T ? 1 : 0, t > 0, slot_base(r, t),
+                            t > 0 ? slot_base(r, t - 1) : 0, t > 0 ? (t - 1) * (L + 1) + L : -1, t,
+                            t < T ? window_corner(r->p, t) : -1}};
+        ph = a;
+    } else {
+        const cl_int8 a = {
+            {l - 1, 2, l > 1, slot_base(r, t), slot_base(r, t), t * (L + 1) + l - 1, t, -1}};
+        ph = a;
+    }
+    const size_t global = r->groups * SLEEP_WG, local = SLEEP_WG;
+    if (!SCL_ARG(ctx, r->k, 7, wa) || !SCL_ARG(ctx, r->k, 8, wb) || !SCL_ARG(ctx, r->k, 11, ph))
+        return SCL_ERR_OPENCL;
+    return scl_kernel_run(ctx, r->k, 1, &global, &local);
+}
+
+static scl_status enqueue_all(scl_ctx *ctx, struct sleep_run *r)
+{
+    const int32_t T = r->p->steps, L = r->y.n_layers;
+    scl_status st = enqueue_launch(ctx, r, 0, 0);
+    for (int32_t t = 0; t < T && st == SCL_OK; t++) {
+        for (int32_t l = 1; l <= L && st == SCL_OK; l++)
+            st = enqueue_launch(ctx, r, t, l);
+        if (st == SCL_OK)
+            st = enqueue_launch(ctx, r, t + 1, 0);
+        if (st == SCL_OK && (t + 1) % SYNC_EVERY == 0 && !SCL_CL_OK(ctx, clFinish(ctx->queue)))
+            st = SCL_ERR_OPENCL;
+        else if (st == SCL_OK && (t + 1) % FLUSH_EVERY == 0 && !SCL_CL_OK(ctx, clFlush(ctx->queue)))
+            st = SCL_ERR_OPENCL;
+    }
+    return st;
+}
+
+/* ---------------------------------------------------------------- results */
+
+static scl_status read_raster(scl_ctx *ctx, struct sleep_run *r, struct scl_sleep_stats *s)
+{
+    const struct layout *y = &r->y;
+    const size_t bytes = (size_t)r->slots * (size_t)y->slot_units;
+    uint8_t *dev = scl_alloc(bytes ? bytes : 1);
+    s->raster_units = 0;
+    for (int32_t l = 0; l <= y->n_layers; l++)
+        s->raster_units += y->n[l];
+    s->raster = scl_alloc((size_t)s->raster_units * (size_t)r->p->steps);
+    scl_status st = dev && s->raster ? scl_buf_read(ctx, r->flags, 0, bytes, dev) : SCL_ERR_NOMEM;
+    for (int32_t t = 0; t < r->p->steps && st == SCL_OK; t++) {
+        uint8_t *dst = s->raster + (size_t)t * (size_t)s->raster_units;
+        for (int32_t l = 0; l <= y->n_layers; l++) {
+            memcpy(dst, dev + (size_t)slot_base(r, t) + (size_t)y->flags[l], (size_t)y->n[l]);
+            dst += y->n[l];
+        }
+    }
+    scl_free(dev);
+    return st;
+}
+
+static scl_status read_counts(scl_ctx *ctx, struct sleep_run *r, struct scl_sleep_stats *s)
+{
+    const int32_t T = r->p->steps, L = r->y.n_layers;
+    s->steps = T;
+    s->n_layers = L;
+    s->spikes = scl_calloc((size_t)T * (size_t)(L + 1), sizeof(*s->spikes));
+    if (!s->spikes)
+        return SCL_ERR_NOMEM;
+    scl_status st =
+        scl_buf_read(ctx, r->counts, 0, sizeof(cl_int) * (size_t)T * (size_t)(L + 1), s->spikes);
+    for (int32_t l = 0; l <= L && st == SCL_OK; l++) {
+        int64_t sum = 0;
+        for (int32_t t = 0; t < T; t++)
+            sum += s->spikes[(size_t)t * (size_t)(L + 1) + (size_t)l];
+        s->rate[l] = (double)sum / ((double)T * (double)r->y.n[l]);
+    }
+    return st;
+}
+
+/* Read every layer first, so that a failed read leaves m as it was; then unpack into m. */
+static scl_status read_weights(scl_ctx *ctx, struct sleep_run *r, scl_model *m,
+                               struct scl_sleep_stats *s)
+{
+    float *dev[SCL_MAX_LAYERS + 1] = {0};
+    scl_status st = SCL_OK;
+    for (int32_t l = 1; l <= r->y.n_layers && st == SCL_OK; l++) {
+        dev[l] = scl_alloc(layer_floats(&r->y, l) * sizeof(float));
+        st = dev[l] ? scl_buf_read(ctx, r->w[l], 0, layer_floats(&r->y, l) * sizeof(float), dev[l])
+                    : SCL_ERR_NOMEM;
+    }
+    for (int32_t l = 1; l <= r->y.n_layers && st == SCL_OK; l++)
+        unpack_layer(&r->y, l, dev[l], m->w[l - 1], s ? s->hist[l - 1] : NULL);
+    for (int32_t l = 1; l <= r->y.n_layers; l++)
+        scl_free(dev[l]);
+    return st;
+}
+
+static scl_status read_results(scl_ctx *ctx, struct sleep_run *r, scl_model *m,
+                               struct scl_sleep_stats *s)
+{
+    scl_status st = SCL_OK;
+    if (s) {
+        st = read_counts(ctx, r, s);
+        if (st == SCL_OK && s->record_raster)
+            st = read_raster(ctx, r, s);
+    }
+    if (st == SCL_OK)
+        st = read_weights(ctx, r, m, s);
+    if (st == SCL_ERR_NOMEM)
+        scl_ctx_fail(ctx, st, "sleep: no memory for the results");
+    return st;
+}
+
+/* ---------------------------------------------------------------- entry point */
+
+/* NaN or infinite weights, means or alphas: SCL_ERR_NUMERIC naming the first one. */
+static scl_status check_finite(scl_ctx *ctx, const scl_model *m, const float *mean,
+                               const float *alpha)
+{
+    for (int32_t l = 0; l < m->n_layers; l++) {
+        const size_t n = (size_t)m->sizes[l] * (size_t)m->sizes[l + 1];
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(m->w[l][i]))
+                return scl_ctx_fail(ctx, SCL_ERR_NUMERIC, "sleep: layer %d weight [%zu][%zu] is %g",
+                                    (int)l + 1, i / (size_t)m->sizes[l], i % (size_t)m->sizes[l],
+                                    (double)m->w[l][i]);
+        if (!isfinite(alpha[l]))
+            return scl_ctx_fail(ctx, SCL_ERR_NUMERIC, "sleep: alpha of layer %d is %g", (int)l + 1,
+                                (double)alpha[l]);
+    }
+    for (int32_t i = 0; i < m->sizes[0]; i++)
+        if (!isfinite(mean[i]))
+            return scl_ctx_fail(ctx, SCL_ERR_NUMERIC, "sleep: mean input [%d] is %g", (int)i,
+                                (double)mean[i]);
+    return SCL_OK;
+}
+
+static scl_status run_setup(scl_ctx *ctx, struct sleep_run *r, const scl_model *m,
+                            const float *mean, const float *alpha)
+{
+    scl_status st = scl_kernel_get(ctx, "scl_sleep_phase", &r->k);
+    if (st == SCL_OK)
+        st = upload_weights(ctx, r, m);
+    if (st == SCL_OK)
+        st = upload_tables(ctx, r, alpha);
+    if (st == SCL_OK)
+        st = upload_prob(ctx, r, mean);
+    if (st == SCL_OK)
+        st = create_state(ctx, r);
+    if (st == SCL_OK)
+        st = set_fixed_args(ctx, r);
+    return st;
+}
+
+scl_status scl_sleep_run(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
+                         const float *mean_input, const float *alpha, struct scl_sleep_stats *stats)
+{
+    char msg[256];
+    struct sleep_run r;
+    scl_status st = scl_sleep_validate(p, m, msg, sizeof(msg));
+    if (st != SCL_OK)
+        return scl_ctx_fail(ctx, st, "%s", msg);
+    st = check_finite(ctx, m, mean_input, alpha);
+    if (st != SCL_OK)
+        return st;
+    if (stats) {
+        scl_sleep_stats_free(stats);
+        memset(stats->hist, 0, sizeof(stats->hist));
+        memset(stats->rate, 0, sizeof(stats->rate));
+    }
+    memset(&r, 0, sizeof(r));
+    layout_init(&r.y, m);
+    r.p = p;
+    r.groups = pick_groups(ctx, &r.y);
+    r.slots = stats && stats->record_raster ? p->steps : 2;
+    st = run_setup(ctx, &r, m, mean_input, alpha);
+    if (st == SCL_OK)
+        st = enqueue_all(ctx, &r);
+    if (st == SCL_OK)
+        st = read_results(ctx, &r, m, stats);
+    if (st != SCL_OK && stats)
+        scl_sleep_stats_free(stats);
+    SCL_LOG_DEBUG("sleep", "%d steps, %d launches of %zu groups: %s", (int)p->steps,
+                  (int)((p->steps) * (m->n_layers + 1) + 1), r.groups, scl_status_str(st));
+    run_release(&r);
+    return st;
+}
