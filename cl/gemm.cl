@@ -98,11 +98,23 @@ const __global float *scl_gemm_prow(const __global float *p, uint p_off, uint p_
     } while (0)
 
 /*
+ * How many of the last k steps of a tile with nv of its `width` columns must gather instead of
+ * loading whole vectors. A whole-vector load reads width - nv floats past the row's last column:
+ * in every row but the last few that is the start of a later row of the same operand, so it
+ * exists, and those lanes of the accumulators are never stored.
+ */
+uint scl_gemm_tail_steps(uint nv, uint width, uint ldq, uint k)
+{
+    uint over = width - nv;
+    return over == 0 ? 0 : min(k, 1 + (over - 1) / ldq);
+}
+
+/*
  * scl_gemm_tile8 and scl_gemm_tile16, one body for both vector widths W:
  * D[i][j] (at d + d_off + i * d_rs + j * d_cs) = alpha * sum_kk P[i][kk] Q[kk][j] + beta * D[i][j],
  * where P[i][kk] is at p + p_off + i * p_rs + kk * p_ks and Q[kk][j] at q + q_off + kk * ldq + j.
- * Global size (ceil(m / 6), ceil(n / 2W)) with local size (1, 1). The three k loops are: every
- * column exists (two vector loads a step); the last tile with W <= nv < 2W columns; and nv < W.
+ * Global size (ceil(m / 6), ceil(n / 2W)) with local size (1, 1). The k loop loads whole vectors
+ * while it can (every step of a full tile) and gathers the last existing columns after that.
  */
 #define SCL_GEMM_TILE_KERNEL(W)                                                                 \
     __kernel void scl_gemm_tile##W(const __global float *p, uint p_off, uint p_rs, uint p_ks,   \
@@ -111,7 +123,8 @@ const __global float *scl_gemm_prow(const __global float *p, uint p_off, uint p_
                                    uint n, uint k, float alpha, float beta)                     \
     {                                                                                           \
         uint i0 = (uint)get_global_id(0) * SCL_GEMM_MR, j0 = (uint)get_global_id(1) * 2 * W;    \
-        uint nv = min(2u * W, n - j0), last = nv - 1, ka = 0;                                   \
+        uint nv = min(2u * W, n - j0), last = nv - 1, ka = 0, kk = 0;                           \
+        uint k_vec = k - scl_gemm_tail_steps(nv, 2 * W, ldq, k);                                \
         const __global float *p0 = scl_gemm_prow(p, p_off, p_rs, i0, m);                        \
         const __global float *p1 = scl_gemm_prow(p, p_off, p_rs, i0 + 1, m);                    \
         const __global float *p2 = scl_gemm_prow(p, p_off, p_rs, i0 + 2, m);                    \
@@ -121,14 +134,13 @@ const __global float *scl_gemm_prow(const __global float *p, uint p_off, uint p_
         const __global float *qr = q + q_off + j0;                                              \
         float##W c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f;        \
         float##W c30 = 0.0f, c31 = 0.0f, c40 = 0.0f, c41 = 0.0f, c50 = 0.0f, c51 = 0.0f;        \
-        if (nv == 2 * W) {                                                                      \
-            for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)                              \
-                SCL_GEMM_STEP(float##W, vload##W(0, qr), vload##W(1, qr));                      \
-        } else if (nv >= W) {                                                                   \
-            for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)                              \
+        for (; kk < k_vec; kk++, ka += p_ks, qr += ldq)                                         \
+            SCL_GEMM_STEP(float##W, vload##W(0, qr), vload##W(1, qr));                          \
+        if (nv >= W) {                                                                          \
+            for (; kk < k; kk++, ka += p_ks, qr += ldq)                                         \
                 SCL_GEMM_STEP(float##W, vload##W(0, qr), scl_gemm_gather##W(qr, W, last));      \
         } else {                                                                                \
-            for (uint kk = 0; kk < k; kk++, ka += p_ks, qr += ldq)                              \
+            for (; kk < k; kk++, ka += p_ks, qr += ldq)                                         \
                 SCL_GEMM_STEP(float##W, scl_gemm_gather##W(qr, 0, last), (float##W)(0.0f));     \
         }                                                                                       \
         __global float *dr = d + d_off + i0 * d_rs + j0 * d_cs;                                 \

@@ -240,14 +240,13 @@ scl_sleep_phase(__global uchar *flags, __global uint *lists, __global int *count
     __local uint part[SCL_SLEEP_WG];
     __local uint total;
     __global uint *list = lists + (size_t)get_group_id(0) * run.w;
-    const int c = ph.s0;
-    uint k_n = 0;
-    if (c >= 0) {
-        k_n = scl_sleep_compact(flags + ph.s4 + lay[c * SCL_SLEEP_LAY + LAY_FLAGS],
-                                lay[c * SCL_SLEEP_LAY + LAY_N], list, part, &total);
-        if (ph.s5 >= 0 && get_global_id(0) == 0)
-            counts[ph.s5] = (int)k_n;
-    }
+    const int c = ph.s0, cl = max(c, 0);
+    /* unconditional (an empty range when c < 0): barriers stay out of conditional code */
+    const uint k_n = scl_sleep_compact(flags + ph.s4 + lay[cl * SCL_SLEEP_LAY + LAY_FLAGS],
+                                       c >= 0 ? lay[cl * SCL_SLEEP_LAY + LAY_N] : 0, list, part,
+                                       &total);
+    if (ph.s5 >= 0 && get_global_id(0) == 0)
+        counts[ph.s5] = (int)k_n;
     if (ph.s1 == 1)
         scl_sleep_input(flags + ph.s3, prob, lay[LAY_N], run, (uint)ph.s6, ph.s7);
     else if (ph.s1 == 2)

@@ -61,6 +61,7 @@ static const char *const gemm_names[] = {"auto", "clblast", "native", NULL};
 static const char *const modulation_names[] = {"ref", "const", NULL};
 static const char *const input_names[] = {"mean", "window", NULL};
 static const char *const norm_names[] = {"ref", "diehl", NULL};
+static const char *const kind_names[] = {"limited", "imbalance", "tasks", "incremental", NULL};
 
 #define INF HUGE_VAL
 /* NOLINTNEXTLINE(bugprone-macro-parentheses): S.K is a member designator */
@@ -137,6 +138,17 @@ static const struct key_desc schema[] = {
     ENUM(sleep, modulation, "ref", "STDP factor f: 2/(1+exp(w/0.001)), or 1"),
     ENUM(sleep, input, "mean", "mean image, or the mean in a random 11x11 window"),
     ENUM(sleep, norm, "ref", "layer factor chaining: reference code, or Diehl"),
+    ENUM(experiment, kind, "limited", "protocol of sleepcl run (ALGORITHM.md section 6)"),
+    STR(experiment, name, 0, NULL, "", "output subdirectory of run.out; \"\" = config name"),
+    FLTS(experiment, fractions, SCL_CFG_LIST, 0, LO_OPEN, "0.01,0.03,0.1",
+         "limited, tasks: training-data fractions of the sweep"),
+    FLTS(experiment, levels, SCL_CFG_LIST, 0, LO_OPEN,
+         "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1", "imbalance: shares kept of the cut class"),
+    INTS(experiment, targets, 0, SCL_CFG_LIST, 0, 255, "", "imbalance: classes cut in turn"),
+    INT(experiment, n_tasks, 1, 100, "2", "tasks: number of tasks (classes split in order)"),
+    INT(experiment, shuffle_tasks, 0, 1, "0", "tasks: 1 = random class order per trial"),
+    INT(experiment, task_samples, 1, INT32_MAX, "5000",
+        "incremental: first N training images of each task, in file order"),
     U32(run, seed, "1", "seed of a single run"),
     STR(run, seeds, 0, check_seeds, "", "seeds of repeated runs: 1..10, 1,2,5; \"\" = seed"),
     STR(run, out, NO_HASH, NULL, "runs", "output directory"),

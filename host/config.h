@@ -49,6 +49,12 @@ enum scl_cfg_gemm { SCL_CFG_GEMM_AUTO, SCL_CFG_GEMM_CLBLAST, SCL_CFG_GEMM_NATIVE
 enum scl_cfg_modulation { SCL_CFG_MODULATION_REF, SCL_CFG_MODULATION_CONST };
 enum scl_cfg_input { SCL_CFG_INPUT_MEAN, SCL_CFG_INPUT_WINDOW };
 enum scl_cfg_norm { SCL_CFG_NORM_REF, SCL_CFG_NORM_DIEHL };
+enum scl_cfg_kind {
+    SCL_CFG_KIND_LIMITED,    /* section 6.1-6.2: data fractions, confusion matrices */
+    SCL_CFG_KIND_IMBALANCE,  /* 6.3: one class cut to a share of its count */
+    SCL_CFG_KIND_TASKS,      /* 6.4-6.5: sequential tasks, sleep after each */
+    SCL_CFG_KIND_INCREMENTAL /* 6.6: the 2022 class-incremental protocol */
+};
 
 struct scl_cfg_device {
     char device[SCL_CFG_STR]; /* index or name substring; "" = first device */
@@ -99,6 +105,17 @@ struct scl_cfg_sleep {
     enum scl_cfg_norm norm;
 };
 
+struct scl_cfg_experiment {
+    enum scl_cfg_kind kind;
+    char name[SCL_CFG_STR];         /* output subdirectory of run.out; "" = config file name */
+    struct scl_cfg_floats fractions; /* limited: data fractions of the sweep */
+    struct scl_cfg_floats levels;    /* imbalance: shares of the cut class's count */
+    struct scl_cfg_ints targets;     /* imbalance: classes to cut in turn; empty = all */
+    int32_t n_tasks;                 /* tasks: number of tasks the classes are split into */
+    int32_t shuffle_tasks;           /* tasks: 1 = a random class order per trial */
+    int32_t task_samples;            /* incremental: first N training images of each task */
+};
+
 struct scl_cfg_run {
     uint32_t seed;           /* the one seed of a single run (STYLE.md H15) */
     char seeds[SCL_CFG_STR]; /* "1..10", "1,2,5" or a mix; "" = just `seed` */
@@ -111,6 +128,7 @@ struct scl_config {
     struct scl_cfg_model model;
     struct scl_cfg_train train;
     struct scl_cfg_sleep sleep;
+    struct scl_cfg_experiment experiment;
     struct scl_cfg_run run;
     /* Nonzero at index i when schema key i was set by a file or --set (not by a default or a
      * profile preset). Read it through scl_cfg_is_set. */

@@ -32,6 +32,34 @@ struct cli_opts {
     int n_sets;
 };
 
+/* ---- results of a sweep (results.c): whole trials appended atomically, resumable */
+struct res_buf {
+    char *text;
+    size_t len, cap;
+};
+struct res_store {
+    char dir[512];
+    uint32_t trial;      /* seed of the trial being recorded */
+    char condition[64];  /* e.g. "0.03" */
+    struct res_buf rows, confusion;
+    char **done; /* "trial,condition" pairs found on disk */
+    int n_done;
+};
+void res_init(struct res_store *r, const char *dir);
+/* Read dir/results.csv: which (trial, condition) pairs are done. Drops confusion rows of
+ * unfinished trials. */
+int res_load(struct res_store *r);
+bool res_is_done(const struct res_store *r, uint32_t trial, const char *condition);
+/* Buffer one row of the current trial and condition. */
+void res_row(struct res_store *r, const char *stage, const char *task, const char *metric,
+             double value);
+/* Accuracy, per-class accuracy and the confusion matrix of one stage. */
+void res_eval(struct res_store *r, const char *stage, const struct scl_eval *e);
+void res_printf(struct res_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append the buffered rows of the trial to the files, atomically. */
+int res_commit(struct res_store *r);
+void res_free(struct res_store *r);
+
 /* Parse argv (argv[0] = the subcommand). Returns CLI_EXIT_OK, CLI_EXIT_HELP or a usage error. */
 int cli_parse(int argc, char **argv, const char *usage, struct cli_opts *o);
 /* Build the effective config from -c and the overrides; prints the error. */
@@ -64,6 +92,8 @@ int cli_exit_code(scl_status st);
 /* Open the device named by `device` (NULL: SCL_DEVICE or the first). Prints the error and
  * returns NULL on failure. */
 scl_ctx *cli_open_ctx(const char *device);
+/* Write len bytes to PATH.tmp and rename it to path; prints the error. */
+int cli_write_atomic(const char *path, const char *data, size_t len);
 /* Seconds on a monotonic clock. */
 double cli_now(void);
 
@@ -78,6 +108,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_sleep(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

@@ -100,6 +100,9 @@ int cli_parse(int argc, char **argv, const char *usage, struct cli_opts *o)
         if (take_option(o, name, optarg) != CLI_EXIT_OK)
             return CLI_EXIT_USAGE;
     }
+    /* One positional argument may name the config (sleepcl run CONFIG). */
+    if (optind < argc && !o->config)
+        o->config = argv[optind++];
     if (optind < argc) {
         cli_error("unexpected argument '%s'", argv[optind]);
         return CLI_EXIT_USAGE;
@@ -183,4 +186,20 @@ void cli_epoch_progress(const struct scl_epoch_report *r, void *user)
     double eta = r->seconds * (r->epochs - r->epoch);
     fprintf(stderr, "sleepcl: %s: epoch %d/%d loss %.5f %.1f s, ETA %.0f s\n", phase, r->epoch,
             r->epochs, r->loss, r->seconds, eta);
+}
+
+int cli_write_atomic(const char *path, const char *data, size_t len)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && (len == 0 || fwrite(data, 1, len, f) == len);
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        cli_error("%s: cannot write", path);
+        return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
 }

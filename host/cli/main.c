@@ -19,6 +19,7 @@ static const struct {
     {"devices", cmd_devices, "list OpenCL platforms and devices"},
     {"bench", cmd_bench, "benchmarks: figures and ratios against same-run baselines"},
     {"config", cmd_config, "print the effective configuration (--dump) or every key"},
+    {"run", cmd_run, "run an experiment protocol from a config (resumable sweeps)"},
     {"train", cmd_train, "train a network and save it (safetensors)"},
     {"sleep", cmd_sleep, "put a saved model to sleep (Sleep Replay Consolidation)"},
     {"eval", cmd_eval, "accuracy, per-class accuracy and confusion of saved models"},

@@ -1,7 +1,9 @@
 // Both GEMM engines (host/gemm.h) against the double-accumulating reference scl_ref_gemm, on every
 // product training and evaluation run, on odd shapes (1, 3, 10, 67, 1000+7 in each dimension) in
 // all four transpose combinations with offsets and strides above the minimum, and with alpha != 1,
-// beta = 1 and beta = 0 over a NaN-filled C (which must be overwritten, never read).
+// beta = 1 and beta = 0 over a NaN-filled C (which must be overwritten, never read). The native
+// engine's width-8 tile kernel, which this AVX-512 device uses only for n <= 16, is also run
+// directly over every column remainder.
 //
 // Metric (STYLE.md H13): NMSE = sum (C - C_ref)^2 / sum C_ref^2 <= 1e-7 over the m x n result;
 // the floats around it (offsets, row padding) must come back bit for bit unchanged.
@@ -167,6 +169,11 @@ std::vector<Case> odd_cases()
         v.push_back({ta, tb, 10, 1007, 67, 2.5f, 0.0f, 1});
         v.push_back({ta, tb, 67, 10, 1007, 1.0f, 1.0f, 2});
         v.push_back({ta, tb, 1007, 1007, 3, 1.0f, 0.0f, 0});
+        // remainders of the 32-column tile between 16 and 32, and exact multiples of 16
+        v.push_back({ta, tb, 29, 50, 41, -0.75f, 0.5f, 1});
+        v.push_back({ta, tb, 50, 29, 17, 1.0f, 0.0f, 0});
+        v.push_back({ta, tb, 33, 48, 5, 2.5f, 0.0f, 2});
+        v.push_back({ta, tb, 16, 16, 16, 1.0f, 1.0f, 0});
     }
     return v;
 }
@@ -230,6 +237,44 @@ std::string engine_name(const ::testing::TestParamInfo<enum scl_gemm_engine> &in
 
 INSTANTIATE_TEST_SUITE_P(Engines, Gemm, ::testing::Values(SCL_GEMM_NATIVE, SCL_GEMM_CLBLAST),
                          engine_name);
+
+// Runs scl_gemm_tile8 itself on C = alpha A B + beta C (the direct mapping of cl/gemm.cl).
+void run_tile8(const Case &c)
+{
+    SCOPED_TRACE(describe(c));
+    scl_ctx *ctx = test_ctx();
+    Stored a(c.m, c.k, c.pad, 1), b(c.k, c.n, c.pad, 2), cm(c.m, c.n, c.pad, 3);
+    ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && cm.upload(ctx));
+    cl_kernel k;
+    ASSERT_EQ(scl_kernel_get(ctx, "scl_gemm_tile8", &k), SCL_OK) << scl_ctx_last_error(ctx);
+    const cl_uint u[] = {(cl_uint)a.off,  (cl_uint)a.ld,  1, (cl_uint)b.off, (cl_uint)b.ld,
+                         (cl_uint)cm.off, (cl_uint)cm.ld, 1, (cl_uint)c.m,   (cl_uint)c.n,
+                         (cl_uint)c.k};
+    const void *vals[] = {&a.buf, &u[0], &u[1], &u[2], &b.buf, &u[3],  &u[4],    &cm.buf,
+                          &u[5],  &u[6], &u[7], &u[8], &u[9],  &u[10], &c.alpha, &c.beta};
+    for (cl_uint i = 0; i < 16; i++) {
+        size_t size = (i == 0 || i == 4 || i == 7) ? sizeof(cl_mem) : 4;
+        ASSERT_EQ(clSetKernelArg(k, i, size, vals[i]), CL_SUCCESS) << i;
+    }
+    const size_t global[2] = {(c.m + 5) / 6, (c.n + 15) / 16}, local[2] = {1, 1};
+    ASSERT_EQ(scl_kernel_run(ctx, k, 2, global, local), SCL_OK) << scl_ctx_last_error(ctx);
+    std::vector<float> got;
+    ASSERT_TRUE(cm.download(ctx, got));
+    struct scl_ref_gemm_args r = {0,      0,           c.m,  c.n,         c.k,  c.alpha,
+                                  c.beta, &a.at(0, 0), a.ld, &b.at(0, 0), b.ld, &cm.at(0, 0),
+                                  cm.ld};
+    scl_ref_gemm(&r);
+    expect_matches(c, cm, got);
+}
+
+TEST(GemmNativeKernel, Width8TileEveryColumnRemainder)
+{
+    SCL_REQUIRE_DEVICE();
+    for (size_t n = 1; n <= 33; n++)
+        run_tile8(
+            {false, false, 7, n, 1 + n % 5 * 7, n % 2 ? -0.75f : 1.0f, n % 3 ? 0.5f : 0.0f, n % 4});
+    run_tile8({false, false, 13, 1007, 67, 1.0f, 0.0f, 0});
+}
 
 // Strides and sizes are checked against the real buffers before anything is enqueued.
 TEST(GemmArgs, BadStridesAndShortBuffersAreArgErrors)

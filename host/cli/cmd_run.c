@@ -1,0 +1,222 @@
+/*
+ * sleepcl run CONFIG: run an experiment protocol of ALGORITHM.md section 6 end to end, into one
+ * directory per run (run.out/experiment.name): manifest.json (resolved config, hash, versions,
+ * device, seeds), results.csv and confusion.csv in long form, summary.csv, plots, and the sleep
+ * diagnostics of every trial under diag/.
+ *
+ * Trials are independent and reproducible alone (the trial's seed fixes its subset, its
+ * initialisation, shuffles, dropout and the sleep's spikes). Each finished trial is appended
+ * atomically; running the same command again skips what is done. A directory holding a run of a
+ * different configuration (another hash) is refused rather than mixed.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "cli.h"
+#include "exp.h"
+
+static const char usage[] =
+    "usage: sleepcl run CONFIG [--set section.key=value ...] [--seed S] [--device I|NAME]\n"
+    "Runs the experiment of CONFIG ([experiment] kind = limited | imbalance | tasks |\n"
+    "incremental) over run.seeds (or run.seed) and writes results, summary and plots to\n"
+    "run.out/experiment.name. Interrupted runs continue where they stopped.\n";
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof(tmp), "%s", dir);
+    for (char *p = tmp + 1;; p++) {
+        char c = *p;
+        if (c != '/' && c != '\0')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+            cli_error("%s: cannot create directory", tmp);
+            return CLI_EXIT_RUNTIME;
+        }
+        *p = c;
+        if (!c)
+            break;
+    }
+    return CLI_EXIT_OK;
+}
+
+static void out_dir(const struct scl_config *cfg, const char *config_path, char *buf, size_t n)
+{
+    char name[256];
+    if (cfg->experiment.name[0]) {
+        snprintf(name, sizeof(name), "%s", cfg->experiment.name);
+    } else {
+        char copy[512];
+        snprintf(copy, sizeof(copy), "%s", config_path ? config_path : "experiment");
+        snprintf(name, sizeof(name), "%s", basename(copy));
+        char *dot = strrchr(name, '.');
+        if (dot)
+            *dot = '\0';
+    }
+    snprintf(buf, n, "%s/%s", cfg->run.out, name);
+}
+
+static cJSON *manifest_json(const struct exp_env *env, const uint32_t *seeds, size_t n_seeds)
+{
+    char hash[SCL_CFG_HASH_LEN];
+    size_t len = scl_cfg_dump(&env->cfg, NULL, 0);
+    char *dump = malloc(len + 1);
+    cJSON *root = cJSON_CreateObject();
+    scl_cfg_hash(&env->cfg, hash);
+    if (dump)
+        scl_cfg_dump(&env->cfg, dump, len + 1);
+    cJSON_AddStringToObject(root, "program", "sleepcl " SCL_VERSION_STRING);
+    cJSON_AddStringToObject(root, "config_hash", hash);
+    cJSON_AddStringToObject(root, "config", dump ? dump : "");
+    cJSON_AddStringToObject(root, "device", scl_ctx_device_desc(env->ctx));
+    cJSON *lib = cJSON_AddObjectToObject(root, "libraries");
+    cJSON_AddStringToObject(lib, "zlib", zlibVersion());
+    cJSON_AddStringToObject(lib, "cjson", cJSON_Version());
+    cJSON_AddStringToObject(lib, "clblast", SCL_CLBLAST_VERSION);
+    cJSON *s = cJSON_AddArrayToObject(root, "seeds");
+    for (size_t i = 0; i < n_seeds; i++)
+        cJSON_AddItemToArray(s, cJSON_CreateNumber(seeds[i]));
+    free(dump);
+    return root;
+}
+
+/* Refuse a directory holding another configuration's run; otherwise (re)write the manifest. */
+static int check_manifest(const struct exp_env *env, const uint32_t *seeds, size_t n_seeds)
+{
+    char path[600], tmp[700], hash[SCL_CFG_HASH_LEN];
+    snprintf(path, sizeof(path), "%s/manifest.json", env->out);
+    scl_cfg_hash(&env->cfg, hash);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        char text[1 << 16];
+        size_t n = fread(text, 1, sizeof(text) - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        cJSON *old = cJSON_Parse(text);
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(old, "config_hash");
+        bool same = cJSON_IsString(h) && strcmp(h->valuestring, hash) == 0;
+        cJSON_Delete(old);
+        if (!same) {
+            cli_error("%s holds a run of another configuration (hash differs from %s); choose "
+                      "another run.out or experiment.name",
+                      env->out, hash);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    cJSON *root = manifest_json(env, seeds, n_seeds);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    f = text ? fopen(tmp, "w") : NULL;
+    bool ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    free(text);
+    if (!ok || rename(tmp, path) != 0) {
+        cli_error("%s: cannot write", path);
+        return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int open_env(struct exp_env *env, const struct cli_opts *o)
+{
+    char diag[600];
+    int rc = cli_config(o, &env->cfg);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    out_dir(&env->cfg, o->config, env->out, sizeof(env->out));
+    snprintf(diag, sizeof(diag), "%s/diag", env->out);
+    rc = mkdir_p(diag);
+    if (rc == CLI_EXIT_OK && !(env->ctx = cli_open_cfg_ctx(&env->cfg)))
+        rc = CLI_EXIT_RUNTIME;
+    if (rc == CLI_EXIT_OK && !(env->train_full = cli_load_split(&env->cfg, "train")))
+        rc = CLI_EXIT_RUNTIME;
+    if (rc == CLI_EXIT_OK && !(env->test = cli_load_split(&env->cfg, "test")))
+        rc = CLI_EXIT_RUNTIME;
+    if (rc == CLI_EXIT_OK && scl_ddata_create(env->ctx, env->test, &env->dtest) != SCL_OK) {
+        cli_error("%s", scl_ctx_last_error(env->ctx));
+        rc = CLI_EXIT_RUNTIME;
+    }
+    res_init(&env->res, env->out);
+    return rc;
+}
+
+static void close_env(struct exp_env *env)
+{
+    res_free(&env->res);
+    free(env->seeds);
+    scl_ddata_destroy(env->dtest);
+    scl_dataset_destroy(env->test);
+    scl_dataset_destroy(env->train_full);
+    scl_ctx_destroy(env->ctx);
+}
+
+static int load_seeds(struct exp_env *env)
+{
+    size_t count = 0;
+    scl_cfg_seed_list(&env->cfg, NULL, 0, &count);
+    env->seeds = calloc(count ? count : 1, sizeof(*env->seeds));
+    if (!env->seeds)
+        return CLI_EXIT_RUNTIME;
+    scl_cfg_seed_list(&env->cfg, env->seeds, count, &count);
+    env->n_seeds = count;
+    return CLI_EXIT_OK;
+}
+
+static const struct {
+    enum scl_cfg_kind kind;
+    int (*run)(struct exp_env *);
+    int (*finish)(struct exp_env *);
+} protocols[] = {
+    {SCL_CFG_KIND_LIMITED, exp_limited, exp_limited_finish},
+};
+
+static int run_protocol(struct exp_env *env)
+{
+    for (size_t i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++) {
+        if (protocols[i].kind != env->cfg.experiment.kind)
+            continue;
+        int rc = protocols[i].run(env);
+        return rc == CLI_EXIT_OK ? protocols[i].finish(env) : rc;
+    }
+    cli_error("experiment.kind: this protocol is not implemented yet");
+    return CLI_EXIT_USAGE;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct cli_opts o;
+    struct exp_env env;
+    memset(&env, 0, sizeof(env));
+    int rc = cli_parse(argc, argv, usage, &o);
+    if (rc != CLI_EXIT_OK)
+        return rc == CLI_EXIT_HELP ? CLI_EXIT_OK : rc;
+    if (!o.config) {
+        cli_error("run needs a config file (sleepcl run configs/experiments/limited_mnist.ini)");
+        return CLI_EXIT_USAGE;
+    }
+    rc = open_env(&env, &o);
+    if (rc == CLI_EXIT_OK)
+        rc = load_seeds(&env);
+    if (rc == CLI_EXIT_OK)
+        rc = check_manifest(&env, env.seeds, env.n_seeds);
+    if (rc == CLI_EXIT_OK)
+        rc = res_load(&env.res);
+    if (rc == CLI_EXIT_OK) {
+        env.t0 = cli_now();
+        rc = run_protocol(&env);
+    }
+    if (rc == CLI_EXIT_OK)
+        printf("results in %s\n", env.out);
+    close_env(&env);
+    return rc;
+}

@@ -1,0 +1,250 @@
+/*
+ * Steps shared by the experiment protocols (see exp.h): progress, training a fresh net for a
+ * trial, evaluation into the results, sleep with diagnostics, fine-tuning, the summary and the
+ * plots. The summary is recomputed from results.csv at the end of every invocation, so it always
+ * covers every trial on disk, including those of earlier, interrupted invocations.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exp.h"
+
+void exp_progress(struct exp_env *env, const char *label, const char *phase)
+{
+    double el = cli_now() - env->t0;
+    int done = env->trials_run, left = env->trials_total - env->trials_skipped - done;
+    char eta[32] = "?";
+    if (done > 0)
+        snprintf(eta, sizeof(eta), "%.0f s", el / done * left);
+    bool tty = isatty(STDERR_FILENO);
+    fprintf(stderr, "%ssleepcl: run: trial %d/%d [%s] %s, %.0f s elapsed, ETA %s%s",
+            tty ? "\r\033[K" : "", env->trials_skipped + done + 1, env->trials_total, label,
+            phase, el, eta, tty ? "" : "\n");
+    fflush(stderr);
+}
+
+static int fail(struct exp_env *env, scl_status st)
+{
+    const char *e = scl_ctx_last_error(env->ctx);
+    cli_error("%s", e[0] ? e : scl_status_str(st));
+    return cli_exit_code(st);
+}
+
+int exp_net_train(struct exp_env *env, struct exp_net *n, scl_dataset *train, uint32_t seed)
+{
+    const struct scl_cfg_ints *sz = &env->cfg.model.sizes;
+    memset(n, 0, sizeof(*n));
+    n->train = train;
+    n->params = cli_train_params(&env->cfg, seed);
+    if (sz->v[0] != train->dim) {
+        cli_error("model.sizes starts with %d inputs, the data has %d", sz->v[0], train->dim);
+        return CLI_EXIT_USAGE;
+    }
+    scl_status st = scl_model_create(sz->n - 1, sz->v, &n->model);
+    if (st == SCL_OK) {
+        scl_model_init(n->model, &n->params);
+        st = scl_ddata_create(env->ctx, train, &n->dtrain);
+    }
+    if (st == SCL_OK)
+        st = scl_trainer_create(env->ctx, n->model, &n->params, &n->trainer);
+    if (st == SCL_OK)
+        st = scl_trainer_fit(n->trainer, n->dtrain, n->params.epochs, n->params.lr, NULL, NULL);
+    if (st == SCL_OK)
+        st = scl_trainer_get_model(n->trainer, n->model);
+    return st == SCL_OK ? CLI_EXIT_OK : fail(env, st);
+}
+
+void exp_net_free(struct exp_net *n)
+{
+    scl_trainer_destroy(n->trainer);
+    scl_ddata_destroy(n->dtrain);
+    scl_dataset_destroy(n->train);
+    scl_model_destroy(n->model);
+    memset(n, 0, sizeof(*n));
+}
+
+int exp_eval(struct exp_env *env, const scl_model *m, const char *stage, struct scl_eval *keep)
+{
+    struct scl_eval e;
+    scl_status st = scl_evaluate(env->ctx, m, env->dtest, env->cfg.train.gemm, &e);
+    if (st != SCL_OK)
+        return fail(env, st);
+    res_eval(&env->res, stage, &e);
+    if (keep)
+        *keep = e;
+    else
+        scl_eval_free(&e);
+    return CLI_EXIT_OK;
+}
+
+/* Spikes per unit per step of each layer, from the diagnostics file just written. */
+static void record_rates(struct exp_env *env, const scl_model *m, const char *prefix,
+                         const char *stage)
+{
+    char path[760], line[512];
+    double sum[SCL_MAX_LAYERS + 1] = {0};
+    int steps = 0;
+    snprintf(path, sizeof(path), "%s.spikes.csv", prefix);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        if (line[0] < '0' || line[0] > '9')
+            continue;
+        char *p = strchr(line, ',');
+        for (int32_t l = 0; p && l <= m->n_layers; l++, p = strchr(p + 1, ','))
+            sum[l] += strtod(p + 1, NULL);
+        steps++;
+    }
+    fclose(f);
+    for (int32_t l = 0; l <= m->n_layers && steps; l++) {
+        char name[32];
+        snprintf(name, sizeof(name), "layer%d", l);
+        res_row(&env->res, stage, name, "spike_rate", sum[l] / steps / m->sizes[l]);
+    }
+}
+
+int exp_sleep(struct exp_env *env, struct exp_net *n, const scl_dataset *inputs, uint32_t seed,
+              int task, const char *stage)
+{
+    char prefix[700];
+    float act_max[SCL_MAX_LAYERS];
+    float *mean = calloc((size_t)inputs->dim, sizeof(float));
+    struct scl_sleep_params p = cli_sleep_params(&env->cfg, seed, task);
+    snprintf(prefix, sizeof(prefix), "%s/diag/%s_seed%u_%s", env->out, env->res.condition, seed,
+             stage);
+    int rc = mean ? cli_sleep_input_from_data(env->ctx, n->model, inputs, env->cfg.train.gemm,
+                                              mean, act_max)
+                  : CLI_EXIT_RUNTIME;
+    if (rc == CLI_EXIT_OK)
+        rc = cli_sleep_model(env->ctx, n->model, &p, mean, act_max, prefix);
+    free(mean);
+    if (rc == CLI_EXIT_OK && scl_trainer_set_model(n->trainer, n->model) != SCL_OK)
+        rc = fail(env, SCL_ERR_OPENCL);
+    if (rc == CLI_EXIT_OK)
+        record_rates(env, n->model, prefix, stage);
+    return rc;
+}
+
+int exp_finetune(struct exp_env *env, struct exp_net *n)
+{
+    const struct scl_cfg_train *t = &env->cfg.train;
+    scl_status st = scl_trainer_fit(n->trainer, n->dtrain, t->finetune_epochs,
+                                    (float)t->finetune_lr, NULL, NULL);
+    if (st == SCL_OK)
+        st = scl_trainer_get_model(n->trainer, n->model);
+    return st == SCL_OK ? CLI_EXIT_OK : fail(env, st);
+}
+
+/* ------------------------------------------------------------------ summary */
+
+struct group {
+    char key[200]; /* condition,stage,task,metric */
+    int n;
+    double mean, m2; /* Welford */
+};
+
+static struct group *find_group(struct group **g, int *n, const char *key)
+{
+    for (int i = 0; i < *n; i++)
+        if (strcmp((*g)[i].key, key) == 0)
+            return &(*g)[i];
+    struct group *grown = realloc(*g, sizeof(**g) * (size_t)(*n + 1));
+    if (!grown)
+        return NULL;
+    *g = grown;
+    memset(&(*g)[*n], 0, sizeof(**g));
+    snprintf((*g)[*n].key, sizeof((*g)[*n].key), "%s", key);
+    return &(*g)[(*n)++];
+}
+
+static void add_line(struct group **g, int *n, char *line)
+{
+    char *first = strchr(line, ',');
+    char *last = strrchr(line, ',');
+    if (!first || last == first)
+        return;
+    *last = '\0';
+    double v = strtod(last + 1, NULL);
+    struct group *gr = isfinite(v) ? find_group(g, n, first + 1) : NULL;
+    if (!gr)
+        return;
+    gr->n++;
+    double d = v - gr->mean;
+    gr->mean += d / gr->n;
+    gr->m2 += d * (v - gr->mean);
+}
+
+int exp_write_summary(struct exp_env *env)
+{
+    char path[700], line[512];
+    struct group *g = NULL;
+    int n = 0;
+    struct res_buf out = {0};
+    snprintf(path, sizeof(path), "%s/results.csv", env->out);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return CLI_EXIT_OK;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "trial,", 6) != 0)
+            add_line(&g, &n, line);
+    }
+    fclose(f);
+    res_printf(&out, "condition,stage,task,metric,n,mean,std\n");
+    for (int i = 0; i < n; i++)
+        res_printf(&out, "%s,%d,%.6g,%.6g\n", g[i].key, g[i].n, g[i].mean,
+                   g[i].n > 1 ? sqrt(g[i].m2 / (g[i].n - 1)) : 0.0);
+    free(g);
+    snprintf(path, sizeof(path), "%s/summary.csv", env->out);
+    int rc = cli_write_atomic(path, out.text ? out.text : "", out.len);
+    free(out.text);
+    return rc;
+}
+
+/* Mean and std of one summary entry, or NAN. */
+int exp_summary_get(struct exp_env *env, const char *key, double *mean, double *std)
+{
+    char path[700], line[512];
+    size_t k = strlen(key);
+    *mean = *std = NAN;
+    snprintf(path, sizeof(path), "%s/summary.csv", env->out);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return CLI_EXIT_RUNTIME;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, key, k) == 0 && line[k] == ',') {
+            int cnt;
+            if (sscanf(line + k + 1, "%d,%lf,%lf", &cnt, mean, std) == 3)
+                break;
+        }
+    }
+    fclose(f);
+    return CLI_EXIT_OK;
+}
+
+int exp_plot(struct exp_env *env, const char *name, const char *script)
+{
+    char gp[800], cmd[1800];
+    snprintf(gp, sizeof(gp), "%s/%s.gp", env->out, name);
+    int rc = cli_write_atomic(gp, script, strlen(script));
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    snprintf(cmd, sizeof(cmd), "cd '%s' && gnuplot '%s.gp' 2>&1", env->out, name);
+    FILE *p = popen(cmd, "r");
+    char buf[256];
+    bool noisy = false;
+    while (p && fgets(buf, sizeof(buf), p))
+        noisy = true;
+    int status = p ? pclose(p) : -1;
+    if (status != 0 || noisy)
+        fprintf(stderr, "sleepcl: run: warning: gnuplot could not draw %s/%s.png (is gnuplot "
+                        "installed?)\n",
+                env->out, name);
+    else
+        printf("plot: %s/%s.png\n", env->out, name);
+    return CLI_EXIT_OK;
+}

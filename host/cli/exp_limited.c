@@ -1,0 +1,176 @@
+/*
+ * Limited data (ALGORITHM.md sections 6.1 and 6.2): for every fraction of the training set and
+ * every trial seed, train on a class-balanced subset, then sleep (input statistics from the same
+ * subset), then fine-tune; test accuracy, per-class accuracy and the confusion matrix at each of
+ * the three stages. The plots: accuracy against fraction on a log axis with error bars, and the
+ * confusion matrices before and after sleep at the fraction closest to 3%.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exp.h"
+
+static const char *const stages[] = {"baseline", "sleep", "sleep_finetune"};
+
+static void condition_name(double fraction, char *buf, size_t n)
+{
+    snprintf(buf, n, "%g", fraction);
+}
+
+static int limited_trial(struct exp_env *env, double fraction, uint32_t seed)
+{
+    struct exp_net net;
+    char label[64];
+    snprintf(label, sizeof(label), "fraction %g seed %u", fraction, seed);
+    exp_progress(env, label, "train");
+    scl_dataset *sub = cli_train_subset(&env->cfg, env->train_full, seed);
+    if (!sub)
+        return CLI_EXIT_RUNTIME;
+    int rc = exp_net_train(env, &net, sub, seed);
+    if (rc == CLI_EXIT_OK)
+        rc = exp_eval(env, net.model, stages[0], NULL);
+    if (rc == CLI_EXIT_OK) {
+        exp_progress(env, label, "sleep");
+        rc = exp_sleep(env, &net, net.train, seed, 1, stages[1]);
+    }
+    if (rc == CLI_EXIT_OK)
+        rc = exp_eval(env, net.model, stages[1], NULL);
+    if (rc == CLI_EXIT_OK && env->cfg.train.finetune_epochs > 0) {
+        exp_progress(env, label, "fine-tune");
+        rc = exp_finetune(env, &net);
+        if (rc == CLI_EXIT_OK)
+            rc = exp_eval(env, net.model, stages[2], NULL);
+    }
+    exp_net_free(&net);
+    return rc == CLI_EXIT_OK ? res_commit(&env->res) : rc;
+}
+
+int exp_limited(struct exp_env *env)
+{
+    const struct scl_cfg_floats *fr = &env->cfg.experiment.fractions;
+    env->trials_total = fr->n * (int)env->n_seeds;
+    for (int32_t i = 0; i < fr->n; i++) {
+        for (size_t s = 0; s < env->n_seeds; s++) {
+            condition_name(fr->v[i], env->res.condition, sizeof(env->res.condition));
+            env->res.trial = env->seeds[s];
+            if (res_is_done(&env->res, env->seeds[s], env->res.condition)) {
+                env->trials_skipped++;
+                continue;
+            }
+            env->cfg.data.fraction = fr->v[i];
+            int rc = limited_trial(env, fr->v[i], env->seeds[s]);
+            if (rc != CLI_EXIT_OK)
+                return rc;
+            env->trials_run++;
+        }
+    }
+    if (env->trials_skipped)
+        fprintf(stderr, "sleepcl: run: %d trials were already done\n", env->trials_skipped);
+    return CLI_EXIT_OK;
+}
+
+/* accuracy.dat: fraction, then mean and std of each stage. */
+static int write_accuracy_table(struct exp_env *env)
+{
+    const struct scl_cfg_floats *fr = &env->cfg.experiment.fractions;
+    struct res_buf out = {0};
+    char path[700], key[200], cond[64];
+    res_printf(&out, "# fraction baseline std sleep std sleep_finetune std\n");
+    for (int32_t i = 0; i < fr->n; i++) {
+        condition_name(fr->v[i], cond, sizeof(cond));
+        res_printf(&out, "%g", fr->v[i]);
+        for (int s = 0; s < 3; s++) {
+            double mean, std;
+            snprintf(key, sizeof(key), "%s,%s,all,accuracy", cond, stages[s]);
+            exp_summary_get(env, key, &mean, &std);
+            res_printf(&out, " %.6g %.6g", mean, std);
+        }
+        res_printf(&out, "\n");
+    }
+    snprintf(path, sizeof(path), "%s/accuracy_vs_fraction.dat", env->out);
+    int rc = cli_write_atomic(path, out.text, out.len);
+    free(out.text);
+    return rc;
+}
+
+static const char accuracy_gp[] =
+    "set terminal pngcairo size 900,560 font ',11'\n"
+    "set output 'accuracy_vs_fraction.png'\n"
+    "set title 'Limited data: test accuracy (mean +- std over trials)'\n"
+    "set logscale x\nset xlabel 'fraction of the training set'\nset ylabel 'test accuracy'\n"
+    "set key bottom right\nset grid\nset yrange [0:1]\n"
+    "plot 'accuracy_vs_fraction.dat' using 1:2:3 with yerrorlines lw 2 title 'baseline', \\\n"
+    "     '' using 1:4:5 with yerrorlines lw 2 title '+ sleep', \\\n"
+    "     '' using 1:6:7 with yerrorlines lw 2 title '+ sleep + fine-tune'\n";
+
+/* The mean confusion matrix of one condition and stage, rows normalised to 1, as a matrix. */
+static int write_confusion(struct exp_env *env, const char *cond, const char *stage,
+                           const char *name)
+{
+    char path[700], line[256], prefix[128];
+    double m[SCL_MAX_CLASSES][SCL_MAX_CLASSES] = {{0}};
+    int k = env->test->n_classes;
+    snprintf(path, sizeof(path), "%s/confusion.csv", env->out);
+    snprintf(prefix, sizeof(prefix), ",%s,%s,", cond, stage);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f)) {
+        char *p = strstr(line, prefix);
+        int t, q, c;
+        if (p && sscanf(p + strlen(prefix), "%d,%d,%d", &t, &q, &c) == 3 && t < k && q < k)
+            m[t][q] += c;
+    }
+    if (f)
+        fclose(f);
+    struct res_buf out = {0};
+    for (int t = 0; t < k; t++) {
+        double row = 0;
+        for (int q = 0; q < k; q++)
+            row += m[t][q];
+        for (int q = 0; q < k; q++)
+            res_printf(&out, "%s%.4f", q ? " " : "", row > 0 ? m[t][q] / row : 0.0);
+        res_printf(&out, "\n");
+    }
+    snprintf(path, sizeof(path), "%s/%s.dat", env->out, name);
+    int rc = cli_write_atomic(path, out.text, out.len);
+    free(out.text);
+    return rc;
+}
+
+static int plot_confusions(struct exp_env *env)
+{
+    const struct scl_cfg_floats *fr = &env->cfg.experiment.fractions;
+    char cond[64], script[2048];
+    int best = 0;
+    for (int32_t i = 1; i < fr->n; i++)
+        if (fabs(log(fr->v[i] / 0.03)) < fabs(log(fr->v[best] / 0.03)))
+            best = i;
+    condition_name(fr->v[best], cond, sizeof(cond));
+    int rc = write_confusion(env, cond, "baseline", "confusion_before");
+    if (rc == CLI_EXIT_OK)
+        rc = write_confusion(env, cond, "sleep", "confusion_after");
+    snprintf(script, sizeof(script),
+             "set terminal pngcairo size 1100,500 font ',10'\n"
+             "set output 'confusion.png'\nset multiplot layout 1,2 title 'Confusion at fraction "
+             "%s (rows: true class, row-normalised, mean over trials)'\n"
+             "set xlabel 'predicted'\nset ylabel 'true'\nset cbrange [0:1]\nset yrange [9.5:-0.5]\n"
+             "set xrange [-0.5:9.5]\nset palette defined (0 'white', 1 'dark-blue')\n"
+             "set title 'before sleep'\nplot 'confusion_before.dat' matrix with image notitle\n"
+             "set title 'after sleep'\nplot 'confusion_after.dat' matrix with image notitle\n"
+             "unset multiplot\n",
+             cond);
+    return rc == CLI_EXIT_OK ? exp_plot(env, "confusion", script) : rc;
+}
+
+int exp_limited_finish(struct exp_env *env)
+{
+    int rc = exp_write_summary(env);
+    if (rc == CLI_EXIT_OK)
+        rc = write_accuracy_table(env);
+    if (rc == CLI_EXIT_OK)
+        rc = exp_plot(env, "accuracy_vs_fraction", accuracy_gp);
+    if (rc == CLI_EXIT_OK)
+        rc = plot_confusions(env);
+    return rc;
+}

@@ -1,0 +1,215 @@
+/*
+ * The results of a sweep, kept so that nothing is lost: rows are buffered per trial and appended
+ * when the trial ends by rewriting the file to PATH.tmp and renaming it over PATH, so the file on
+ * disk always holds whole trials only, even after a SIGKILL. On start the existing file tells
+ * which (trial, condition) pairs are done, and the sweep skips them: running the same command
+ * again continues where it stopped, with no duplicated and no missing rows.
+ *
+ * Long form: trial,condition,stage,task,metric,value (results.csv) and
+ * trial,condition,stage,true,pred,count (confusion.csv).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void res_init(struct res_store *r, const char *dir)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->dir, sizeof(r->dir), "%s", dir);
+}
+
+static int buf_add(struct res_buf *b, const char *fmt, va_list ap)
+{
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0)
+        return -1;
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = (b->cap ? 2 * b->cap : 4096) + (size_t)n;
+        char *p = realloc(b->text, cap);
+        if (!p)
+            return -1;
+        b->text = p;
+        b->cap = cap;
+    }
+    vsnprintf(b->text + b->len, b->cap - b->len, fmt, ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+void res_row(struct res_store *r, const char *stage, const char *task, const char *metric,
+             double value)
+{
+    char line[512];
+    snprintf(line, sizeof(line), "%u,%s,%s,%s,%s,%.6g\n", r->trial, r->condition, stage, task,
+             metric, value);
+    res_printf(&r->rows, "%s", line);
+}
+
+void res_printf(struct res_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_add(b, fmt, ap);
+    va_end(ap);
+}
+
+static void res_confusion(struct res_store *r, const char *stage,
+                          const struct scl_eval *e)
+{
+    for (int32_t t = 0; t < e->n_classes; t++)
+        for (int32_t p = 0; p < e->n_classes; p++)
+            res_printf(&r->confusion, "%u,%s,%s,%d,%d,%d\n", r->trial, r->condition, stage, t, p,
+                       e->confusion[t * e->n_classes + p]);
+}
+
+void res_eval(struct res_store *r, const char *stage, const struct scl_eval *e)
+{
+    char cls[16];
+    res_row(r, stage, "all", "accuracy", e->accuracy);
+    for (int32_t c = 0; c < e->n_classes; c++) {
+        snprintf(cls, sizeof(cls), "class%d", c);
+        res_row(r, stage, cls, "accuracy", e->class_accuracy[c]);
+    }
+    res_confusion(r, stage, e);
+}
+
+/* Append `add` to dir/name (creating it with `header`) through a temporary file and rename. */
+static int append_atomic(const char *dir, const char *name, const char *header,
+                         const struct res_buf *add)
+{
+    char path[1024], tmp[1100];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *in = fopen(path, "rb");
+    FILE *out = fopen(tmp, "wb");
+    bool ok = out != NULL;
+    if (ok && !in)
+        ok = fputs(header, out) >= 0;
+    char chunk[65536];
+    size_t n;
+    while (ok && in && (n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+        ok = fwrite(chunk, 1, n, out) == n;
+    if (in)
+        fclose(in);
+    if (ok && add->len)
+        ok = fwrite(add->text, 1, add->len, out) == add->len;
+    if (out && fclose(out) != 0)
+        ok = false;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        cli_error("%s: cannot write", path);
+        return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
+}
+
+int res_commit(struct res_store *r)
+{
+    /* confusion first: a crash between the two leaves the trial not done in results.csv, and
+     * its confusion rows are then dropped on resume (res_load rewrites confusion.csv). */
+    int rc = append_atomic(r->dir, "confusion.csv", "trial,condition,stage,true,pred,count\n",
+                           &r->confusion);
+    if (rc == CLI_EXIT_OK)
+        rc = append_atomic(r->dir, "results.csv", "trial,condition,stage,task,metric,value\n",
+                           &r->rows);
+    r->rows.len = 0;
+    r->confusion.len = 0;
+    return rc;
+}
+
+void res_free(struct res_store *r)
+{
+    free(r->rows.text);
+    free(r->confusion.text);
+    for (int i = 0; i < r->n_done; i++)
+        free(r->done[i]);
+    free(r->done);
+    memset(&r->rows, 0, sizeof(r->rows));
+}
+
+static void add_done(struct res_store *r, const char *key)
+{
+    for (int i = 0; i < r->n_done; i++)
+        if (strcmp(r->done[i], key) == 0)
+            return;
+    char **d = realloc(r->done, sizeof(*d) * (size_t)(r->n_done + 1));
+    if (!d)
+        return;
+    r->done = d;
+    r->done[r->n_done++] = strdup(key);
+}
+
+/* "trial,condition" of a CSV line, or false. */
+static bool line_key(const char *line, char *key, size_t n)
+{
+    const char *c1 = strchr(line, ',');
+    const char *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+    if (!c2 || (size_t)(c2 - line) >= n)
+        return false;
+    memcpy(key, line, (size_t)(c2 - line));
+    key[c2 - line] = '\0';
+    return true;
+}
+
+bool res_is_done(const struct res_store *r, uint32_t trial, const char *condition)
+{
+    char key[256];
+    snprintf(key, sizeof(key), "%u,%s", trial, condition);
+    for (int i = 0; i < r->n_done; i++)
+        if (strcmp(r->done[i], key) == 0)
+            return true;
+    return false;
+}
+
+/* Keep only confusion rows of trials that results.csv calls done (see res_commit). */
+static int prune_confusion(struct res_store *r)
+{
+    char path[1024], line[512], key[256];
+    struct res_buf keep = {0};
+    snprintf(path, sizeof(path), "%s/confusion.csv", r->dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return CLI_EXIT_OK;
+    bool header = true;
+    while (fgets(line, sizeof(line), f)) {
+        if (header) {
+            header = false;
+            continue;
+        }
+        if (line_key(line, key, sizeof(key)))
+            for (int i = 0; i < r->n_done; i++)
+                if (strcmp(r->done[i], key) == 0) {
+                    res_printf(&keep, "%s", line);
+                    break;
+                }
+    }
+    fclose(f);
+    remove(path);
+    int rc = append_atomic(r->dir, "confusion.csv", "trial,condition,stage,true,pred,count\n",
+                           &keep);
+    free(keep.text);
+    return rc;
+}
+
+int res_load(struct res_store *r)
+{
+    char path[1024], line[512], key[256];
+    snprintf(path, sizeof(path), "%s/results.csv", r->dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return prune_confusion(r);
+    bool header = true;
+    while (fgets(line, sizeof(line), f)) {
+        if (!header && line_key(line, key, sizeof(key)))
+            add_done(r, key);
+        header = false;
+    }
+    fclose(f);
+    return prune_confusion(r);
+}
