@@ -850,6 +850,18 @@ static scl_status check_classes(const struct scl_cfg_ints *c, char *msg, size_t 
     return SCL_OK;
 }
 
+/* Every entry of a share list (fractions, levels) must lie in (0, 1]. */
+static scl_status check_shares(const char *key, const struct scl_cfg_floats *l, char *msg,
+                               size_t n)
+{
+    for (int32_t i = 0; i < l->n; i++)
+        if (!(l->v[i] > 0.0 && l->v[i] <= 1.0))
+            return scl_msg_fail(msg, n, SCL_ERR_CONFIG,
+                                "[experiment] %s: entry %d is %g, must be in (0, 1]", key, i + 1,
+                                l->v[i]);
+    return SCL_OK;
+}
+
 scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
 {
     scl_status st = check_fields(cfg, msg, n);
@@ -863,6 +875,10 @@ scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
         st = check_per_layer("alpha_vector", cfg->sleep.alpha_vector.n, layers, msg, n);
     if (st == SCL_OK)
         st = check_classes(&cfg->data.classes, msg, n);
+    if (st == SCL_OK)
+        st = check_shares("fractions", &cfg->experiment.fractions, msg, n);
+    if (st == SCL_OK)
+        st = check_shares("levels", &cfg->experiment.levels, msg, n);
     return st;
 }
 

@@ -92,3 +92,27 @@ scl_status scl_dataset_balanced(const scl_dataset *src, double fraction, const i
     scl_free(chosen);
     return st;
 }
+
+scl_status scl_dataset_cut_class(const scl_dataset *src, int32_t cls, double keep, uint32_t seed,
+                                 scl_dataset **out)
+{
+    *out = NULL;
+    if (!(keep > 0.0 && keep <= 1.0) || cls < 0 || cls >= src->n_classes)
+        return SCL_ERR_ARG;
+    int32_t *idx = scl_alloc(sizeof(*idx) * (size_t)src->n);
+    unsigned char *chosen = scl_calloc((size_t)src->n, 1);
+    scl_status st = (!idx || !chosen) ? SCL_ERR_NOMEM : SCL_OK;
+    if (st == SCL_OK) {
+        int32_t n = class_indices(src, cls, idx);
+        int32_t take = (int32_t)lround(keep * n);
+        pick(idx, n, take < 1 ? 1 : take, seed ^ 0x5bd1e995u, cls, chosen);
+        int32_t m = 0;
+        for (int32_t i = 0; i < src->n; i++)
+            if (src->y[i] != cls || chosen[i])
+                idx[m++] = i;
+        st = scl_dataset_subset(src, idx, m, out);
+    }
+    scl_free(idx);
+    scl_free(chosen);
+    return st;
+}

@@ -39,8 +39,8 @@ struct res_buf {
 };
 struct res_store {
     char dir[512];
-    uint32_t trial;      /* seed of the trial being recorded */
-    char condition[64];  /* e.g. "0.03" */
+    uint32_t trial;     /* seed of the trial being recorded */
+    char condition[64]; /* e.g. "0.03" */
     struct res_buf rows, confusion;
     char **done; /* "trial,condition" pairs found on disk */
     int n_done;

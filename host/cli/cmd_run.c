@@ -178,6 +178,7 @@ static const struct {
     int (*finish)(struct exp_env *);
 } protocols[] = {
     {SCL_CFG_KIND_LIMITED, exp_limited, exp_limited_finish},
+    {SCL_CFG_KIND_IMBALANCE, exp_imbalance, exp_imbalance_finish},
 };
 
 static int run_protocol(struct exp_env *env)

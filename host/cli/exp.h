@@ -17,7 +17,7 @@ struct exp_env {
     char out[512]; /* run directory */
     uint32_t *seeds;
     size_t n_seeds;
-    double t0;                 /* start of this invocation */
+    double t0; /* start of this invocation */
     int trials_total, trials_run, trials_skipped;
 };
 
@@ -53,5 +53,7 @@ int exp_plot(struct exp_env *env, const char *name, const char *script);
 
 int exp_limited(struct exp_env *env);
 int exp_limited_finish(struct exp_env *env);
+int exp_imbalance(struct exp_env *env);
+int exp_imbalance_finish(struct exp_env *env);
 
 #endif

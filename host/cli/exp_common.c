@@ -21,8 +21,8 @@ void exp_progress(struct exp_env *env, const char *label, const char *phase)
         snprintf(eta, sizeof(eta), "%.0f s", el / done * left);
     bool tty = isatty(STDERR_FILENO);
     fprintf(stderr, "%ssleepcl: run: trial %d/%d [%s] %s, %.0f s elapsed, ETA %s%s",
-            tty ? "\r\033[K" : "", env->trials_skipped + done + 1, env->trials_total, label,
-            phase, el, eta, tty ? "" : "\n");
+            tty ? "\r\033[K" : "", env->trials_skipped + done + 1, env->trials_total, label, phase,
+            el, eta, tty ? "" : "\n");
     fflush(stderr);
 }
 
@@ -116,8 +116,8 @@ int exp_sleep(struct exp_env *env, struct exp_net *n, const scl_dataset *inputs,
     struct scl_sleep_params p = cli_sleep_params(&env->cfg, seed, task);
     snprintf(prefix, sizeof(prefix), "%s/diag/%s_seed%u_%s", env->out, env->res.condition, seed,
              stage);
-    int rc = mean ? cli_sleep_input_from_data(env->ctx, n->model, inputs, env->cfg.train.gemm,
-                                              mean, act_max)
+    int rc = mean ? cli_sleep_input_from_data(env->ctx, n->model, inputs, env->cfg.train.gemm, mean,
+                                              act_max)
                   : CLI_EXIT_RUNTIME;
     if (rc == CLI_EXIT_OK)
         rc = cli_sleep_model(env->ctx, n->model, &p, mean, act_max, prefix);
@@ -241,8 +241,9 @@ int exp_plot(struct exp_env *env, const char *name, const char *script)
         noisy = true;
     int status = p ? pclose(p) : -1;
     if (status != 0 || noisy)
-        fprintf(stderr, "sleepcl: run: warning: gnuplot could not draw %s/%s.png (is gnuplot "
-                        "installed?)\n",
+        fprintf(stderr,
+                "sleepcl: run: warning: gnuplot could not draw %s/%s.png (is gnuplot "
+                "installed?)\n",
                 env->out, name);
     else
         printf("plot: %s/%s.png\n", env->out, name);

@@ -59,8 +59,7 @@ void res_printf(struct res_buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
-static void res_confusion(struct res_store *r, const char *stage,
-                          const struct scl_eval *e)
+static void res_confusion(struct res_store *r, const char *stage, const struct scl_eval *e)
 {
     for (int32_t t = 0; t < e->n_classes; t++)
         for (int32_t p = 0; p < e->n_classes; p++)
@@ -191,8 +190,8 @@ static int prune_confusion(struct res_store *r)
     }
     fclose(f);
     remove(path);
-    int rc = append_atomic(r->dir, "confusion.csv", "trial,condition,stage,true,pred,count\n",
-                           &keep);
+    int rc =
+        append_atomic(r->dir, "confusion.csv", "trial,condition,stage,true,pred,count\n", &keep);
     free(keep.text);
     return rc;
 }

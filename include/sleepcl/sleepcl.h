@@ -113,6 +113,10 @@ scl_status scl_dataset_subset(const scl_dataset *src, const int32_t *idx, int32_
  * the whole set. Caller owns *out. */
 scl_status scl_dataset_balanced(const scl_dataset *src, double fraction, const int32_t *classes,
                                 int32_t n_classes, uint32_t seed, scl_dataset **out);
+/* src with class `cls` cut to round(keep * its count) samples (at least one), chosen by the
+ * project generator from `seed`; other classes untouched. Caller owns *out. */
+scl_status scl_dataset_cut_class(const scl_dataset *src, int32_t cls, double keep,
+                                 uint32_t seed, scl_dataset **out);
 void scl_dataset_destroy(scl_dataset *ds);
 
 /* ---------------------------------------------------------------- OpenCL context */

@@ -1,5 +1,6 @@
 // Class-balanced subsets: exactly equal counts per class, the same subset for the same seed and
 // another for another seed, the class filter, and fraction 1 meaning the whole set.
+#include <cmath>
 #include <gtest/gtest.h>
 #include <map>
 #include <vector>
@@ -84,6 +85,27 @@ TEST(Data, FractionOneIsWholeSet)
     ASSERT_EQ(scl_dataset_balanced(ds, 1.0, nullptr, 0, 1, &sub), SCL_OK);
     EXPECT_EQ(sub->n, 1300);
     EXPECT_EQ(scl_dataset_balanced(ds, 0.0, nullptr, 0, 1, &sub), SCL_ERR_ARG);
+    scl_dataset_destroy(ds);
+}
+
+} // namespace
+
+namespace
+{
+
+TEST(Data, CutClassKeepsShare)
+{
+    scl_dataset *ds = skewed(2600), *bal = nullptr, *cut = nullptr;
+    ASSERT_EQ(scl_dataset_balanced(ds, 0.5, nullptr, 0, 3, &bal), SCL_OK);
+    ASSERT_EQ(scl_dataset_cut_class(bal, 4, 0.3, 3, &cut), SCL_OK);
+    auto before = counts(bal), after = counts(cut);
+    EXPECT_EQ(after[4], (int)std::lround(0.3 * before[4]));
+    for (auto &kv : before)
+        if (kv.first != 4)
+            EXPECT_EQ(after[kv.first], kv.second) << "class " << kv.first;
+    scl_dataset_destroy(cut);
+    EXPECT_EQ(scl_dataset_cut_class(bal, 4, 0.0, 3, &cut), SCL_ERR_ARG);
+    scl_dataset_destroy(bal);
     scl_dataset_destroy(ds);
 }
 
