@@ -106,7 +106,7 @@ const __global float *scl_gemm_prow(const __global float *p, uint p_off, uint p_
 uint scl_gemm_tail_steps(uint nv, uint width, uint ldq, uint k)
 {
     uint over = width - nv;
-    return over == 0 ? 0 : min(k, 1 + (over - 1) / ldq);
+    return over == 0 || k == 0 ? 0 : min(k, 1 + (over - 1) / ldq); /* ldq >= 1 when k > 0 */
 }
 
 /*

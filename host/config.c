@@ -142,8 +142,8 @@ static const struct key_desc schema[] = {
     STR(experiment, name, 0, NULL, "", "output subdirectory of run.out; \"\" = config name"),
     FLTS(experiment, fractions, SCL_CFG_LIST, 0, LO_OPEN, "0.01,0.03,0.1",
          "limited, tasks: training-data fractions of the sweep"),
-    FLTS(experiment, levels, SCL_CFG_LIST, 0, LO_OPEN,
-         "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1", "imbalance: shares kept of the cut class"),
+    FLTS(experiment, levels, SCL_CFG_LIST, 0, LO_OPEN, "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1",
+         "imbalance: shares kept of the cut class"),
     INTS(experiment, targets, 0, SCL_CFG_LIST, 0, 255, "", "imbalance: classes cut in turn"),
     INT(experiment, n_tasks, 1, 100, "2", "tasks: number of tasks (classes split in order)"),
     INT(experiment, shuffle_tasks, 0, 1, "0", "tasks: 1 = random class order per trial"),
@@ -851,8 +851,7 @@ static scl_status check_classes(const struct scl_cfg_ints *c, char *msg, size_t 
 }
 
 /* Every entry of a share list (fractions, levels) must lie in (0, 1]. */
-static scl_status check_shares(const char *key, const struct scl_cfg_floats *l, char *msg,
-                               size_t n)
+static scl_status check_shares(const char *key, const struct scl_cfg_floats *l, char *msg, size_t n)
 {
     for (int32_t i = 0; i < l->n; i++)
         if (!(l->v[i] > 0.0 && l->v[i] <= 1.0))

@@ -77,7 +77,7 @@ static scl_status check_operand(scl_ctx *ctx, const struct operand *o)
     size_t need = o->off + (o->rows - 1) * o->ld + o->cols;
     if (!SCL_CL_OK(ctx, clGetMemObjectInfo(o->buf, CL_MEM_SIZE, sizeof(bytes), &bytes, NULL)))
         return SCL_ERR_ARG;
-    if (need > bytes / sizeof(float) || need > UINT32_MAX)
+    if (need > bytes / sizeof(float) || need > UINT32_MAX || o->ld > UINT32_MAX)
         return scl_ctx_fail(ctx, SCL_ERR_ARG,
                             "gemm: %c ([%zu][%zu], ld %zu, offset %zu) needs %zu floats; its "
                             "buffer holds %zu",
@@ -259,7 +259,7 @@ static scl_status native_nt(scl_ctx *ctx, const struct scl_gemm_args *g)
 static scl_status run_native(scl_ctx *ctx, const struct scl_gemm_args *g)
 {
     struct view v;
-    if (!g->trans_b)
+    if (!g->trans_b || g->k == 0) /* with k = 0 neither operand is read */
         v = view_direct(g);
     else if (g->trans_a)
         v = view_swapped(g);

@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential cmake pkg-config git
     ocl-icd-opencl-dev opencl-c-headers opencl-clhpp-headers clinfo
-    libclblast-dev pocl-opencl-icd
+    libclblast-dev pocl-opencl-icd libopenblas-dev
     libgtest-dev googletest
     zlib1g-dev libinih-dev libcjson-dev librandom123-dev
     clang clang-format clang-tidy

@@ -290,6 +290,20 @@ double scl_eval_task_accuracy(const struct scl_eval *e, const uint8_t *labels,
 scl_status scl_model_activation_max(scl_ctx *ctx, const scl_model *m, const scl_ddata *d,
                                     int32_t gemm, float *act_max);
 
+/* ---------------------------------------------------------------- continual learning */
+
+/* Metrics of an accuracy matrix r[t][t] (r[i][j]: accuracy on task j after learning task i);
+ * formulas in host/metrics.c and the README. */
+struct scl_cl_metrics {
+    double average_accuracy;  /* mean final accuracy over the tasks */
+    double backward_transfer; /* mean change of each earlier task from when it was learnt */
+    double forgetting;        /* mean drop of each earlier task from its best */
+};
+scl_status scl_cl_metrics(const double *r, int32_t t, struct scl_cl_metrics *out);
+/* Balance score KL = sum_C a_C/(n mu) log(a_C/mu) of accuracies a[0..n) with mean mu; 0 when
+ * all are equal. NaN when mu is 0. */
+double scl_cl_balance(const double *acc, int32_t n);
+
 /* ---------------------------------------------------------------- sleep (host/sleep.c) */
 
 /* How the layer scale factors chain (ALGORITHM.md section 2). */

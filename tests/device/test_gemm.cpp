@@ -205,6 +205,8 @@ TEST_P(Gemm, EmptyDimensions)
     run_case(GetParam(), {false, true, 5, 0, 3, 1.0f, 0.0f, 1});
     run_case(GetParam(), {true, false, 5, 7, 0, 1.0f, 0.5f, 1});
     run_case(GetParam(), {true, true, 5, 7, 0, 1.0f, 0.0f, 2});
+    run_case(GetParam(), {false, true, 5, 7, 0, 2.0f, 0.0f, 0});
+    run_case(GetParam(), {false, false, 6, 40, 0, 1.0f, -1.0f, 0});
 }
 
 // A NaN or an infinity in row i of A reaches exactly row i of C, as in BLAS; the others stay

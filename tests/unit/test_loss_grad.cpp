@@ -9,7 +9,8 @@ extern "C" {
 #include "ref.h"
 }
 
-namespace {
+namespace
+{
 
 struct Case {
     int output, loss;

@@ -11,7 +11,8 @@
 
 #include "sleepcl/sleepcl.h"
 
-namespace {
+namespace
+{
 
 std::string dir()
 {
@@ -94,8 +95,9 @@ TEST(ModelIo, RoundTrip)
 // A file as another tool writes it: foreign tensor names, no metadata.
 TEST(ModelIo, ForeignNamesInFileOrder)
 {
-    std::string json = "{\"fc1.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},"
-                       "\"fc2.weight\":{\"dtype\":\"F32\",\"shape\":[1,2],\"data_offsets\":[24,32]}}";
+    std::string json =
+        "{\"fc1.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},"
+        "\"fc2.weight\":{\"dtype\":\"F32\",\"shape\":[1,2],\"data_offsets\":[24,32]}}";
     std::string data(32, '\0');
     float one = 1.0f;
     std::memcpy(&data[28], &one, 4);

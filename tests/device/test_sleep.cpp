@@ -1,0 +1,340 @@
+// The sleep phase on the device against the plain C reference (host/ref/ref_sleep.c): the same
+// seed and model must give the same spike raster, step by step, layer by layer, unit by unit,
+// and the same weights bit for bit. Both sides use the same formulas with IEEE single
+// operations in the same order (FP_CONTRACT OFF on the device, ISO C on the host, sums in
+// ascending pre index, f(w) without libm or division), so the tolerance is zero.
+// Also: odd shapes, every layer count path, validation errors that name the key, NaN weights.
+#include <cmath>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+#include "device_env.h"
+extern "C" {
+#include "ref.h"
+}
+
+namespace
+{
+
+struct ModelPtr {
+    scl_model *m = nullptr;
+    ~ModelPtr() { scl_model_destroy(m); }
+};
+
+// W_l ~ U(-scale, scale) / sqrt(fan_in) + bias, from the project generator (purpose TEST).
+void fill_model(scl_model *m, uint32_t seed, float scale, const std::vector<float> &bias)
+{
+    for (int32_t l = 0; l < m->n_layers; l++) {
+        size_t n = (size_t)m->sizes[l] * (size_t)m->sizes[l + 1];
+        float a = scale / std::sqrt((float)m->sizes[l]);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t w[4];
+            scl_rng_words(seed, SCL_RNG_TEST, (uint32_t)i, 0, (uint32_t)l, w);
+            m->w[l][i] = (2.0f * scl_rng_u01(w[0]) - 1.0f) * a + bias[(size_t)l];
+        }
+    }
+}
+
+// A smooth blob like the MNIST mean image on a 28x28 grid (mean about 0.13); other input
+// sizes get a ramp of values in [0.05, 0.5].
+std::vector<float> blob_mean(int32_t n)
+{
+    std::vector<float> x((size_t)n);
+    for (int32_t i = 0; i < n; i++) {
+        if (n == 784) {
+            float r = (float)(i / 28) - 13.5f, c = (float)(i % 28) - 13.5f;
+            x[(size_t)i] = 0.8f * std::exp(-(r * r) / 50.0f - (c * c) / 32.0f);
+        } else {
+            x[(size_t)i] = 0.05f + 0.45f * (float)((i * 7) % n) / (float)n;
+        }
+    }
+    return x;
+}
+
+// Binary images drawn from the mean (pixel on with probability mean): inputs for act_max.
+std::vector<float> bernoulli_images(const std::vector<float> &mean, int32_t count)
+{
+    std::vector<float> x(mean.size() * (size_t)count);
+    for (size_t i = 0; i < x.size(); i++) {
+        uint32_t w[4];
+        scl_rng_words(99, SCL_RNG_TEST, (uint32_t)i, 1, 0, w);
+        x[i] = scl_rng_u01(w[0]) < mean[i % mean.size()] ? 1.0f : 0.0f;
+    }
+    return x;
+}
+
+// alpha from the layer factors of act_max over binary images, as a real sleep would.
+std::vector<float> factor_alpha(const scl_model *m, const struct scl_sleep_params &p,
+                                const std::vector<float> &mean)
+{
+    std::vector<float> act((size_t)m->n_layers), fac((size_t)m->n_layers),
+        alpha((size_t)m->n_layers);
+    std::vector<float> imgs = bernoulli_images(mean, 16);
+    scl_ref_sleep_act_max(m, imgs.data(), 16, act.data());
+    EXPECT_EQ(scl_sleep_factors(m, act.data(), p.norm, fac.data()), SCL_OK);
+    scl_sleep_alpha(&p, m->n_layers, fac.data(), alpha.data());
+    return alpha;
+}
+
+std::string where(int64_t idx, int64_t units, const scl_model *m)
+{
+    int64_t t = idx / units, u = idx % units;
+    int32_t l = 0;
+    while (l < m->n_layers && u >= m->sizes[l])
+        u -= m->sizes[l++];
+    return "step " + std::to_string(t) + " layer " + std::to_string(l) + " unit " +
+           std::to_string(u);
+}
+
+// Run device and reference from the same model; expect identical rasters and weights.
+// Returns the device statistics (spikes per step and layer) through `out`.
+void expect_same(const scl_model *m0, const struct scl_sleep_params &p,
+                 const std::vector<float> &mean, const std::vector<float> &alpha,
+                 std::vector<int64_t> *layer_spikes = nullptr)
+{
+    ModelPtr dev, ref;
+    ASSERT_EQ(scl_model_clone(m0, &dev.m), SCL_OK);
+    ASSERT_EQ(scl_model_clone(m0, &ref.m), SCL_OK);
+    const int32_t L = m0->n_layers;
+    int64_t units = 0;
+    for (int32_t l = 0; l <= L; l++)
+        units += m0->sizes[l];
+    std::vector<uint8_t> raster((size_t)(units * p.steps));
+    std::vector<int32_t> spikes((size_t)p.steps * (size_t)(L + 1));
+    struct scl_ref_sleep_out out = {spikes.data(), raster.data(), units};
+    ASSERT_EQ(scl_ref_sleep_run(ref.m, &p, mean.data(), alpha.data(), &out), SCL_OK);
+
+    struct scl_sleep_stats st;
+    std::memset(&st, 0, sizeof(st));
+    st.record_raster = 1;
+    ASSERT_EQ(scl_sleep_run(test_ctx(), dev.m, &p, mean.data(), alpha.data(), &st), SCL_OK)
+        << scl_ctx_last_error(test_ctx());
+    ASSERT_EQ(st.raster_units, units);
+    ASSERT_NE(st.raster, nullptr);
+    for (int64_t i = 0; i < units * p.steps; i++)
+        ASSERT_EQ(st.raster[i], raster[(size_t)i]) << "rasters differ first at " << where(i, units, m0);
+    for (size_t i = 0; i < spikes.size(); i++)
+        ASSERT_EQ(st.spikes[i], spikes[i]) << "spike counts differ at " << i;
+    for (int32_t l = 0; l < L; l++) {
+        size_t n = (size_t)m0->sizes[l] * (size_t)m0->sizes[l + 1];
+        int64_t moved = 0;
+        for (size_t i = 0; i < n; i++) {
+            ASSERT_EQ(std::memcmp(&dev.m->w[l][i], &ref.m->w[l][i], sizeof(float)), 0)
+                << "W_" << l + 1 << " [" << i / (size_t)m0->sizes[l] << "]["
+                << i % (size_t)m0->sizes[l] << "]: device " << dev.m->w[l][i] << " reference "
+                << ref.m->w[l][i];
+            moved += dev.m->w[l][i] != m0->w[l][i];
+        }
+        int64_t hist_total = 0;
+        for (int b = 0; b < SCL_SLEEP_HIST_BINS; b++)
+            hist_total += st.hist[l][b];
+        EXPECT_EQ(hist_total, (int64_t)n) << "histogram of W_" << l + 1;
+        EXPECT_EQ((int64_t)n - st.hist[l][SCL_SLEEP_HIST_ZERO], moved) << "W_" << l + 1;
+    }
+    if (layer_spikes) {
+        layer_spikes->assign((size_t)L + 1, 0);
+        for (int32_t t = 0; t < p.steps; t++)
+            for (int32_t l = 0; l <= L; l++)
+                (*layer_spikes)[(size_t)l] += spikes[(size_t)t * (size_t)(L + 1) + (size_t)l];
+        for (int32_t l = 0; l <= L; l++)
+            EXPECT_DOUBLE_EQ(st.rate[l], (double)(*layer_spikes)[(size_t)l] /
+                                             ((double)p.steps * m0->sizes[l]));
+    }
+    scl_sleep_stats_free(&st);
+}
+
+struct Case {
+    scl_sleep_mod mod;
+    scl_sleep_input input;
+};
+
+const Case kCases[] = {{SCL_SLEEP_MOD_CONST, SCL_SLEEP_INPUT_MEAN},
+                       {SCL_SLEEP_MOD_REF, SCL_SLEEP_INPUT_MEAN},
+                       {SCL_SLEEP_MOD_CONST, SCL_SLEEP_INPUT_WINDOW},
+                       {SCL_SLEEP_MOD_REF, SCL_SLEEP_INPUT_WINDOW}};
+
+std::string case_name(const Case &c)
+{
+    return std::string(c.mod == SCL_SLEEP_MOD_REF ? "f=ref" : "f=const") +
+           (c.input == SCL_SLEEP_INPUT_WINDOW ? " window" : " mean");
+}
+
+} // namespace
+
+// The product's net, 784-1200-1200-10, with U(-1/sqrt(fan_in), 1/sqrt(fan_in)) weights and
+// the 2024 MNIST parameters: every layer fires (sparsely) and the device matches exactly.
+TEST(DeviceSleep, MnistNetMatchesReference)
+{
+    SCL_REQUIRE_DEVICE();
+    const int32_t sizes[] = {784, 1200, 1200, 10};
+    ModelPtr m;
+    ASSERT_EQ(scl_model_create(3, sizes, &m.m), SCL_OK);
+    fill_model(m.m, 7, 1.0f, {0.0f, 0.0f, 0.0f});
+    std::vector<float> mean = blob_mean(784);
+    for (const Case &c : kCases) {
+        SCOPED_TRACE(case_name(c));
+        struct scl_sleep_params p = scl_sleep_default_params();
+        p.steps = 300;
+        p.modulation = c.mod;
+        p.input = c.input;
+        p.seed = 11;
+        std::vector<float> alpha = factor_alpha(m.m, p, mean);
+        if (c.input == SCL_SLEEP_INPUT_WINDOW) // a window carries less input: scale it up
+            for (float &a : alpha)
+                a *= 3.0f;
+        std::vector<int64_t> spikes;
+        expect_same(m.m, p, mean, alpha, &spikes);
+        for (int32_t l = 0; l <= 3; l++)
+            EXPECT_GT(spikes[(size_t)l], 0) << "layer " << l << " was silent";
+    }
+}
+
+// A small net with sizes that are not multiples of anything, firing harder.
+TEST(DeviceSleep, SmallNetMatchesReference)
+{
+    SCL_REQUIRE_DEVICE();
+    const int32_t sizes[] = {49, 30, 20, 10};
+    ModelPtr m;
+    ASSERT_EQ(scl_model_create(3, sizes, &m.m), SCL_OK);
+    fill_model(m.m, 3, 1.0f, {0.02f, 0.05f, 0.05f});
+    std::vector<float> mean = blob_mean(49);
+    for (const Case &c : kCases) {
+        if (c.input == SCL_SLEEP_INPUT_WINDOW)
+            continue; // window mode needs a 28x28 input
+        SCOPED_TRACE(case_name(c));
+        struct scl_sleep_params p = scl_sleep_default_params();
+        p.steps = 500;
+        p.modulation = c.mod;
+        p.seed = 5;
+        p.beta[0] = 1.0f;
+        p.beta[1] = 1.5f;
+        p.beta[2] = 2.0f;
+        const std::vector<float> alpha = {1.0f, 1.5f, 1.5f};
+        std::vector<int64_t> spikes;
+        expect_same(m.m, p, mean, alpha, &spikes);
+        for (int32_t l = 0; l <= 3; l++)
+            EXPECT_GT(spikes[(size_t)l], 0) << "layer " << l << " was silent";
+    }
+}
+
+// Odd shapes and layer counts: one unit, one layer (the input and the last layer share a
+// launch), five layers, sizes just around the device's block of 16.
+TEST(DeviceSleep, OddShapesMatchReference)
+{
+    SCL_REQUIRE_DEVICE();
+    const std::vector<std::vector<int32_t>> shapes = {
+        {1, 1}, {17, 3}, {784, 37, 5}, {15, 16, 17, 33, 1}, {100, 7, 9, 11, 65, 3}};
+    for (const auto &s : shapes) {
+        const int32_t L = (int32_t)s.size() - 1;
+        SCOPED_TRACE("net of " + std::to_string(L) + " layers, input " + std::to_string(s[0]));
+        ModelPtr m;
+        ASSERT_EQ(scl_model_create(L, s.data(), &m.m), SCL_OK);
+        fill_model(m.m, 21, 1.0f, std::vector<float>((size_t)L, 0.1f));
+        std::vector<float> mean = blob_mean(s[0]);
+        for (const Case &c : kCases) {
+            if (c.input == SCL_SLEEP_INPUT_WINDOW && s[0] != 784)
+                continue;
+            SCOPED_TRACE(case_name(c));
+            struct scl_sleep_params p = scl_sleep_default_params();
+            p.steps = 120;
+            p.modulation = c.mod;
+            p.input = c.input;
+            p.n_beta = L;
+            for (int32_t l = 0; l < L; l++)
+                p.beta[l] = 0.5f;
+            std::vector<float> alpha((size_t)L, 2.0f);
+            std::vector<int64_t> spikes;
+            expect_same(m.m, p, mean, alpha, &spikes);
+            EXPECT_GT(spikes[(size_t)L], 0) << "the last layer was silent";
+        }
+    }
+}
+
+// Without a raster the device keeps two step slots of flags: the same weights come out.
+TEST(DeviceSleep, RasterDoesNotChangeTheRun)
+{
+    SCL_REQUIRE_DEVICE();
+    const int32_t sizes[] = {784, 60, 10};
+    ModelPtr m, a, b;
+    ASSERT_EQ(scl_model_create(2, sizes, &m.m), SCL_OK);
+    fill_model(m.m, 4, 1.0f, {0.01f, 0.05f});
+    ASSERT_EQ(scl_model_clone(m.m, &a.m), SCL_OK);
+    ASSERT_EQ(scl_model_clone(m.m, &b.m), SCL_OK);
+    struct scl_sleep_params p = scl_sleep_default_params();
+    p.n_beta = 2;
+    p.steps = 200;
+    const float alpha[] = {4.0f, 4.0f};
+    std::vector<float> mean = blob_mean(784);
+    struct scl_sleep_stats with, without;
+    std::memset(&with, 0, sizeof(with));
+    std::memset(&without, 0, sizeof(without));
+    with.record_raster = 1;
+    ASSERT_EQ(scl_sleep_run(test_ctx(), a.m, &p, mean.data(), alpha, &with), SCL_OK);
+    ASSERT_EQ(scl_sleep_run(test_ctx(), b.m, &p, mean.data(), alpha, &without), SCL_OK);
+    EXPECT_EQ(without.raster, nullptr);
+    EXPECT_EQ(std::memcmp(with.spikes, without.spikes, sizeof(int32_t) * 200 * 3), 0);
+    for (int32_t l = 0; l < 2; l++)
+        EXPECT_EQ(std::memcmp(a.m->w[l], b.m->w[l], sizeof(float) * (size_t)sizes[l] * (size_t)sizes[l + 1]), 0);
+    scl_sleep_stats_free(&with);
+    scl_sleep_stats_free(&without);
+    // a NULL stats pointer is allowed, and the same seed gives the same weights again
+    ModelPtr c;
+    ASSERT_EQ(scl_model_clone(m.m, &c.m), SCL_OK);
+    ASSERT_EQ(scl_sleep_run(test_ctx(), c.m, &p, mean.data(), alpha, nullptr), SCL_OK);
+    EXPECT_EQ(std::memcmp(a.m->w[0], c.m->w[0], sizeof(float) * 784 * 60), 0);
+}
+
+TEST(DeviceSleep, BadParametersAreNamedAndLeaveTheModel)
+{
+    SCL_REQUIRE_DEVICE();
+    const int32_t sizes[] = {784, 20, 10};
+    ModelPtr m;
+    ASSERT_EQ(scl_model_create(2, sizes, &m.m), SCL_OK);
+    fill_model(m.m, 1, 1.0f, {0.0f, 0.0f});
+    std::vector<float> before(m.m->w[0], m.m->w[0] + 784 * 20);
+    std::vector<float> mean = blob_mean(784);
+    const float alpha[] = {1.0f, 1.0f};
+    struct scl_sleep_params p = scl_sleep_default_params(); // 3 betas for a 2-layer model
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_CONFIG);
+    EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("sleep.beta has 3 values"),
+              std::string::npos)
+        << scl_ctx_last_error(test_ctx());
+    p.n_beta = 2;
+    p.dt = 0.0f;
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_CONFIG);
+    EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("sleep.dt"), std::string::npos);
+    EXPECT_EQ(std::memcmp(before.data(), m.m->w[0], before.size() * sizeof(float)), 0);
+}
+
+TEST(DeviceSleep, NonFiniteInputsAreRejectedNamingTheLayer)
+{
+    SCL_REQUIRE_DEVICE();
+    const int32_t sizes[] = {30, 20, 10};
+    ModelPtr m;
+    ASSERT_EQ(scl_model_create(2, sizes, &m.m), SCL_OK);
+    fill_model(m.m, 1, 1.0f, {0.0f, 0.0f});
+    m.m->w[1][3 * 20 + 7] = NAN;
+    std::vector<float> mean = blob_mean(30);
+    float alpha[] = {1.0f, 1.0f};
+    struct scl_sleep_params p = scl_sleep_default_params();
+    p.n_beta = 2;
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_NUMERIC);
+    EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("layer 2 weight [3][7]"),
+              std::string::npos)
+        << scl_ctx_last_error(test_ctx());
+    EXPECT_TRUE(std::isnan(m.m->w[1][3 * 20 + 7])); // left as it was
+    m.m->w[1][3 * 20 + 7] = 0.0f;
+    m.m->w[0][5] = INFINITY;
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_NUMERIC);
+    EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("layer 1"), std::string::npos);
+    m.m->w[0][5] = 0.0f;
+    alpha[1] = NAN;
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_NUMERIC);
+    alpha[1] = 1.0f;
+    mean[4] = NAN;
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_NUMERIC);
+    EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("mean input [4]"),
+              std::string::npos);
+}
