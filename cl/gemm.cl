@@ -11,9 +11,10 @@
  * contiguous 2W-float row of Q and six scalars of P: 12 vector fused multiply-adds per 8 loads.
  *
  * Invariants: Q is row-major [k][n] with unit column stride; P and D take any row and column
- * strides. Rows of the tile past m are clamped when read and never stored; columns past n are
- * read from the last existing column and never stored, so no read leaves the operands. beta == 0
- * never reads D, so NaN garbage in D is overwritten, as in BLAS.
+ * strides. Rows of the tile past m are clamped when read and never stored. Columns past n are
+ * never stored; they are read from the next row of Q while one follows, else from the last
+ * existing column (scl_gemm_tail_steps), so no read leaves the extent host/gemm.c checked.
+ * beta == 0 never reads D, so NaN garbage in D is overwritten, as in BLAS.
  */
 
 #define SCL_GEMM_MR 6 /* rows of D per work-item; the tile is 6 x 2W */

@@ -100,8 +100,8 @@ int scl_sleep_worker(void)
 
 /* Indices of the nonzero flags f[0..n) into list, ascending; returns how many (same value in
  * every work-item). Each work-item counts a segment, one prefix sum over the group places it. */
-uint scl_sleep_compact(__global const uchar *f, int n, __global uint *list,
-                       __local uint *part, __local uint *total)
+uint scl_sleep_compact(__global const uchar *f, int n, __global uint *list, __local uint *part,
+                       __local uint *total)
 {
     const int lid = (int)get_local_id(0);
     const int seg = ((n + SCL_SLEEP_WG - 1) / SCL_SLEEP_WG + 15) & ~15;
@@ -177,9 +177,9 @@ float16 scl_sleep_current_cols(__global const float *w, int ld, int b, __global 
 }
 
 /* Integrate layer l from the list of layer l-1, fire, reset; flags into fl (padded). */
-void scl_sleep_integrate(__global const float *w, __global const int *lay, __global const float *layf,
-                         int l, __global float *v, __global uchar *fl, __global const uint *list,
-                         uint k_n, float decay)
+void scl_sleep_integrate(__global const float *w, __global const int *lay,
+                         __global const float *layf, int l, __global float *v, __global uchar *fl,
+                         __global const uint *list, uint k_n, float decay)
 {
     __global const int *d = lay + l * SCL_SLEEP_LAY;
     const int n = d[LAY_N], nb = (n + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC;
@@ -242,9 +242,9 @@ scl_sleep_phase(__global uchar *flags, __global uint *lists, __global int *count
     __global uint *list = lists + (size_t)get_group_id(0) * run.w;
     const int c = ph.s0, cl = max(c, 0);
     /* unconditional (an empty range when c < 0): barriers stay out of conditional code */
-    const uint k_n = scl_sleep_compact(flags + ph.s4 + lay[cl * SCL_SLEEP_LAY + LAY_FLAGS],
-                                       c >= 0 ? lay[cl * SCL_SLEEP_LAY + LAY_N] : 0, list, part,
-                                       &total);
+    const uint k_n =
+        scl_sleep_compact(flags + ph.s4 + lay[cl * SCL_SLEEP_LAY + LAY_FLAGS],
+                          c >= 0 ? lay[cl * SCL_SLEEP_LAY + LAY_N] : 0, list, part, &total);
     if (ph.s5 >= 0 && get_global_id(0) == 0)
         counts[ph.s5] = (int)k_n;
     if (ph.s1 == 1)

@@ -61,6 +61,7 @@ static const char *const gemm_names[] = {"auto", "clblast", "native", NULL};
 static const char *const modulation_names[] = {"ref", "const", NULL};
 static const char *const input_names[] = {"mean", "window", NULL};
 static const char *const norm_names[] = {"ref", "diehl", NULL};
+static const char *const sleep_after_names[] = {"every", "last", NULL};
 static const char *const kind_names[] = {"limited", "imbalance", "tasks", "incremental", NULL};
 
 #define INF HUGE_VAL
@@ -149,6 +150,12 @@ static const struct key_desc schema[] = {
     INT(experiment, shuffle_tasks, 0, 1, "0", "tasks: 1 = random class order per trial"),
     INT(experiment, task_samples, 1, INT32_MAX, "5000",
         "incremental: first N training images of each task, in file order"),
+    ENUM(experiment, sleep_after, "every", "tasks: sleep after every task, or the last only"),
+    INT(experiment, compare_no_sleep, 0, 1, "1", "tasks: 1 = also run each trial without sleep"),
+    INT(experiment, grid, 0, 1, "0", "tasks: 1 = sweep task 1 x task 2 fractions (2 tasks)"),
+    INT(experiment, parallel, 0, 1, "0", "tasks: 1 = also train on all tasks' data at once"),
+    FLTS(experiment, downscale, SCL_CFG_LIST, 0, 0, "0",
+         "tasks: shares of the smallest weights zeroed before each new task"),
     U32(run, seed, "1", "seed of a single run"),
     STR(run, seeds, 0, check_seeds, "", "seeds of repeated runs: 1..10, 1,2,5; \"\" = seed"),
     STR(run, out, NO_HASH, NULL, "runs", "output directory"),
@@ -878,6 +885,11 @@ scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
         st = check_shares("fractions", &cfg->experiment.fractions, msg, n);
     if (st == SCL_OK)
         st = check_shares("levels", &cfg->experiment.levels, msg, n);
+    for (int32_t i = 0; st == SCL_OK && i < cfg->experiment.downscale.n; i++)
+        if (cfg->experiment.downscale.v[i] > 1.0)
+            st = scl_msg_fail(msg, n, SCL_ERR_CONFIG,
+                              "[experiment] downscale: entry %d is %g, must be in [0, 1]", i + 1,
+                              cfg->experiment.downscale.v[i]);
     return st;
 }
 

@@ -49,6 +49,7 @@ enum scl_cfg_gemm { SCL_CFG_GEMM_AUTO, SCL_CFG_GEMM_CLBLAST, SCL_CFG_GEMM_NATIVE
 enum scl_cfg_modulation { SCL_CFG_MODULATION_REF, SCL_CFG_MODULATION_CONST };
 enum scl_cfg_input { SCL_CFG_INPUT_MEAN, SCL_CFG_INPUT_WINDOW };
 enum scl_cfg_norm { SCL_CFG_NORM_REF, SCL_CFG_NORM_DIEHL };
+enum scl_cfg_sleep_after { SCL_CFG_SLEEP_AFTER_EVERY, SCL_CFG_SLEEP_AFTER_LAST };
 enum scl_cfg_kind {
     SCL_CFG_KIND_LIMITED,    /* section 6.1-6.2: data fractions, confusion matrices */
     SCL_CFG_KIND_IMBALANCE,  /* 6.3: one class cut to a share of its count */
@@ -114,6 +115,11 @@ struct scl_cfg_experiment {
     int32_t n_tasks;                 /* tasks: number of tasks the classes are split into */
     int32_t shuffle_tasks;           /* tasks: 1 = a random class order per trial */
     int32_t task_samples;            /* incremental: first N training images of each task */
+    enum scl_cfg_sleep_after sleep_after; /* tasks: sleep after every task or the last only */
+    int32_t compare_no_sleep;        /* tasks: 1 = also run every trial without sleep */
+    int32_t grid;                    /* tasks: 1 = fractions swept per task (task 1 x task 2) */
+    int32_t parallel;                /* tasks: 1 = also train one net on all tasks at once */
+    struct scl_cfg_floats downscale; /* tasks: shares of smallest weights zeroed per new task */
 };
 
 struct scl_cfg_run {

@@ -51,45 +51,46 @@ static int32_t per_class_count(const scl_dataset *ds, double fraction, const int
     return want > smallest ? smallest : want;
 }
 
-scl_status scl_dataset_balanced(const scl_dataset *src, double fraction, const int32_t *classes,
-                                int32_t n_classes, uint32_t seed, scl_dataset **out)
+scl_status scl_dataset_balanced_indices(const scl_dataset *src, double fraction,
+                                        const int32_t *classes, int32_t n_classes, uint32_t seed,
+                                        int32_t *out, int32_t *n_out)
 {
     int32_t all[SCL_MAX_CLASSES];
-    *out = NULL;
+    *n_out = 0;
     if (!(fraction > 0.0 && fraction <= 1.0) || n_classes < 0 || n_classes > SCL_MAX_CLASSES)
         return SCL_ERR_ARG;
-    if (n_classes == 0 && fraction == 1.0) {
-        /* All of it: the whole set as it is, not balanced down to the smallest class. */
-        int32_t *all_idx = scl_alloc(sizeof(*all_idx) * (size_t)src->n);
-        if (!all_idx)
-            return SCL_ERR_NOMEM;
-        for (int32_t i = 0; i < src->n; i++)
-            all_idx[i] = i;
-        scl_status st = scl_dataset_subset(src, all_idx, src->n, out);
-        scl_free(all_idx);
-        return st;
-    }
+    bool whole = n_classes == 0 && fraction == 1.0; /* all of it, not balanced down */
     if (n_classes == 0) {
         n_classes = src->n_classes;
         for (int32_t c = 0; c < n_classes; c++)
             all[c] = c;
         classes = all;
     }
-    int32_t *idx = scl_alloc(sizeof(*idx) * (size_t)src->n);
     unsigned char *chosen = scl_calloc((size_t)src->n, 1);
-    scl_status st = (!idx || !chosen) ? SCL_ERR_NOMEM : SCL_OK;
-    if (st == SCL_OK) {
-        int32_t take = per_class_count(src, fraction, classes, n_classes, idx);
-        for (int32_t k = 0; k < n_classes; k++)
-            pick(idx, class_indices(src, classes[k], idx), take, seed, classes[k], chosen);
-        int32_t n = 0;
-        for (int32_t i = 0; i < src->n; i++)
-            if (chosen[i])
-                idx[n++] = i;
-        st = n ? scl_dataset_subset(src, idx, n, out) : SCL_ERR_ARG;
-    }
-    scl_free(idx);
+    if (!chosen)
+        return SCL_ERR_NOMEM;
+    int32_t take = whole ? 0 : per_class_count(src, fraction, classes, n_classes, out);
+    for (int32_t k = 0; k < n_classes && !whole; k++)
+        pick(out, class_indices(src, classes[k], out), take, seed, classes[k], chosen);
+    for (int32_t i = 0; i < src->n; i++)
+        if (whole || chosen[i])
+            out[(*n_out)++] = i;
     scl_free(chosen);
+    return *n_out ? SCL_OK : SCL_ERR_ARG;
+}
+
+scl_status scl_dataset_balanced(const scl_dataset *src, double fraction, const int32_t *classes,
+                                int32_t n_classes, uint32_t seed, scl_dataset **out)
+{
+    int32_t n = 0;
+    int32_t *idx = scl_alloc(sizeof(*idx) * (size_t)src->n);
+    *out = NULL;
+    if (!idx)
+        return SCL_ERR_NOMEM;
+    scl_status st = scl_dataset_balanced_indices(src, fraction, classes, n_classes, seed, idx, &n);
+    if (st == SCL_OK)
+        st = scl_dataset_subset(src, idx, n, out);
+    scl_free(idx);
     return st;
 }
 

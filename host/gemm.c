@@ -142,20 +142,27 @@ static cl_uint tile_width(scl_ctx *ctx, cl_uint n)
     return w >= 16 ? 16 : 8;
 }
 
+/* Argument sizes of scl_gemm_tile<W> and scl_gemm_transpose, in the kernels' order. */
+#define ARG_MEM sizeof(cl_mem)
+#define ARG_U32 sizeof(cl_uint)
+static const size_t tile_arg_sizes[16] = {
+    ARG_MEM, ARG_U32, ARG_U32, ARG_U32, ARG_MEM, ARG_U32, ARG_U32,       ARG_MEM,
+    ARG_U32, ARG_U32, ARG_U32, ARG_U32, ARG_U32, ARG_U32, sizeof(float), sizeof(float)};
+static const size_t transpose_arg_sizes[8] = {ARG_MEM, ARG_U32, ARG_U32, ARG_MEM,
+                                              ARG_U32, ARG_U32, ARG_U32, ARG_U32};
+
 static scl_status enqueue_tiles(scl_ctx *ctx, const struct view *v)
 {
     const cl_uint w = tile_width(ctx, v->n);
-    const size_t m = sizeof(cl_mem), u = sizeof(cl_uint), f = sizeof(float);
-    const size_t sizes[] = {m, u, u, u, m, u, u, m, u, u, u, u, u, u, f, f};
-    const void *const vals[] = {&v->p,   &v->p_off, &v->p_rs,  &v->p_ks, &v->q,    &v->q_off,
-                                &v->ldq, &v->d,     &v->d_off, &v->d_rs, &v->d_cs, &v->m,
-                                &v->n,   &v->k,     &v->alpha, &v->beta};
+    const void *const vals[16] = {&v->p,   &v->p_off, &v->p_rs,  &v->p_ks, &v->q,    &v->q_off,
+                                  &v->ldq, &v->d,     &v->d_off, &v->d_rs, &v->d_cs, &v->m,
+                                  &v->n,   &v->k,     &v->alpha, &v->beta};
     const size_t global[2] = {ceil_div(v->m, TILE_M), ceil_div(v->n, 2 * (size_t)w)};
     const size_t local[2] = {1, 1};
     cl_kernel k;
     scl_status st = scl_kernel_get(ctx, w == 16 ? "scl_gemm_tile16" : "scl_gemm_tile8", &k);
     if (st == SCL_OK)
-        st = set_args(ctx, k, sizes, vals, 16);
+        st = set_args(ctx, k, tile_arg_sizes, vals, 16);
     if (st == SCL_OK)
         st = scl_kernel_run(ctx, k, 2, global, local);
     return st;
@@ -178,18 +185,18 @@ static scl_status scratch_reserve(scl_ctx *ctx, size_t bytes)
 /* Enqueue scratch[c][r] = o[r][c]: the stored operand transposed, with row stride o->rows. */
 static scl_status transpose_to_scratch(scl_ctx *ctx, const struct operand *o)
 {
-    cl_uint off = u32(o->off), ld = u32(o->ld), rows = u32(o->rows), cols = u32(o->cols), zero = 0;
-    const size_t m = sizeof(cl_mem), u = sizeof(cl_uint);
-    const size_t sizes[] = {m, u, u, m, u, u, u, u};
+    /* src_off, lds, dst_off, ldd = rows, cols */
+    const cl_uint u[5] = {u32(o->off), u32(o->ld), 0, u32(o->rows), u32(o->cols)};
     const size_t global[2] = {ceil_div(o->cols, BLOCK), ceil_div(o->rows, BLOCK)};
     cl_kernel k;
     scl_status st = scratch_reserve(ctx, o->rows * o->cols * sizeof(float));
     if (st != SCL_OK)
         return st;
-    const void *const vals[] = {&o->buf, &off, &ld, &ctx->gemm_scratch, &zero, &rows, &rows, &cols};
+    const void *const vals[8] = {&o->buf, &u[0], &u[1], &ctx->gemm_scratch,
+                                 &u[2],   &u[3], &u[3], &u[4]};
     st = scl_kernel_get(ctx, "scl_gemm_transpose", &k);
     if (st == SCL_OK)
-        st = set_args(ctx, k, sizes, vals, 8);
+        st = set_args(ctx, k, transpose_arg_sizes, vals, 8);
     if (st == SCL_OK)
         st = scl_kernel_run(ctx, k, 2, global, NULL);
     return st;

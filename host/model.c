@@ -1,7 +1,10 @@
 /*
  * Host-side model: layer sizes and weight matrices. Shapes chain layer to layer by construction;
- * the file format (safetensors) lives in model_io.c.
+ * the file format (safetensors) lives in model_io.c. Synaptic downscaling (Robinson et al.)
+ * zeroes the smallest-magnitude weights of every layer before a new task.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -51,4 +54,50 @@ void scl_model_destroy(scl_model *m)
     for (int32_t l = 0; l < m->n_layers; l++)
         scl_free(m->w[l]);
     scl_free(m);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Zero the k smallest-magnitude weights of one matrix: below the k-th magnitude all of them,
+ * at it as many as needed in index order (ties are broken deterministically). */
+static scl_status zero_smallest(float *w, size_t n, size_t k)
+{
+    if (k == 0)
+        return SCL_OK;
+    float *mag = scl_alloc(sizeof(*mag) * n);
+    if (!mag)
+        return SCL_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        mag[i] = fabsf(w[i]);
+    qsort(mag, n, sizeof(*mag), cmp_float);
+    float t = mag[k - 1];
+    size_t below = 0;
+    for (size_t i = 0; i < n; i++)
+        below += fabsf(w[i]) < t;
+    size_t at_budget = k - below;
+    for (size_t i = 0; i < n; i++) {
+        float a = fabsf(w[i]);
+        if (a < t || (a == t && at_budget > 0)) {
+            at_budget -= a == t;
+            w[i] = 0.0f;
+        }
+    }
+    scl_free(mag);
+    return SCL_OK;
+}
+
+scl_status scl_model_downscale(scl_model *m, double fraction)
+{
+    if (!(fraction >= 0.0 && fraction <= 1.0))
+        return SCL_ERR_ARG;
+    scl_status st = SCL_OK;
+    for (int32_t l = 0; st == SCL_OK && l < m->n_layers; l++) {
+        size_t n = (size_t)m->sizes[l + 1] * (size_t)m->sizes[l];
+        st = zero_smallest(m->w[l], n, (size_t)floor(fraction * (double)n));
+    }
+    return st;
 }

@@ -15,6 +15,7 @@ static const struct {
 } sections[] = {
     {"none", NULL}, /* sections register here: {"gemm", bench_gemm}, ... */
     {"gemm", bench_gemm},
+    {"sleep", bench_sleep},
 };
 
 static int run_sections(scl_ctx *ctx, const char *only, const struct bench_opts *o)

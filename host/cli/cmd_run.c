@@ -179,6 +179,8 @@ static const struct {
 } protocols[] = {
     {SCL_CFG_KIND_LIMITED, exp_limited, exp_limited_finish},
     {SCL_CFG_KIND_IMBALANCE, exp_imbalance, exp_imbalance_finish},
+    {SCL_CFG_KIND_TASKS, exp_tasks, exp_tasks_finish},
+    {SCL_CFG_KIND_INCREMENTAL, exp_tasks, exp_tasks_finish},
 };
 
 static int run_protocol(struct exp_env *env)

@@ -55,5 +55,7 @@ int exp_limited(struct exp_env *env);
 int exp_limited_finish(struct exp_env *env);
 int exp_imbalance(struct exp_env *env);
 int exp_imbalance_finish(struct exp_env *env);
+int exp_tasks(struct exp_env *env);
+int exp_tasks_finish(struct exp_env *env);
 
 #endif

@@ -127,17 +127,18 @@ int exp_imbalance_finish(struct exp_env *env)
         snprintf(t, sizeof(t), "%s'%g' %d", i ? ", " : "", lv->v[i], i);
         strncat(xtics, t, sizeof(xtics) - strlen(xtics) - 1);
     }
-    snprintf(script, sizeof(script),
-             "set terminal pngcairo size 1200,520 font ',10'\nset output 'imbalance.png'\n"
-             "set multiplot layout 1,2 title 'Imbalance: accuracy of the cut class (mean over "
-             "trials)'\nset xtics (%s)\nset xlabel 'share of the class kept'\n"
-             "set ylabel 'cut class (row order of experiment.targets)'\nset yrange [] reverse\n"
-             "set title 'before sleep'\nset cbrange [0:1]\n"
-             "set palette defined (0 'white', 1 'dark-blue')\n"
-             "plot 'imbalance_before.dat' matrix with image notitle\n"
-             "set title 'change from sleep'\nset cbrange [-0.5:0.5]\n"
-             "set palette defined (-1 'red', 0 'white', 1 'dark-green')\n"
-             "plot 'imbalance_change.dat' matrix with image notitle\nunset multiplot\n",
-             xtics);
+    snprintf(
+        script, sizeof(script),
+        "set terminal pngcairo noenhanced size 1200,520 font ',10'\nset output 'imbalance.png'\n"
+        "set multiplot layout 1,2 title 'Imbalance: accuracy of the cut class (mean over "
+        "trials)'\nset xtics (%s)\nset xlabel 'share of the class kept'\n"
+        "set ylabel 'cut class (row order of experiment.targets)'\nset yrange [] reverse\n"
+        "set title 'before sleep'\nset cbrange [0:1]\n"
+        "set palette defined (0 'white', 1 'dark-blue')\n"
+        "plot 'imbalance_before.dat' matrix with image notitle\n"
+        "set title 'change from sleep'\nset cbrange [-0.5:0.5]\n"
+        "set palette defined (-1 'red', 0 'white', 1 'dark-green')\n"
+        "plot 'imbalance_change.dat' matrix with image notitle\nunset multiplot\n",
+        xtics);
     return rc == CLI_EXIT_OK ? exp_plot(env, "imbalance", script) : rc;
 }

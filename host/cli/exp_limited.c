@@ -96,7 +96,7 @@ static int write_accuracy_table(struct exp_env *env)
 }
 
 static const char accuracy_gp[] =
-    "set terminal pngcairo size 900,560 font ',11'\n"
+    "set terminal pngcairo noenhanced size 900,560 font ',11'\n"
     "set output 'accuracy_vs_fraction.png'\n"
     "set title 'Limited data: test accuracy (mean +- std over trials)'\n"
     "set logscale x\nset xlabel 'fraction of the training set'\nset ylabel 'test accuracy'\n"
@@ -151,7 +151,7 @@ static int plot_confusions(struct exp_env *env)
     if (rc == CLI_EXIT_OK)
         rc = write_confusion(env, cond, "sleep", "confusion_after");
     snprintf(script, sizeof(script),
-             "set terminal pngcairo size 1100,500 font ',10'\n"
+             "set terminal pngcairo noenhanced size 1100,500 font ',10'\n"
              "set output 'confusion.png'\nset multiplot layout 1,2 title 'Confusion at fraction "
              "%s (rows: true class, row-normalised, mean over trials)'\n"
              "set xlabel 'predicted'\nset ylabel 'true'\nset cbrange [0:1]\nset yrange [9.5:-0.5]\n"

@@ -68,9 +68,8 @@ scl_status scl_ref_sleep_run(scl_model *m, const struct scl_sleep_params *p, con
                              const float *alpha, const struct scl_ref_sleep_out *out);
 /* The same with W_1 stored transposed during the run: the benchmark's single-threaded
  * baseline. Same bits as scl_ref_sleep_run. */
-scl_status scl_ref_sleep_run_fast(scl_model *m, const struct scl_sleep_params *p,
-                                  const float *mean, const float *alpha,
-                                  const struct scl_ref_sleep_out *out);
+scl_status scl_ref_sleep_run_fast(scl_model *m, const struct scl_sleep_params *p, const float *mean,
+                                  const float *alpha, const struct scl_ref_sleep_out *out);
 /* Largest post-ReLU activation of each layer (output included) over n inputs x [n][sizes[0]]. */
 void scl_ref_sleep_act_max(const scl_model *m, const float *x, int32_t n, float *act_max);
 

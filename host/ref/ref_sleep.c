@@ -29,14 +29,14 @@
 #include "internal.h"
 #include "ref.h"
 
-#define GRID     28 /* window mode: the input is a GRID x GRID image */
-#define WIN      11 /* window side */
-#define CORNERS  18 /* top-left corner uniform in 0..CORNERS-1 */
-#define EXP_CUT  80.0f
-#define LOG2E    1.44269504f
-#define LN2_HI   0.693359375f /* ln 2 = LN2_HI + LN2_LO; k * LN2_HI is exact for k < 2^15 */
-#define LN2_LO   -2.12194440e-4f
-#define W_SCALE  1000.0f /* f(w) = 2 / (1 + exp(w * W_SCALE)): the specification's w / 0.001 */
+#define GRID    28 /* window mode: the input is a GRID x GRID image */
+#define WIN     11 /* window side */
+#define CORNERS 18 /* top-left corner uniform in 0..CORNERS-1 */
+#define EXP_CUT 80.0f
+#define LOG2E   1.44269504f
+#define LN2_HI  0.693359375f /* ln 2 = LN2_HI + LN2_LO; k * LN2_HI is exact for k < 2^15 */
+#define LN2_LO  -2.12194440e-4f
+#define W_SCALE 1000.0f /* f(w) = 2 / (1 + exp(w * W_SCALE)): the specification's w / 0.001 */
 
 /* exp(-a) for 0 <= a <= EXP_CUT: Cody-Waite reduction a = k ln2 - r and Cephes' expf
  * polynomial on |r| <= ln2/2, then an exact scaling by 2^-k. Results stay normal (>= 1.8e-35),
@@ -167,7 +167,8 @@ static scl_status transpose_layer(struct ref_net *net, int32_t l, int to_transpo
     memcpy(tmp, net->w[l], bytes);
     for (int32_t r = 0; r < rows; r++)
         for (int32_t c = 0; c < cols; c++)
-            net->w[l][(size_t)c * (size_t)rows + (size_t)r] = tmp[(size_t)r * (size_t)cols + (size_t)c];
+            net->w[l][(size_t)c * (size_t)rows + (size_t)r] =
+                tmp[(size_t)r * (size_t)cols + (size_t)c];
     scl_free(tmp);
     net->transposed[l] = to_transposed;
     return SCL_OK;
@@ -339,9 +340,8 @@ scl_status scl_ref_sleep_run(scl_model *m, const struct scl_sleep_params *p, con
     return sleep_run(m, p, mean, alpha, out, 0);
 }
 
-scl_status scl_ref_sleep_run_fast(scl_model *m, const struct scl_sleep_params *p,
-                                  const float *mean, const float *alpha,
-                                  const struct scl_ref_sleep_out *out)
+scl_status scl_ref_sleep_run_fast(scl_model *m, const struct scl_sleep_params *p, const float *mean,
+                                  const float *alpha, const struct scl_ref_sleep_out *out)
 {
     return sleep_run(m, p, mean, alpha, out, 1);
 }

@@ -113,6 +113,11 @@ scl_status scl_dataset_subset(const scl_dataset *src, const int32_t *idx, int32_
  * the whole set. Caller owns *out. */
 scl_status scl_dataset_balanced(const scl_dataset *src, double fraction, const int32_t *classes,
                                 int32_t n_classes, uint32_t seed, scl_dataset **out);
+/* The indices (ascending) of the subset scl_dataset_balanced draws, into out (capacity src->n);
+ * the count into *n_out. */
+scl_status scl_dataset_balanced_indices(const scl_dataset *src, double fraction,
+                                        const int32_t *classes, int32_t n_classes, uint32_t seed,
+                                        int32_t *out, int32_t *n_out);
 /* src with class `cls` cut to round(keep * its count) samples (at least one), chosen by the
  * project generator from `seed`; other classes untouched. Caller owns *out. */
 scl_status scl_dataset_cut_class(const scl_dataset *src, int32_t cls, double keep,
@@ -188,6 +193,9 @@ scl_status scl_model_create(int32_t n_layers, const int32_t *sizes, scl_model **
 /* A deep copy of `src`. Caller owns *out. */
 scl_status scl_model_clone(const scl_model *src, scl_model **out);
 void scl_model_destroy(scl_model *m);
+/* Synaptic downscaling: set floor(fraction * n) of the smallest-magnitude weights of every layer
+ * (n weights) to zero; ties at the cut are taken in index order. fraction in [0, 1]. */
+scl_status scl_model_downscale(scl_model *m, double fraction);
 
 /* Save in the safetensors format (8-byte little-endian header length, JSON header, raw
  * little-endian float32 tensors "w1".."wL" of shape [n_l, n_{l-1}]), with sizes, profile, seed,
@@ -326,23 +334,23 @@ typedef enum scl_sleep_input {
 
 /* Parameters of one sleep phase. Obtain with scl_sleep_default_params, override by name. */
 struct scl_sleep_params {
-    int32_t steps;      /* T: time steps, >= 1 */
-    float dt;           /* seconds per step; dt * max_rate is a spike probability per step */
-    float max_rate;     /* Hz, input rate of a pixel of value 1 (before gain) */
-    float gain;         /* input gain: 2 in the reference code, 1 for a classical Poisson input */
-    float alpha_scale;  /* alpha_l = alpha_scale * factor_l, unless n_alpha > 0 */
-    int32_t n_alpha;    /* 0, or L: then alpha_l = alpha[l-1] * factor_l (per-layer scales) */
+    int32_t steps;     /* T: time steps, >= 1 */
+    float dt;          /* seconds per step; dt * max_rate is a spike probability per step */
+    float max_rate;    /* Hz, input rate of a pixel of value 1 (before gain) */
+    float gain;        /* input gain: 2 in the reference code, 1 for a classical Poisson input */
+    float alpha_scale; /* alpha_l = alpha_scale * factor_l, unless n_alpha > 0 */
+    int32_t n_alpha;   /* 0, or L: then alpha_l = alpha[l-1] * factor_l (per-layer scales) */
     float alpha[SCL_MAX_LAYERS];
-    int32_t n_beta;     /* must be L */
+    int32_t n_beta;             /* must be L */
     float beta[SCL_MAX_LAYERS]; /* firing thresholds of layers 1..L, > 0 */
-    float decay;        /* membrane decay per step, in (0, 1] */
-    float inc;          /* potentiation step, >= 0 */
-    float dec;          /* depression step, >= 0 */
+    float decay;                /* membrane decay per step, in (0, 1] */
+    float inc;                  /* potentiation step, >= 0 */
+    float dec;                  /* depression step, >= 0 */
     scl_sleep_norm norm;
     scl_sleep_mod modulation;
     scl_sleep_input input;
-    uint32_t seed;      /* input spikes use purpose SCL_RNG_SPIKES (element = pixel, step = t,
-                           t = 0..T-1), window corners SCL_RNG_WINDOW (element 0, step = t) */
+    uint32_t seed; /* input spikes use purpose SCL_RNG_SPIKES (element = pixel, step = t,
+                      t = 0..T-1), window corners SCL_RNG_WINDOW (element 0, step = t) */
 };
 
 /* The 2024 MNIST set (ALGORITHM.md section 5) with input mean, gain 2, f = ref, norm = ref,
@@ -379,18 +387,19 @@ scl_status scl_sleep_mean_input(const scl_dataset *ds, float *mean);
  * bins reach +-infinity, the innermost ones reach 0). */
 void scl_sleep_hist_range(int b, double *lo, double *hi);
 
-/* Diagnostics of one sleep phase. The caller owns the struct; scl_sleep_run fills the arrays
- * (library-allocated) and scl_sleep_stats_free releases them. Set record_raster before the
- * call to get the full spike raster. */
+/* Diagnostics of one sleep phase. The caller owns the struct and zeroes it before first use;
+ * scl_sleep_run frees any arrays left from an earlier call, fills new ones (library-allocated)
+ * and scl_sleep_stats_free releases them. Set record_raster before the call to get the full
+ * spike raster. */
 struct scl_sleep_stats {
-    int record_raster;   /* input: nonzero to fill raster */
-    int32_t steps;       /* T */
-    int32_t n_layers;    /* L */
-    int32_t *spikes;     /* [T][L+1]: spikes per step of layers 0 (input) .. L */
+    int record_raster;               /* input: nonzero to fill raster */
+    int32_t steps;                   /* T */
+    int32_t n_layers;                /* L */
+    int32_t *spikes;                 /* [T][L+1]: spikes per step of layers 0 (input) .. L */
     double rate[SCL_MAX_LAYERS + 1]; /* mean spikes per unit per step, layers 0..L */
     int64_t hist[SCL_MAX_LAYERS][SCL_SLEEP_HIST_BINS]; /* weight changes of W_1..W_L */
     int64_t raster_units; /* units per step in raster: sizes[0] + ... + sizes[L] */
-    uint8_t *raster;     /* [T][raster_units] 0/1, layers in order; NULL unless recorded */
+    uint8_t *raster;      /* [T][raster_units] 0/1, layers in order; NULL unless recorded */
 };
 void scl_sleep_stats_free(struct scl_sleep_stats *s);
 

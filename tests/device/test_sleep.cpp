@@ -20,7 +20,10 @@ namespace
 
 struct ModelPtr {
     scl_model *m = nullptr;
-    ~ModelPtr() { scl_model_destroy(m); }
+    ~ModelPtr()
+    {
+        scl_model_destroy(m);
+    }
 };
 
 // W_l ~ U(-scale, scale) / sqrt(fan_in) + bias, from the project generator (purpose TEST).
@@ -114,7 +117,8 @@ void expect_same(const scl_model *m0, const struct scl_sleep_params &p,
     ASSERT_EQ(st.raster_units, units);
     ASSERT_NE(st.raster, nullptr);
     for (int64_t i = 0; i < units * p.steps; i++)
-        ASSERT_EQ(st.raster[i], raster[(size_t)i]) << "rasters differ first at " << where(i, units, m0);
+        ASSERT_EQ(st.raster[i], raster[(size_t)i])
+            << "rasters differ first at " << where(i, units, m0);
     for (size_t i = 0; i < spikes.size(); i++)
         ASSERT_EQ(st.spikes[i], spikes[i]) << "spike counts differ at " << i;
     for (int32_t l = 0; l < L; l++) {
@@ -139,8 +143,8 @@ void expect_same(const scl_model *m0, const struct scl_sleep_params &p,
             for (int32_t l = 0; l <= L; l++)
                 (*layer_spikes)[(size_t)l] += spikes[(size_t)t * (size_t)(L + 1) + (size_t)l];
         for (int32_t l = 0; l <= L; l++)
-            EXPECT_DOUBLE_EQ(st.rate[l], (double)(*layer_spikes)[(size_t)l] /
-                                             ((double)p.steps * m0->sizes[l]));
+            EXPECT_DOUBLE_EQ(st.rate[l],
+                             (double)(*layer_spikes)[(size_t)l] / ((double)p.steps * m0->sizes[l]));
     }
     scl_sleep_stats_free(&st);
 }
@@ -231,7 +235,10 @@ TEST(DeviceSleep, OddShapesMatchReference)
         SCOPED_TRACE("net of " + std::to_string(L) + " layers, input " + std::to_string(s[0]));
         ModelPtr m;
         ASSERT_EQ(scl_model_create(L, s.data(), &m.m), SCL_OK);
-        fill_model(m.m, 21, 1.0f, std::vector<float>((size_t)L, 0.1f));
+        std::vector<float> bias;
+        for (int32_t l = 0; l < L; l++) // mostly positive weights: every layer fires
+            bias.push_back(0.5f / std::sqrt((float)s[(size_t)l]));
+        fill_model(m.m, 21, 1.0f, bias);
         std::vector<float> mean = blob_mean(s[0]);
         for (const Case &c : kCases) {
             if (c.input == SCL_SLEEP_INPUT_WINDOW && s[0] != 784)
@@ -276,7 +283,9 @@ TEST(DeviceSleep, RasterDoesNotChangeTheRun)
     EXPECT_EQ(without.raster, nullptr);
     EXPECT_EQ(std::memcmp(with.spikes, without.spikes, sizeof(int32_t) * 200 * 3), 0);
     for (int32_t l = 0; l < 2; l++)
-        EXPECT_EQ(std::memcmp(a.m->w[l], b.m->w[l], sizeof(float) * (size_t)sizes[l] * (size_t)sizes[l + 1]), 0);
+        EXPECT_EQ(std::memcmp(a.m->w[l], b.m->w[l],
+                              sizeof(float) * (size_t)sizes[l] * (size_t)sizes[l + 1]),
+                  0);
     scl_sleep_stats_free(&with);
     scl_sleep_stats_free(&without);
     // a NULL stats pointer is allowed, and the same seed gives the same weights again

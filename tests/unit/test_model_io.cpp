@@ -192,3 +192,28 @@ TEST(ModelIo, MissingFileAndUnwritableDir)
 }
 
 } // namespace
+
+namespace {
+
+TEST(Downscale, ZeroesSmallestMagnitudes)
+{
+    const int32_t sizes[] = {4, 2};
+    scl_model *m = nullptr;
+    ASSERT_EQ(scl_model_create(1, sizes, &m), SCL_OK);
+    const float w[8] = {0.5f, -0.1f, 0.3f, -0.7f, 0.2f, 0.2f, -0.05f, 0.9f};
+    std::memcpy(m->w[0], w, sizeof(w));
+    ASSERT_EQ(scl_model_downscale(m, 0.5), SCL_OK); // 4 of 8: |-0.05|, |-0.1|, and both 0.2
+    const float want[8] = {0.5f, 0.0f, 0.3f, -0.7f, 0.0f, 0.0f, 0.0f, 0.9f};
+    for (int i = 0; i < 8; i++)
+        EXPECT_EQ(m->w[0][i], want[i]) << i;
+    std::memcpy(m->w[0], w, sizeof(w));
+    ASSERT_EQ(scl_model_downscale(m, 0.375), SCL_OK); // 3 of 8: a tie at 0.2, first one goes
+    EXPECT_EQ(m->w[0][4], 0.0f);
+    EXPECT_EQ(m->w[0][5], 0.2f);
+    ASSERT_EQ(scl_model_downscale(m, 0.0), SCL_OK);
+    EXPECT_EQ(m->w[0][5], 0.2f);
+    EXPECT_EQ(scl_model_downscale(m, 1.5), SCL_ERR_ARG);
+    scl_model_destroy(m);
+}
+
+} // namespace

@@ -1,0 +1,222 @@
+/*
+ * sleepcl bench sleep: time per sleep step of 784-1200-1200-10 at the 2024 MNIST parameters on
+ * the device, next to the single-threaded C loops of host/ref measured in the same run: the
+ * fast one (sparse lists, W_1 transposed, vectorized updates) and the plain reference.
+ *
+ * No trained model is needed: weights are U(-1/sqrt(fan_in), 1/sqrt(fan_in)), which with the
+ * MNIST mean input (or a synthetic blob when MNIST is not there) and alpha from the layer
+ * factors fires in the sparse regime of the papers' nets (hidden layers well under 2 % per
+ * step); the rates are printed with the timings. Each engine is timed at T and 2T steps: the
+ * difference gives the cost per step, the rest is the fixed cost (uploads, transposes).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "internal.h"
+#include "ref.h"
+
+#define N_LAYERS   3
+#define ACT_IMAGES 200 /* inputs for the activation maxima of the layer factors */
+
+struct sleep_bench {
+    scl_model *m;
+    float mean[784];
+    float alpha[N_LAYERS];
+    struct scl_sleep_params p;
+    const char *input_desc;
+    float *images; /* [ACT_IMAGES][784] */
+};
+
+typedef scl_status (*engine_fn)(scl_ctx *ctx, scl_model *m, const struct sleep_bench *b,
+                                int32_t *spikes);
+
+static scl_status run_device(scl_ctx *ctx, scl_model *m, const struct sleep_bench *b,
+                             int32_t *spikes)
+{
+    struct scl_sleep_stats st;
+    memset(&st, 0, sizeof(st));
+    scl_status s = scl_sleep_run(ctx, m, &b->p, b->mean, b->alpha, spikes ? &st : NULL);
+    if (s == SCL_OK && spikes)
+        memcpy(spikes, st.spikes, sizeof(*spikes) * (size_t)b->p.steps * (N_LAYERS + 1));
+    scl_sleep_stats_free(&st);
+    return s;
+}
+
+static scl_status run_fast(scl_ctx *ctx, scl_model *m, const struct sleep_bench *b, int32_t *spikes)
+{
+    const struct scl_ref_sleep_out out = {spikes, NULL, 0};
+    (void)ctx;
+    return scl_ref_sleep_run_fast(m, &b->p, b->mean, b->alpha, &out);
+}
+
+static scl_status run_ref(scl_ctx *ctx, scl_model *m, const struct sleep_bench *b, int32_t *spikes)
+{
+    const struct scl_ref_sleep_out out = {spikes, NULL, 0};
+    (void)ctx;
+    return scl_ref_sleep_run(m, &b->p, b->mean, b->alpha, &out);
+}
+
+/* The MNIST training mean and its first images, or a blob shaped like that mean (about 0.13 on
+ * average) and binary images drawn from it. */
+static void bench_input(struct sleep_bench *b)
+{
+    char dir[1024], path[1100], msg[256];
+    scl_dataset *ds = NULL;
+    scl_env_data_dir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/mnist", dir);
+    if (scl_dataset_load_dir(path, "train", &ds, msg, sizeof(msg)) == SCL_OK && ds->dim == 784 &&
+        ds->n >= ACT_IMAGES && scl_sleep_mean_input(ds, b->mean) == SCL_OK) {
+        memcpy(b->images, ds->x, sizeof(float) * 784 * ACT_IMAGES);
+        b->input_desc = "MNIST training mean";
+        scl_dataset_destroy(ds);
+        return;
+    }
+    scl_dataset_destroy(ds);
+    for (int i = 0; i < 784; i++) {
+        float r = (float)(i / 28) - 13.5f, c = (float)(i % 28) - 13.5f;
+        b->mean[i] = 0.8f * expf(-(r * r) / 50.0f - (c * c) / 32.0f);
+    }
+    for (uint32_t i = 0; i < 784 * ACT_IMAGES; i++) {
+        uint32_t w[4];
+        scl_rng_words(99, SCL_RNG_TEST, i, 1, 0, w);
+        b->images[i] = scl_rng_u01(w[0]) < b->mean[i % 784] ? 1.0f : 0.0f;
+    }
+    b->input_desc = "synthetic blob (MNIST not found)";
+}
+
+static scl_status bench_setup(struct sleep_bench *b)
+{
+    const int32_t sizes[N_LAYERS + 1] = {784, 1200, 1200, 10};
+    float act[N_LAYERS], fac[N_LAYERS];
+    scl_status st = scl_model_create(N_LAYERS, sizes, &b->m);
+    b->images = malloc(sizeof(float) * 784 * ACT_IMAGES);
+    if (st != SCL_OK || !b->images)
+        return SCL_ERR_NOMEM;
+    for (int32_t l = 0; l < N_LAYERS; l++) {
+        const size_t n = (size_t)sizes[l] * (size_t)sizes[l + 1];
+        const float a = 1.0f / sqrtf((float)sizes[l]);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t w[4];
+            scl_rng_words(7, SCL_RNG_TEST, (uint32_t)i, 0, (uint32_t)l, w);
+            b->m->w[l][i] = (2.0f * scl_rng_u01(w[0]) - 1.0f) * a;
+        }
+    }
+    bench_input(b);
+    b->p = scl_sleep_default_params();
+    scl_ref_sleep_act_max(b->m, b->images, ACT_IMAGES, act);
+    st = scl_sleep_factors(b->m, act, b->p.norm, fac);
+    if (st == SCL_OK)
+        scl_sleep_alpha(&b->p, N_LAYERS, fac, b->alpha);
+    return st;
+}
+
+/* Seconds for one run of `steps` steps from the bench model, best of reps. */
+static double time_engine(scl_ctx *ctx, struct sleep_bench *b, engine_fn fn, int32_t steps,
+                          int reps, scl_status *st)
+{
+    double best = INFINITY;
+    const int32_t keep = b->p.steps;
+    b->p.steps = steps;
+    for (int r = 0; r < reps && *st == SCL_OK; r++) {
+        scl_model *m = NULL;
+        *st = scl_model_clone(b->m, &m);
+        double t0 = cli_now();
+        if (*st == SCL_OK)
+            *st = fn(ctx, m, b, NULL);
+        double t = cli_now() - t0;
+        best = t < best ? t : best;
+        scl_model_destroy(m);
+    }
+    b->p.steps = keep;
+    return best;
+}
+
+static void print_rates(const int32_t *spikes, int32_t steps, const scl_model *m)
+{
+    static const char *const names[N_LAYERS + 1] = {"input", "hidden 1", "hidden 2", "output"};
+    printf("  firing rate per unit per step:");
+    for (int32_t l = 0; l <= N_LAYERS; l++) {
+        int64_t sum = 0;
+        for (int32_t t = 0; t < steps; t++)
+            sum += spikes[t * (N_LAYERS + 1) + l];
+        printf(" %s %.2f%%%s", names[l], 100.0 * (double)sum / ((double)steps * m->sizes[l]),
+               l < N_LAYERS ? "," : "\n");
+    }
+}
+
+/* Rates from the device run, and whether the C loop saw the same spike counts. */
+static scl_status check_run(scl_ctx *ctx, struct sleep_bench *b)
+{
+    const size_t n = (size_t)b->p.steps * (N_LAYERS + 1);
+    int32_t *dev = calloc(n, sizeof(*dev)), *c = calloc(n, sizeof(*c));
+    scl_model *m1 = NULL, *m2 = NULL;
+    scl_status st = dev && c ? scl_model_clone(b->m, &m1) : SCL_ERR_NOMEM;
+    if (st == SCL_OK)
+        st = scl_model_clone(b->m, &m2);
+    if (st == SCL_OK)
+        st = run_device(ctx, m1, b, dev);
+    if (st == SCL_OK)
+        st = run_fast(ctx, m2, b, c);
+    if (st == SCL_OK) {
+        print_rates(dev, b->p.steps, b->m);
+        printf("  device and C loop spike counts: %s\n",
+               memcmp(dev, c, n * sizeof(*dev)) == 0 ? "identical" : "DIFFERENT");
+    }
+    scl_model_destroy(m1);
+    scl_model_destroy(m2);
+    free(dev);
+    free(c);
+    return st;
+}
+
+/* One modulation: every engine at T and 2T steps, printed against the fast C loop. */
+static scl_status bench_modulation(scl_ctx *ctx, struct sleep_bench *b, int reps)
+{
+    static const struct {
+        const char *name;
+        engine_fn fn;
+    } engines[] = {{"device", run_device}, {"C fast loop", run_fast}, {"C reference", run_ref}};
+    double slope[3], fixed[3];
+    const int32_t t1 = b->p.steps, t2 = 2 * b->p.steps;
+    scl_status st = check_run(ctx, b);
+    for (int e = 0; e < 3 && st == SCL_OK; e++) {
+        double a = time_engine(ctx, b, engines[e].fn, t1, reps, &st);
+        double c = time_engine(ctx, b, engines[e].fn, t2, reps, &st);
+        slope[e] = (c - a) / (t2 - t1);
+        fixed[e] = a - slope[e] * t1;
+    }
+    if (st != SCL_OK)
+        return st;
+    printf("  %-12s %10s %10s %14s %16s\n", "engine", "ms/step", "fixed ms", "ms/step at T",
+           "ratio to C fast");
+    for (int e = 0; e < 3; e++)
+        printf("  %-12s %10.4f %10.2f %14.4f %16.2f\n", engines[e].name, 1e3 * slope[e],
+               1e3 * fixed[e], 1e3 * (slope[e] + fixed[e] / t1), slope[e] / slope[1]);
+    return SCL_OK;
+}
+
+int bench_sleep(scl_ctx *ctx, const struct bench_opts *o)
+{
+    struct sleep_bench b;
+    memset(&b, 0, sizeof(b));
+    scl_status st = bench_setup(&b);
+    const int reps = o->quick ? 1 : 3;
+    printf("sleep: 784-1200-1200-10, random U(+-1/sqrt(fan_in)) weights, 2024 MNIST parameters "
+           "(T %d, gain %g, input mean, norm ref), seed %u\n",
+           (int)b.p.steps, (double)b.p.gain, (unsigned)b.p.seed);
+    printf("  input: %s; alpha %.3g %.3g %.3g\n", b.input_desc ? b.input_desc : "?",
+           (double)b.alpha[0], (double)b.alpha[1], (double)b.alpha[2]);
+    for (int mod = 0; mod < 2 && st == SCL_OK; mod++) {
+        b.p.modulation = mod ? SCL_SLEEP_MOD_CONST : SCL_SLEEP_MOD_REF;
+        printf(" f = %s\n", mod ? "const" : "ref");
+        st = bench_modulation(ctx, &b, reps);
+    }
+    if (st != SCL_OK)
+        cli_error("bench sleep: %s (%s)", scl_status_str(st), scl_ctx_last_error(ctx));
+    scl_model_destroy(b.m);
+    free(b.images);
+    return st == SCL_OK ? CLI_EXIT_OK : cli_exit_code(st);
+}
