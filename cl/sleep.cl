@@ -2,22 +2,28 @@
  * Sleep phase kernels (ALGORITHM.md sections 3-4); host/sleep.c drives them, and
  * host/ref/ref_sleep.c is the plain C twin that gives the same bits.
  *
- * Spikes are sparse, so a step is built around lists of the units that spiked. One launch,
- * scl_sleep_phase, does everything that depends on one layer c's spike list, so a step of an
- * L-layer net costs L + 1 launches and no host round trip:
- *   - every work-group compacts layer c's 0/1 flags into an ascending list of its own (cheap:
- *     at most a few thousand flags), so no launch is spent on a global scan;
- *   - task A: draw the input spikes (c = L of the previous step, or none), or integrate layer
- *     c + 1: v = decay v + alpha * (sum over the list, ascending, of W_{c+1}[i][j]), spike iff
- *     v >= beta, reset the spiking units;
+ * Spikes are sparse, so a step is built around lists of the units that spiked. A step of an
+ * L-layer net is L + 1 "launches" q = t (L + 1) + l, each doing what depends on one layer c's
+ * spike list (c = l - 1, or c = L of the previous step for l = 0):
+ *   - compact layer c's 0/1 flags into an ascending list (every work-group for itself: at most
+ *     a few thousand flags, cheaper than a global scan and its extra launch);
+ *   - task A: for l = 0 draw the input spikes of step t; for l >= 1 integrate layer l:
+ *     v = decay v + alpha * (sum over the list, ascending, of W_l[i][j]), spike iff v >= beta,
+ *     reset the spiking units;
  *   - task B: the Hebbian update of W_c on the rows of the listed (spiking) units of layer c,
- *     against the 0/1 flags of layer c - 1.
+ *     against the 0/1 flags of layer c - 1 (W_c is not read again in this step).
+ * The one kernel, scl_sleep_steps, runs a range [q0, q1) of launches with a barrier between
+ * them. On a GPU the host runs one launch per call over many work-groups; on a CPU one
+ * work-group runs a whole chunk of steps per call, so that no step pays for a launch or for
+ * waking threads (PoCL: about 5 us per launch and a stall whenever a core is busy).
+ *
  * A work-item handles a block of SCL_SLEEP_VEC consecutive units or weights as one vector.
  * Layer sizes are padded to the block on the device (pad flags are 0, pad weights never move).
  * W_l is stored row-major [n_l][ld] or transposed [n_{l-1}][ld]: the transposed form makes
  * the integration of a densely spiking pre layer (the input) a few contiguous rows, the
  * row-major form makes the update of a sparsely spiking post layer a few contiguous rows.
  * Items are dealt to work-items round-robin over the work-groups, so groups stay balanced.
+ * Barriers are never inside conditional code (PoCL 3.1 miscompiles that).
  *
  * Bit-exactness: FP_CONTRACT OFF, sums in ascending pre index from 0, f(w) with +, -, * and
  * exact power-of-two scaling only (see ref_sleep.c for the formulation).
@@ -34,6 +40,7 @@
 #define LAY_V         2 /* offset of the layer's potentials in v */
 #define LAY_TRANS     3 /* W_l stored transposed */
 #define LAY_LD        4 /* leading dimension of W_l as stored */
+#define LAY_W         5 /* offset of W_l in the weight buffer (floats) */
 
 #define SCL_SLEEP_EXP_CUT 80.0f
 #define SCL_SLEEP_GRID    28
@@ -130,17 +137,19 @@ uint scl_sleep_compact(__global const uchar *f, int n, __global uint *list, __lo
 }
 
 /* Input spikes of step t into f0 (padded): u < p_i with u from the pixel's Philox word 0;
- * only pixels inside the window (corner >= 0) in window mode; p_i = 0 draws nothing. */
-void scl_sleep_input(__global uchar *f0, __global const float *prob, int n0, uint4 run, uint t,
-                     int corner)
+ * in window mode only pixels inside the step's 11x11 window, whose corner comes from the
+ * SCL_RNG_WINDOW words as floor(word * 18 / 2^32). p_i = 0 draws nothing. run = (seed, purpose
+ * of the input spikes, purpose of the window, window mode). */
+void scl_sleep_input(__global uchar *f0, __global const float *prob, int n0, uint4 run, uint t)
 {
     const int nb = (n0 + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC;
-    const int r0 = corner >> 8, c0 = corner & 255;
+    const uint4 corner = scl_rng4(run.x, run.z, 0u, t, 0u);
+    const int r0 = (int)mul_hi(corner.x, 18u), c0 = (int)mul_hi(corner.y, 18u);
     for (int b = scl_sleep_worker(); b < nb; b += (int)get_global_size(0)) {
         for (int i = b * SCL_SLEEP_VEC; i < (b + 1) * SCL_SLEEP_VEC; i++) {
             uchar s = 0;
             int r = i / SCL_SLEEP_GRID - r0, c = i % SCL_SLEEP_GRID - c0;
-            bool in = corner < 0 || (r >= 0 && r < SCL_SLEEP_WIN && c >= 0 && c < SCL_SLEEP_WIN);
+            bool in = !run.w || (r >= 0 && r < SCL_SLEEP_WIN && c >= 0 && c < SCL_SLEEP_WIN);
             if (i < n0 && in && prob[i] > 0.0f)
                 s = scl_u01(scl_rng4(run.x, run.y, (uint)i, t, 0u).x) < prob[i];
             f0[i] = s;
@@ -185,8 +194,9 @@ void scl_sleep_integrate(__global const float *w, __global const int *lay,
     const int n = d[LAY_N], nb = (n + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC;
     const float alpha = layf[2 * l], beta = layf[2 * l + 1];
     for (int b = scl_sleep_worker(); b < nb; b += (int)get_global_size(0)) {
-        float16 cur = d[LAY_TRANS] ? scl_sleep_current_cols(w, d[LAY_LD], b, list, k_n)
-                                   : scl_sleep_current_rows(w, d[LAY_LD], n, b, list, k_n);
+        float16 cur = d[LAY_TRANS]
+                          ? scl_sleep_current_cols(w + d[LAY_W], d[LAY_LD], b, list, k_n)
+                          : scl_sleep_current_rows(w + d[LAY_W], d[LAY_LD], n, b, list, k_n);
         float16 x = vload16(b, v + d[LAY_V]);
         x = decay * x + alpha * cur;
         int16 spk = (x >= beta) & (scl_sleep_lanes() + b * SCL_SLEEP_VEC < n);
@@ -202,6 +212,7 @@ void scl_sleep_stdp(__global float *w, __global const int *lay, int m, __global 
 {
     const int n_pre = lay[(m - 1) * SCL_SLEEP_LAY + LAY_N];
     const int trans = lay[m * SCL_SLEEP_LAY + LAY_TRANS], ld = lay[m * SCL_SLEEP_LAY + LAY_LD];
+    w += lay[m * SCL_SLEEP_LAY + LAY_W];
     const int nb = (n_pre + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC, items = (int)k_n * nb;
     for (int e = scl_sleep_worker(); e < items; e += (int)get_global_size(0)) {
         const int k = e / nb, b = e - k * nb;
@@ -223,35 +234,56 @@ void scl_sleep_stdp(__global float *w, __global const int *lay, int m, __global 
     }
 }
 
+/* Flags of step t start at this offset: one slot per step with a raster, else two (this
+ * step and the last one, which the update of W_L still reads). geom = (L, T, slot units,
+ * raster, list capacity per group). */
+int scl_sleep_slot(int8 geom, int t)
+{
+    return (geom.s3 ? t : (t & 1)) * geom.s2;
+}
+
+/* Launch l of step t, as described at the top of this file. */
+void scl_sleep_launch(__global uchar *flags, __global uint *list, __global int *counts,
+                      __global float *v, __global const float *prob, __global const int *lay,
+                      __global const float *layf, __global float *w, uint4 run, float4 rate,
+                      int8 geom, int t, int l, __local uint *part, __local uint *total)
+{
+    const int L = geom.s0, T = geom.s1;
+    const int c = l > 0 ? l - 1 : (t > 0 ? L : -1), tc = l > 0 ? t : t - 1;
+    const int cl = max(c, 0);
+    __global uchar *fc = flags + scl_sleep_slot(geom, max(tc, 0));
+    /* unconditional (an empty range when c < 0): barriers stay out of conditional code */
+    const uint k_n =
+        scl_sleep_compact(fc + lay[cl * SCL_SLEEP_LAY + LAY_FLAGS],
+                          c >= 0 ? lay[cl * SCL_SLEEP_LAY + LAY_N] : 0, list, part, total);
+    if (c >= 0 && get_global_id(0) == 0)
+        counts[tc * (L + 1) + c] = (int)k_n;
+    if (l == 0 && t < T)
+        scl_sleep_input(flags + scl_sleep_slot(geom, t), prob, lay[LAY_N], run, (uint)t);
+    else if (l > 0)
+        scl_sleep_integrate(w, lay, layf, l, v, fc, list, k_n, rate.x);
+    if (c >= 1)
+        scl_sleep_stdp(w, lay, c, fc + lay[(c - 1) * SCL_SLEEP_LAY + LAY_FLAGS], list, k_n, rate);
+}
+
 /*
- * One launch of a step: compact layer c (ph.s0, -1: none) of the step slot at ph.s4, record
- * its count at counts[ph.s5] (-1: no), then task A (ph.s1: 0 none, 1 input spikes of step
- * ph.s6 into the slot at ph.s3 with window corner ph.s7 = r0 * 256 + c0 or -1, 2 integrate
- * layer c + 1 into the slot at ph.s3) and task B (ph.s2: the update of W_c).
- * run = (seed, purpose of the input spikes, -, list capacity per group);
- * rate = (decay, inc, dec, 1 for f = ref else 0).
+ * Launches q0 .. q1-1 of a run (q = t (L + 1) + l; the run is q = 0 .. T (L + 1), the last one
+ * only updating W_L), with a barrier between them, which orders everything when one
+ * work-group runs the range; with several work-groups the host passes one launch at a time.
+ * rate = (decay, inc, dec, 1 for f = ref else 0); span = (q0, q1).
  */
 __kernel __attribute__((reqd_work_group_size(SCL_SLEEP_WG, 1, 1))) void
-scl_sleep_phase(__global uchar *flags, __global uint *lists, __global int *counts,
+scl_sleep_steps(__global uchar *flags, __global uint *lists, __global int *counts,
                 __global float *v, __global const float *prob, __global const int *lay,
-                __global const float *layf, __global float *w_a, __global float *w_b, uint4 run,
-                float4 rate, int8 ph)
+                __global const float *layf, __global float *w, uint4 run, float4 rate, int8 geom,
+                int2 span)
 {
     __local uint part[SCL_SLEEP_WG];
     __local uint total;
-    __global uint *list = lists + (size_t)get_group_id(0) * run.w;
-    const int c = ph.s0, cl = max(c, 0);
-    /* unconditional (an empty range when c < 0): barriers stay out of conditional code */
-    const uint k_n =
-        scl_sleep_compact(flags + ph.s4 + lay[cl * SCL_SLEEP_LAY + LAY_FLAGS],
-                          c >= 0 ? lay[cl * SCL_SLEEP_LAY + LAY_N] : 0, list, part, &total);
-    if (ph.s5 >= 0 && get_global_id(0) == 0)
-        counts[ph.s5] = (int)k_n;
-    if (ph.s1 == 1)
-        scl_sleep_input(flags + ph.s3, prob, lay[LAY_N], run, (uint)ph.s6, ph.s7);
-    else if (ph.s1 == 2)
-        scl_sleep_integrate(w_a, lay, layf, c + 1, v, flags + ph.s3, list, k_n, rate.x);
-    if (ph.s2)
-        scl_sleep_stdp(w_b, lay, c, flags + ph.s4 + lay[(c - 1) * SCL_SLEEP_LAY + LAY_FLAGS], list,
-                       k_n, rate);
+    __global uint *list = lists + (size_t)get_group_id(0) * (size_t)geom.s4;
+    for (int q = span.x; q < span.y; q++) {
+        scl_sleep_launch(flags, list, counts, v, prob, lay, layf, w, run, rate, geom,
+                         q / (geom.s0 + 1), q % (geom.s0 + 1), part, &total);
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+    }
 }

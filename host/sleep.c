@@ -2,11 +2,12 @@
  * The sleep phase as a library (ALGORITHM.md sections 2-5): parameters and their checks, the
  * layer scale factors, the input mean, and the run itself on the device.
  *
- * A run uploads the weights once, enqueues every launch of every step (L + 1 launches per step,
- * see cl/sleep.cl) without waiting, and reads back once at the end: weights, the spike counts
- * per step and layer, and, when asked, the whole raster. The only host work per step is
- * setting three kernel arguments; the window corner of a step is drawn here from the project
- * generator (SCL_RNG_WINDOW) and passed as an argument.
+ * A run uploads the weights once, enqueues the whole run without waiting, and reads back once
+ * at the end: weights, the spike counts per step and layer, and, when asked, the whole raster.
+ * A step is L + 1 launches of work (cl/sleep.cl). On a CPU one work-group runs SLEEP_CHUNK
+ * steps per kernel call, with barriers instead of launches: a core per work-group is all a CPU
+ * has, and PoCL charges about 5 us per launch plus a stall whenever a core is busy elsewhere.
+ * Elsewhere every launch is its own call over as many work-groups as the widest layer needs.
  *
  * Device layout: every layer is padded to SCL_SLEEP_VEC units; W_1 is stored transposed and
  * the other layers row-major (see layer_transposed). Host/ref/ref_sleep.c is the plain C twin
@@ -21,10 +22,10 @@
 #define SLEEP_WG    64 /* cl/sleep.cl SCL_SLEEP_WG */
 #define SLEEP_LAY   8  /* cl/sleep.cl SCL_SLEEP_LAY: ints per layer in the layer table */
 #define GRID_PIXELS 784
-#define CORNERS     18       /* window corner uniform in 0..17 */
-#define MAX_STEPS   10000000 /* keeps [T][L+1] counts and slot offsets inside int32 */
-#define FLUSH_EVERY 32       /* steps between clFlush: keeps the device fed */
-#define SYNC_EVERY  4096     /* steps between clFinish: bounds the queue on very long runs */
+#define MAX_STEPS   10000000 /* keeps [T][L+1] counts and launch indices inside int32 */
+#define SLEEP_CHUNK 256      /* steps per kernel call when one work-group runs them */
+#define FLUSH_EVERY 128      /* kernel calls between clFlush: keeps the device fed */
+#define SYNC_EVERY  16384    /* kernel calls between clFinish: bounds the queue */
 
 /* ---------------------------------------------------------------- parameters */
 
@@ -248,6 +249,8 @@ struct layout {
     int32_t v[SCL_MAX_LAYERS + 1];     /* offset of the layer's potentials */
     int32_t trans[SCL_MAX_LAYERS + 1]; /* W_l stored [n_{l-1}][ld] instead of [n_l][ld] */
     int32_t ld[SCL_MAX_LAYERS + 1];    /* padded row length of W_l as stored */
+    int64_t w_off[SCL_MAX_LAYERS + 1]; /* offset of W_l in the one weight buffer, floats */
+    int64_t w_floats;                  /* size of the weight buffer */
     int32_t slot_units;                /* padded units of all layers: one step's flags */
     int32_t v_units;
     int32_t list_cap; /* largest padded layer: room for any spike list */
@@ -281,19 +284,16 @@ static void layout_init(struct layout *y, const scl_model *m)
         y->v_units += pad_units(y->n[l]);
         y->trans[l] = layer_transposed(l);
         y->ld[l] = pad_units(y->trans[l] ? y->n[l] : y->n[l - 1]);
+        y->w_off[l] = y->w_floats;
+        y->w_floats += (int64_t)(y->trans[l] ? y->n[l - 1] : y->n[l]) * y->ld[l];
     }
-}
-
-static size_t layer_floats(const struct layout *y, int32_t l)
-{
-    return (size_t)(y->trans[l] ? y->n[l - 1] : y->n[l]) * (size_t)y->ld[l];
 }
 
 /* Element (i, j) = W_l[i][j] in the device layout. */
 static size_t dev_index(const struct layout *y, int32_t l, int32_t i, int32_t j)
 {
-    return y->trans[l] ? (size_t)j * (size_t)y->ld[l] + (size_t)i
-                       : (size_t)i * (size_t)y->ld[l] + (size_t)j;
+    return (size_t)y->w_off[l] + (y->trans[l] ? (size_t)j * (size_t)y->ld[l] + (size_t)i
+                                              : (size_t)i * (size_t)y->ld[l] + (size_t)j);
 }
 
 static void pack_layer(const struct layout *y, int32_t l, const float *w, float *dev)
@@ -326,14 +326,12 @@ struct sleep_run {
     cl_kernel k;
     size_t groups;
     int32_t slots; /* step slots of flags: T with a raster, else 2 (this step, last step) */
-    cl_mem w[SCL_MAX_LAYERS + 1];
-    cl_mem v, flags, lists, counts, prob, lay, layf;
+    cl_mem w, v, flags, lists, counts, prob, lay, layf;
 };
 
 static void run_release(struct sleep_run *r)
 {
-    for (int32_t l = 1; l <= r->y.n_layers; l++)
-        scl_buf_release(&r->w[l]);
+    scl_buf_release(&r->w);
     scl_buf_release(&r->layf);
     scl_buf_release(&r->lay);
     scl_buf_release(&r->prob);
@@ -343,33 +341,42 @@ static void run_release(struct sleep_run *r)
     scl_buf_release(&r->v);
 }
 
-/* Work-groups per launch: one per compute unit on a CPU (each group compacts the spike list
- * for itself, so more groups than cores only repeat that work); on other devices enough to
- * give every block of the widest layer its own work-item. */
+/* Test and benchmark hook (declared where it is used): force the work-groups per kernel call,
+ * 0 = automatic. 1 runs chunks of steps in one work-group as on a CPU; more runs one launch per
+ * call as on a GPU, so that both paths can be checked and timed on any device. Process-wide. */
+void scl_sleep_test_groups(int groups);
+static int forced_groups;
+
+void scl_sleep_test_groups(int groups)
+{
+    forced_groups = groups > 0 ? groups : 0;
+}
+
+/* Work-groups per kernel call: one on a CPU, which then runs many steps per call (see the top
+ * of this file); elsewhere at least one per compute unit, and enough to give every block of
+ * the widest layer its own work-item. */
 static size_t pick_groups(scl_ctx *ctx, const struct layout *y)
 {
     cl_uint cus = 1;
+    if (forced_groups)
+        return (size_t)forced_groups;
+    if (ctx->is_cpu)
+        return 1;
     clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof(cus), &cus, NULL);
-    size_t g = cus ? cus : 1;
-    if (!ctx->is_cpu) {
-        size_t blocks = (size_t)y->list_cap / SLEEP_VEC;
-        size_t need = (blocks + SLEEP_WG - 1) / SLEEP_WG;
-        g = need > g ? need : g;
-    }
-    return g;
+    size_t blocks = (size_t)y->list_cap / SLEEP_VEC;
+    size_t need = (blocks + SLEEP_WG - 1) / SLEEP_WG;
+    return need > cus ? need : (cus ? cus : 1);
 }
 
 static scl_status upload_weights(scl_ctx *ctx, struct sleep_run *r, const scl_model *m)
 {
-    scl_status st = SCL_OK;
-    for (int32_t l = 1; l <= r->y.n_layers && st == SCL_OK; l++) {
-        float *dev = scl_calloc(layer_floats(&r->y, l), sizeof(*dev));
-        if (!dev)
-            return scl_ctx_fail(ctx, SCL_ERR_NOMEM, "sleep: no memory for layer %d", (int)l);
+    float *dev = scl_calloc((size_t)r->y.w_floats, sizeof(*dev));
+    if (!dev)
+        return scl_ctx_fail(ctx, SCL_ERR_NOMEM, "sleep: no memory for the weights");
+    for (int32_t l = 1; l <= r->y.n_layers; l++)
         pack_layer(&r->y, l, m->w[l - 1], dev);
-        st = scl_buf_create(ctx, layer_floats(&r->y, l) * sizeof(*dev), dev, &r->w[l]);
-        scl_free(dev);
-    }
+    scl_status st = scl_buf_create(ctx, (size_t)r->y.w_floats * sizeof(*dev), dev, &r->w);
+    scl_free(dev);
     return st;
 }
 
@@ -388,6 +395,7 @@ static scl_status upload_tables(scl_ctx *ctx, struct sleep_run *r, const float *
         d[2] = y->v[l];
         d[3] = y->trans[l];
         d[4] = y->ld[l];
+        d[5] = (int32_t)y->w_off[l];
         if (l > 0) {
             layf[2 * l] = alpha[l - 1];
             layf[2 * l + 1] = r->p->beta[l - 1];
@@ -438,71 +446,50 @@ static scl_status create_state(scl_ctx *ctx, struct sleep_run *r)
 static scl_status set_fixed_args(scl_ctx *ctx, struct sleep_run *r)
 {
     const struct scl_sleep_params *p = r->p;
-    cl_uint4 run = {{p->seed, (cl_uint)SCL_RNG_SPIKES, 0, (cl_uint)r->y.list_cap}};
+    const struct layout *y = &r->y;
+    cl_uint4 run = {{p->seed, (cl_uint)SCL_RNG_SPIKES, (cl_uint)SCL_RNG_WINDOW,
+                     p->input == SCL_SLEEP_INPUT_WINDOW}};
     cl_float4 rate = {{p->decay, p->inc, p->dec, p->modulation == SCL_SLEEP_MOD_REF ? 1.0f : 0.0f}};
+    cl_int8 geom = {{y->n_layers, p->steps, y->slot_units, r->slots != 2, y->list_cap, 0, 0, 0}};
     if (!SCL_ARG(ctx, r->k, 0, r->flags) || !SCL_ARG(ctx, r->k, 1, r->lists) ||
         !SCL_ARG(ctx, r->k, 2, r->counts) || !SCL_ARG(ctx, r->k, 3, r->v) ||
         !SCL_ARG(ctx, r->k, 4, r->prob) || !SCL_ARG(ctx, r->k, 5, r->lay) ||
-        !SCL_ARG(ctx, r->k, 6, r->layf) || !SCL_ARG(ctx, r->k, 9, run) ||
-        !SCL_ARG(ctx, r->k, 10, rate))
+        !SCL_ARG(ctx, r->k, 6, r->layf) || !SCL_ARG(ctx, r->k, 7, r->w) ||
+        !SCL_ARG(ctx, r->k, 8, run) || !SCL_ARG(ctx, r->k, 9, rate) ||
+        !SCL_ARG(ctx, r->k, 10, geom))
         return SCL_ERR_OPENCL;
     return SCL_OK;
 }
 
-static cl_int slot_base(const struct sleep_run *r, int32_t t)
+/* Flags of step t start here (cl/sleep.cl scl_sleep_slot). */
+static size_t slot_base(const struct sleep_run *r, int32_t t)
 {
     const int32_t slot = r->slots == 2 ? (t & 1) : t;
-    return (cl_int)(slot * r->y.slot_units);
+    return (size_t)slot * (size_t)r->y.slot_units;
 }
 
-/* The window corner of step t packed as r0 * 256 + c0, or -1 in mean mode. */
-static cl_int window_corner(const struct scl_sleep_params *p, int32_t t)
+/* Launches q0 .. q1-1 of the run in one kernel call (cl/sleep.cl scl_sleep_steps). */
+static scl_status enqueue_span(scl_ctx *ctx, struct sleep_run *r, int32_t q0, int32_t q1)
 {
-    uint32_t words[4];
-    if (p->input != SCL_SLEEP_INPUT_WINDOW)
-        return -1;
-    scl_rng_words(p->seed, SCL_RNG_WINDOW, 0, (uint32_t)t, 0, words);
-    const uint32_t r0 = (uint32_t)(((uint64_t)words[0] * CORNERS) >> 32);
-    const uint32_t c0 = (uint32_t)(((uint64_t)words[1] * CORNERS) >> 32);
-    return (cl_int)(r0 * 256 + c0);
-}
-
-/* Launch l of step t (cl/sleep.cl scl_sleep_phase documents ph). Launch 0 draws the input of
- * step t (t < T) and updates W_L for step t - 1 (t > 0); launch l >= 1 integrates layer l
- * and updates W_{l-1}. */
-static scl_status enqueue_launch(scl_ctx *ctx, struct sleep_run *r, int32_t t, int32_t l)
-{
-    const int32_t L = r->y.n_layers, T = r->p->steps;
-    cl_int8 ph;
-    cl_mem wa = r->w[l > 0 ? l : L], wb = r->w[l > 1 ? l - 1 : (l == 0 ? L : 1)];
-    if (l == 0) {
-        const cl_int8 a = {{t > 0 ? L : -1, t < T ? 1 : 0, t > 0, slot_base(r, t),
-                            t > 0 ? slot_base(r, t - 1) : 0, t > 0 ? (t - 1) * (L + 1) + L : -1, t,
-                            t < T ? window_corner(r->p, t) : -1}};
-        ph = a;
-    } else {
-        const cl_int8 a = {
-            {l - 1, 2, l > 1, slot_base(r, t), slot_base(r, t), t * (L + 1) + l - 1, t, -1}};
-        ph = a;
-    }
+    const cl_int2 span = {{q0, q1}};
     const size_t global = r->groups * SLEEP_WG, local = SLEEP_WG;
-    if (!SCL_ARG(ctx, r->k, 7, wa) || !SCL_ARG(ctx, r->k, 8, wb) || !SCL_ARG(ctx, r->k, 11, ph))
+    if (!SCL_ARG(ctx, r->k, 11, span))
         return SCL_ERR_OPENCL;
     return scl_kernel_run(ctx, r->k, 1, &global, &local);
 }
 
+/* The whole run: launches q = 0 .. T (L + 1), in chunks of steps when one work-group runs
+ * them, else one launch per call. */
 static scl_status enqueue_all(scl_ctx *ctx, struct sleep_run *r)
 {
-    const int32_t T = r->p->steps, L = r->y.n_layers;
-    scl_status st = enqueue_launch(ctx, r, 0, 0);
-    for (int32_t t = 0; t < T && st == SCL_OK; t++) {
-        for (int32_t l = 1; l <= L && st == SCL_OK; l++)
-            st = enqueue_launch(ctx, r, t, l);
-        if (st == SCL_OK)
-            st = enqueue_launch(ctx, r, t + 1, 0);
-        if (st == SCL_OK && (t + 1) % SYNC_EVERY == 0 && !SCL_CL_OK(ctx, clFinish(ctx->queue)))
+    const int32_t per_step = r->y.n_layers + 1, end = r->p->steps * per_step + 1;
+    const int32_t chunk = r->groups == 1 ? SLEEP_CHUNK * per_step : 1;
+    scl_status st = SCL_OK;
+    for (int32_t q = 0, calls = 1; q < end && st == SCL_OK; q += chunk, calls++) {
+        st = enqueue_span(ctx, r, q, end - q < chunk ? end : q + chunk);
+        if (st == SCL_OK && calls % SYNC_EVERY == 0 && !SCL_CL_OK(ctx, clFinish(ctx->queue)))
             st = SCL_ERR_OPENCL;
-        else if (st == SCL_OK && (t + 1) % FLUSH_EVERY == 0 && !SCL_CL_OK(ctx, clFlush(ctx->queue)))
+        else if (st == SCL_OK && calls % FLUSH_EVERY == 0 && !SCL_CL_OK(ctx, clFlush(ctx->queue)))
             st = SCL_ERR_OPENCL;
     }
     return st;
@@ -523,7 +510,7 @@ static scl_status read_raster(scl_ctx *ctx, struct sleep_run *r, struct scl_slee
     for (int32_t t = 0; t < r->p->steps && st == SCL_OK; t++) {
         uint8_t *dst = s->raster + (size_t)t * (size_t)s->raster_units;
         for (int32_t l = 0; l <= y->n_layers; l++) {
-            memcpy(dst, dev + (size_t)slot_base(r, t) + (size_t)y->flags[l], (size_t)y->n[l]);
+            memcpy(dst, dev + slot_base(r, t) + (size_t)y->flags[l], (size_t)y->n[l]);
             dst += y->n[l];
         }
     }
@@ -550,21 +537,16 @@ static scl_status read_counts(scl_ctx *ctx, struct sleep_run *r, struct scl_slee
     return st;
 }
 
-/* Read every layer first, so that a failed read leaves m as it was; then unpack into m. */
+/* Read the weights first, so that a failed read leaves m as it was; then unpack into m. */
 static scl_status read_weights(scl_ctx *ctx, struct sleep_run *r, scl_model *m,
                                struct scl_sleep_stats *s)
 {
-    float *dev[SCL_MAX_LAYERS + 1] = {0};
-    scl_status st = SCL_OK;
-    for (int32_t l = 1; l <= r->y.n_layers && st == SCL_OK; l++) {
-        dev[l] = scl_alloc(layer_floats(&r->y, l) * sizeof(float));
-        st = dev[l] ? scl_buf_read(ctx, r->w[l], 0, layer_floats(&r->y, l) * sizeof(float), dev[l])
-                    : SCL_ERR_NOMEM;
-    }
+    const size_t bytes = (size_t)r->y.w_floats * sizeof(float);
+    float *dev = scl_alloc(bytes);
+    scl_status st = dev ? scl_buf_read(ctx, r->w, 0, bytes, dev) : SCL_ERR_NOMEM;
     for (int32_t l = 1; l <= r->y.n_layers && st == SCL_OK; l++)
-        unpack_layer(&r->y, l, dev[l], m->w[l - 1], s ? s->hist[l - 1] : NULL);
-    for (int32_t l = 1; l <= r->y.n_layers; l++)
-        scl_free(dev[l]);
+        unpack_layer(&r->y, l, dev, m->w[l - 1], s ? s->hist[l - 1] : NULL);
+    scl_free(dev);
     return st;
 }
 
@@ -611,7 +593,7 @@ static scl_status check_finite(scl_ctx *ctx, const scl_model *m, const float *me
 static scl_status run_setup(scl_ctx *ctx, struct sleep_run *r, const scl_model *m,
                             const float *mean, const float *alpha)
 {
-    scl_status st = scl_kernel_get(ctx, "scl_sleep_phase", &r->k);
+    scl_status st = scl_kernel_get(ctx, "scl_sleep_steps", &r->k);
     if (st == SCL_OK)
         st = upload_weights(ctx, r, m);
     if (st == SCL_OK)

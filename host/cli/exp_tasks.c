@@ -357,7 +357,7 @@ static int plot_matrix(struct exp_env *env, const char *cond)
     snprintf(script, sizeof(script),
              "set terminal pngcairo noenhanced size 700,%d font ',10'\nset output 'matrix_%s.png'\n"
              "set title 'Accuracy matrix %s (mean over trials)'\nset xlabel 'task'\n"
-             "set ylabel 'after stage'\nset ytics (%s)\nset yrange [] reverse\n"
+             "set ylabel 'after stage'\nset xtics 1\nset ytics (%s)\nset yrange [] reverse\n"
              "set cbrange [0:1]\nset palette defined (0 'white', 1 'dark-blue')\n"
              "plot 'matrix_%s.dat' matrix using ($1+1):2:3 with image notitle, \\\n"
              "     '' matrix using ($1+1):2:(sprintf('%%.2f',$3)) with labels notitle\n",
