@@ -105,6 +105,7 @@ struct bench_opts {
 /* Benchmark sections (cmd_bench.c's table): return a CLI exit code. */
 int bench_gemm(scl_ctx *ctx, const struct bench_opts *o);
 int bench_sleep(scl_ctx *ctx, const struct bench_opts *o);
+int bench_train(scl_ctx *ctx, const struct bench_opts *o);
 int cmd_bench(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_devices(int argc, char **argv);

@@ -13,8 +13,8 @@ static const struct {
     const char *name;
     int (*fn)(scl_ctx *, const struct bench_opts *);
 } sections[] = {
-    {"none", NULL}, /* sections register here: {"gemm", bench_gemm}, ... */
     {"gemm", bench_gemm},
+    {"train", bench_train},
     {"sleep", bench_sleep},
 };
 

@@ -1,0 +1,101 @@
+/*
+ * sleepcl bench train: one training epoch over the 60,000 MNIST training images
+ * (784-1200-1200-10, batch 64, the paper2024 profile) and one test-set evaluation on the device,
+ * next to the same epoch in PyTorch on the CPU when Debian's python3-torch is installed
+ * (tools/bench_torch.py, run with OMP_WAIT_POLICY=PASSIVE so that its threads do not spin
+ * against the device's for the cores). Ratios are PyTorch time / sleepcl time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "internal.h"
+
+struct epoch_times {
+    double epoch_s, eval_s;
+};
+
+static int time_sleepcl(scl_ctx *ctx, const scl_dataset *train, const scl_dataset *test,
+                        struct epoch_times *out)
+{
+    const int32_t sizes[] = {784, 1200, 1200, 10};
+    struct scl_train_params p = scl_train_default_params();
+    scl_model *m = NULL;
+    scl_ddata *dtrain = NULL, *dtest = NULL;
+    scl_trainer *t = NULL;
+    struct scl_eval e;
+    scl_status st = scl_model_create(3, sizes, &m);
+    if (st == SCL_OK && scl_model_init(m, &p) == SCL_OK)
+        st = scl_ddata_create(ctx, train, &dtrain);
+    if (st == SCL_OK)
+        st = scl_ddata_create(ctx, test, &dtest);
+    if (st == SCL_OK)
+        st = scl_trainer_create(ctx, m, &p, &t);
+    double t0 = cli_now();
+    if (st == SCL_OK)
+        st = scl_trainer_fit(t, dtrain, 1, p.lr, NULL, NULL);
+    out->epoch_s = cli_now() - t0;
+    if (st == SCL_OK)
+        st = scl_trainer_get_model(t, m);
+    t0 = cli_now();
+    if (st == SCL_OK && (st = scl_evaluate(ctx, m, dtest, 0, &e)) == SCL_OK)
+        scl_eval_free(&e);
+    out->eval_s = cli_now() - t0;
+    scl_trainer_destroy(t);
+    scl_ddata_destroy(dtest);
+    scl_ddata_destroy(dtrain);
+    scl_model_destroy(m);
+    if (st != SCL_OK)
+        cli_error("bench train: %s", scl_ctx_last_error(ctx));
+    return st == SCL_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+}
+
+/* PyTorch's times, or a negative epoch time when PyTorch is not there. */
+static void time_torch(const char *mnist_dir, struct epoch_times *out)
+{
+    char cmd[1400], line[256];
+    out->epoch_s = out->eval_s = -1.0;
+    snprintf(cmd, sizeof(cmd),
+             "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s/tools/bench_torch.py' '%s' 2>/dev/null",
+             SCL_SOURCE_DIR, mnist_dir);
+    FILE *p = popen(cmd, "r");
+    while (p && fgets(line, sizeof(line), p))
+        if (sscanf(line, "epoch_s=%lf eval_s=%lf", &out->epoch_s, &out->eval_s) == 2)
+            break;
+    if (p)
+        pclose(p);
+}
+
+int bench_train(scl_ctx *ctx, const struct bench_opts *o)
+{
+    char dir[1024], mnist[1100], msg[512];
+    scl_dataset *train = NULL, *test = NULL;
+    struct epoch_times ours, torch;
+    (void)o;
+    scl_env_data_dir(dir, sizeof(dir));
+    snprintf(mnist, sizeof(mnist), "%s/mnist", dir);
+    if (scl_dataset_load_dir(mnist, "train", &train, msg, sizeof(msg)) != SCL_OK ||
+        scl_dataset_load_dir(mnist, "test", &test, msg, sizeof(msg)) != SCL_OK) {
+        cli_error("bench train: %s (run tools/setup.sh)", msg);
+        scl_dataset_destroy(train);
+        return CLI_EXIT_RUNTIME;
+    }
+    int rc = time_sleepcl(ctx, train, test, &ours);
+    scl_dataset_destroy(train);
+    scl_dataset_destroy(test);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    time_torch(mnist, &torch);
+    printf("MNIST 784-1200-1200-10, batch 64, 60000 images\n");
+    printf("%-22s %10s %10s\n", "", "epoch s", "eval s");
+    printf("%-22s %10.2f %10.3f\n", "sleepcl (device)", ours.epoch_s, ours.eval_s);
+    if (torch.epoch_s < 0) {
+        printf("PyTorch: not installed (Debian python3-torch) - no baseline\n");
+        return CLI_EXIT_OK;
+    }
+    printf("%-22s %10.2f %10.3f\n", "PyTorch (CPU)", torch.epoch_s, torch.eval_s);
+    printf("%-22s %10.2fx %9.2fx\n", "PyTorch / sleepcl", torch.epoch_s / ours.epoch_s,
+           torch.eval_s / ours.eval_s);
+    return CLI_EXIT_OK;
+}
