@@ -46,6 +46,21 @@
 #define SCL_SLEEP_GRID    28
 #define SCL_SLEEP_WIN     11
 
+/* What the parts of a launch share: the kernel's buffers and the run's constants. */
+struct scl_sleep_run {
+    __global uchar *flags;      /* [slots][slot units] 0/1 spikes, layers padded to blocks */
+    __global uint *list;        /* this work-group's spike list, [list capacity] */
+    __global int *counts;       /* [T][L+1] spikes per step and layer */
+    __global float *v;          /* membrane potentials of layers 1..L, padded */
+    __global const float *prob; /* [n_0 padded] input spike probability per step */
+    __global const int *lay;    /* [L+1][SCL_SLEEP_LAY] layer table */
+    __global const float *layf; /* [L+1][2] alpha, beta of each layer */
+    __global float *w;          /* all W_l, each at its LAY_W offset */
+    uint4 run;                  /* seed, purpose of input spikes, purpose of window, window */
+    float4 rate;                /* decay, inc, dec, 1 for f = ref else 0 */
+    int8 geom;                  /* L, T, slot units, raster, list capacity per group */
+};
+
 /* exp(-a) for 0 <= a <= SCL_SLEEP_EXP_CUT; the same operations as ref_sleep.c exp_neg. */
 float16 scl_sleep_exp_neg(float16 a)
 {
@@ -98,8 +113,8 @@ int16 scl_sleep_lanes(void)
     return (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 }
 
-/* Worker index and count: items go round-robin over the groups, so that a layer of a few
- * dozen blocks is shared evenly by the groups (one per core on a CPU). */
+/* This work-item's first item; items go round-robin over the work-groups (stride: the global
+ * size), so that a layer of a few dozen blocks is shared evenly by the groups. */
 int scl_sleep_worker(void)
 {
     return (int)(get_local_id(0) * get_num_groups(0) + get_group_id(0));
@@ -136,43 +151,62 @@ uint scl_sleep_compact(__global const uchar *f, int n, __global uint *list, __lo
     return *total;
 }
 
-/* Input spikes of step t into f0 (padded): u < p_i with u from the pixel's Philox word 0;
- * in window mode only pixels inside the step's 11x11 window, whose corner comes from the
- * SCL_RNG_WINDOW words as floor(word * 18 / 2^32). p_i = 0 draws nothing. run = (seed, purpose
- * of the input spikes, purpose of the window, window mode). */
-void scl_sleep_input(__global uchar *f0, __global const float *prob, int n0, uint4 run, uint t)
+/* Word 0 of Philox4x32-10 at counters {c0 (16 lanes), c1, c2, 0} under key {k0, k1}: the
+ * rounds of Random123's philox4x32_R (rng.cl scl_rng4) on 16 counters at once, because the
+ * scalar generator was a third of a step on a CPU. The raster tests pin it to the host. */
+uint16 scl_sleep_philox16(uint16 c0, uint c1, uint c2, uint k0, uint k1)
 {
-    const int nb = (n0 + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC;
+    uint16 x0 = c0, x1 = (uint16)c1, x2 = (uint16)c2, x3 = (uint16)0u;
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) {
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
+        }
+        const uint16 hi0 = mul_hi((uint16)0xD2511F53u, x0), lo0 = (uint16)0xD2511F53u * x0;
+        const uint16 hi1 = mul_hi((uint16)0xCD9E8D57u, x2), lo1 = (uint16)0xCD9E8D57u * x2;
+        x0 = hi1 ^ x1 ^ k0;
+        x1 = lo1;
+        x2 = hi0 ^ x3 ^ k1;
+        x3 = lo0;
+    }
+    return x0;
+}
+
+/* Input spikes of step t (16 pixels per block, pads 0): u < p_i with u from the pixel's
+ * Philox word 0 (scl_u01's mapping); in window mode p_i counts only inside the step's 11x11
+ * window, whose corner comes from the SCL_RNG_WINDOW words as floor(word * 18 / 2^32). */
+void scl_sleep_input(const struct scl_sleep_run *s, __global uchar *f0, uint t)
+{
+    const uint4 run = s->run;
+    const int nb = (s->lay[LAY_N] + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC;
     const uint4 corner = scl_rng4(run.x, run.z, 0u, t, 0u);
     const int r0 = (int)mul_hi(corner.x, 18u), c0 = (int)mul_hi(corner.y, 18u);
     for (int b = scl_sleep_worker(); b < nb; b += (int)get_global_size(0)) {
-        for (int i = b * SCL_SLEEP_VEC; i < (b + 1) * SCL_SLEEP_VEC; i++) {
-            uchar s = 0;
-            int r = i / SCL_SLEEP_GRID - r0, c = i % SCL_SLEEP_GRID - c0;
-            bool in = !run.w || (r >= 0 && r < SCL_SLEEP_WIN && c >= 0 && c < SCL_SLEEP_WIN);
-            if (i < n0 && in && prob[i] > 0.0f)
-                s = scl_u01(scl_rng4(run.x, run.y, (uint)i, t, 0u).x) < prob[i];
-            f0[i] = s;
-        }
+        const int16 i = scl_sleep_lanes() + b * SCL_SLEEP_VEC;
+        const int16 r = i / SCL_SLEEP_GRID - r0, c = i % SCL_SLEEP_GRID - c0;
+        const int16 in = (r >= 0) & (r < SCL_SLEEP_WIN) & (c >= 0) & (c < SCL_SLEEP_WIN);
+        const float16 p = select((float16)0.0f, vload16(b, s->prob), in | (int16)(run.w ? 0 : -1));
+        const uint16 word = scl_sleep_philox16(as_uint16(i), t, 0u, run.x, run.y);
+        const float16 u = convert_float16(word >> 8) * (1.0f / 16777216.0f);
+        vstore16(convert_uchar16(-(u < p)), b, f0);
     }
 }
 
-/* Input current of block b of a row-major W [n][ld]: each row sums its listed columns. */
+/* Input current of block b of a row-major W [n][ld]: each row sums its listed columns, 16
+ * rows side by side in the lanes (rows past n repeat the last row and are ignored). */
 float16 scl_sleep_current_rows(__global const float *w, int ld, int n, int b,
                                __global const uint *list, uint k_n)
 {
-    float acc[SCL_SLEEP_VEC];
-    for (int q = 0; q < SCL_SLEEP_VEC; q++) {
-        int i = b * SCL_SLEEP_VEC + q;
-        float a = 0.0f;
-        if (i < n) {
-            __global const float *row = w + (size_t)i * (size_t)ld;
-            for (uint k = 0; k < k_n; k++)
-                a += row[list[k]];
-        }
-        acc[q] = a;
+    const int16 row = min(scl_sleep_lanes() + b * SCL_SLEEP_VEC, (int16)(n - 1)) * ld;
+    float16 acc = 0.0f;
+    for (uint k = 0; k < k_n; k++) {
+        __global const float *col = w + list[k];
+        acc +=
+            (float16)(col[row.s0], col[row.s1], col[row.s2], col[row.s3], col[row.s4], col[row.s5],
+                      col[row.s6], col[row.s7], col[row.s8], col[row.s9], col[row.sa], col[row.sb],
+                      col[row.sc], col[row.sd], col[row.se], col[row.sf]);
     }
-    return vload16(0, acc);
+    return acc;
 }
 
 /* Input current of block b of a transposed W [n_pre][ld]: listed rows, added in order. */
@@ -185,92 +219,94 @@ float16 scl_sleep_current_cols(__global const float *w, int ld, int b, __global 
     return acc;
 }
 
-/* Integrate layer l from the list of layer l-1, fire, reset; flags into fl (padded). */
-void scl_sleep_integrate(__global const float *w, __global const int *lay,
-                         __global const float *layf, int l, __global float *v, __global uchar *fl,
-                         __global const uint *list, uint k_n, float decay)
+/* Integrate layer l from the k_n listed spikes of layer l-1, fire, reset; flags of layer l
+ * go to the step slot fl. */
+void scl_sleep_integrate(const struct scl_sleep_run *s, int l, __global uchar *fl, uint k_n)
 {
-    __global const int *d = lay + l * SCL_SLEEP_LAY;
+    __global const int *d = s->lay + l * SCL_SLEEP_LAY;
+    __global const float *w = s->w + d[LAY_W];
+    __global float *v = s->v + d[LAY_V];
     const int n = d[LAY_N], nb = (n + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC;
-    const float alpha = layf[2 * l], beta = layf[2 * l + 1];
+    const float alpha = s->layf[2 * l], beta = s->layf[2 * l + 1];
     for (int b = scl_sleep_worker(); b < nb; b += (int)get_global_size(0)) {
-        float16 cur = d[LAY_TRANS]
-                          ? scl_sleep_current_cols(w + d[LAY_W], d[LAY_LD], b, list, k_n)
-                          : scl_sleep_current_rows(w + d[LAY_W], d[LAY_LD], n, b, list, k_n);
-        float16 x = vload16(b, v + d[LAY_V]);
-        x = decay * x + alpha * cur;
+        float16 cur = d[LAY_TRANS] ? scl_sleep_current_cols(w, d[LAY_LD], b, s->list, k_n)
+                                   : scl_sleep_current_rows(w, d[LAY_LD], n, b, s->list, k_n);
+        float16 x = s->rate.x * vload16(b, v) + alpha * cur;
         int16 spk = (x >= beta) & (scl_sleep_lanes() + b * SCL_SLEEP_VEC < n);
-        vstore16(select(x, (float16)0.0f, spk), b, v + d[LAY_V]);
+        vstore16(select(x, (float16)0.0f, spk), b, v);
         vstore16(convert_uchar16(-spk), b, fl + d[LAY_FLAGS]);
     }
 }
 
+/* The update of the block of 16 weights w[0], w[ld], ... (a column block of a transposed W)
+ * of one post unit, nq of them inside the layer. */
+void scl_sleep_hebb_strided(__global float *w, size_t ld, int nq, uchar16 pre, int16 valid,
+                            float4 rate)
+{
+    float x[SCL_SLEEP_VEC];
+    for (int q = 0; q < SCL_SLEEP_VEC; q++)
+        x[q] = q < nq ? w[(size_t)q * ld] : 0.0f;
+    vstore16(scl_sleep_hebb(vload16(0, x), pre, valid, rate), 0, x);
+    for (int q = 0; q < nq; q++)
+        w[(size_t)q * ld] = x[q];
+}
+
 /* The Hebbian update of W_m (layer m-1 -> m) on the rows of the k_n listed units of layer m,
  * against the flags fp of layer m-1. Items are (row, block of SCL_SLEEP_VEC columns). */
-void scl_sleep_stdp(__global float *w, __global const int *lay, int m, __global const uchar *fp,
-                    __global const uint *list, uint k_n, float4 rate)
+void scl_sleep_stdp(const struct scl_sleep_run *s, int m, __global const uchar *fp, uint k_n)
 {
-    const int n_pre = lay[(m - 1) * SCL_SLEEP_LAY + LAY_N];
-    const int trans = lay[m * SCL_SLEEP_LAY + LAY_TRANS], ld = lay[m * SCL_SLEEP_LAY + LAY_LD];
-    w += lay[m * SCL_SLEEP_LAY + LAY_W];
+    __global const int *d = s->lay + m * SCL_SLEEP_LAY, *d_pre = d - SCL_SLEEP_LAY;
+    __global float *w = s->w + d[LAY_W];
+    const int n_pre = d_pre[LAY_N], ld = d[LAY_LD];
     const int nb = (n_pre + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC, items = (int)k_n * nb;
     for (int e = scl_sleep_worker(); e < items; e += (int)get_global_size(0)) {
-        const int k = e / nb, b = e - k * nb;
-        const size_t i = list[k];
-        const int16 valid = scl_sleep_lanes() + b * SCL_SLEEP_VEC < n_pre;
+        const int k = e / nb, b = e - k * nb, j0 = b * SCL_SLEEP_VEC;
+        const size_t i = s->list[k];
+        const int16 valid = scl_sleep_lanes() + j0 < n_pre;
         const uchar16 pre = vload16(b, fp);
-        if (!trans) {
+        if (d[LAY_TRANS]) {
+            scl_sleep_hebb_strided(w + (size_t)j0 * (size_t)ld + i, (size_t)ld,
+                                   min(SCL_SLEEP_VEC, n_pre - j0), pre, valid, s->rate);
+        } else {
             __global float *row = w + i * (size_t)ld;
-            vstore16(scl_sleep_hebb(vload16(b, row), pre, valid, rate), b, row);
-            continue;
+            vstore16(scl_sleep_hebb(vload16(b, row), pre, valid, s->rate), b, row);
         }
-        float x[SCL_SLEEP_VEC];
-        const int j0 = b * SCL_SLEEP_VEC, nq = min(SCL_SLEEP_VEC, n_pre - j0);
-        for (int q = 0; q < nq; q++)
-            x[q] = w[(size_t)(j0 + q) * (size_t)ld + i];
-        vstore16(scl_sleep_hebb(vload16(0, x), pre, valid, rate), 0, x);
-        for (int q = 0; q < nq; q++)
-            w[(size_t)(j0 + q) * (size_t)ld + i] = x[q];
     }
 }
 
 /* Flags of step t start at this offset: one slot per step with a raster, else two (this
- * step and the last one, which the update of W_L still reads). geom = (L, T, slot units,
- * raster, list capacity per group). */
+ * step and the last one, which the update of W_L still reads). */
 int scl_sleep_slot(int8 geom, int t)
 {
     return (geom.s3 ? t : (t & 1)) * geom.s2;
 }
 
 /* Launch l of step t, as described at the top of this file. */
-void scl_sleep_launch(__global uchar *flags, __global uint *list, __global int *counts,
-                      __global float *v, __global const float *prob, __global const int *lay,
-                      __global const float *layf, __global float *w, uint4 run, float4 rate,
-                      int8 geom, int t, int l, __local uint *part, __local uint *total)
+void scl_sleep_launch(const struct scl_sleep_run *s, int t, int l, __local uint *part,
+                      __local uint *total)
 {
-    const int L = geom.s0, T = geom.s1;
+    const int L = s->geom.s0, T = s->geom.s1;
     const int c = l > 0 ? l - 1 : (t > 0 ? L : -1), tc = l > 0 ? t : t - 1;
-    const int cl = max(c, 0);
-    __global uchar *fc = flags + scl_sleep_slot(geom, max(tc, 0));
+    __global const int *dc = s->lay + max(c, 0) * SCL_SLEEP_LAY;
+    __global uchar *fc = s->flags + scl_sleep_slot(s->geom, max(tc, 0));
     /* unconditional (an empty range when c < 0): barriers stay out of conditional code */
     const uint k_n =
-        scl_sleep_compact(fc + lay[cl * SCL_SLEEP_LAY + LAY_FLAGS],
-                          c >= 0 ? lay[cl * SCL_SLEEP_LAY + LAY_N] : 0, list, part, total);
+        scl_sleep_compact(fc + dc[LAY_FLAGS], c >= 0 ? dc[LAY_N] : 0, s->list, part, total);
     if (c >= 0 && get_global_id(0) == 0)
-        counts[tc * (L + 1) + c] = (int)k_n;
+        s->counts[tc * (L + 1) + c] = (int)k_n;
     if (l == 0 && t < T)
-        scl_sleep_input(flags + scl_sleep_slot(geom, t), prob, lay[LAY_N], run, (uint)t);
+        scl_sleep_input(s, s->flags + scl_sleep_slot(s->geom, t), (uint)t);
     else if (l > 0)
-        scl_sleep_integrate(w, lay, layf, l, v, fc, list, k_n, rate.x);
-    if (c >= 1)
-        scl_sleep_stdp(w, lay, c, fc + lay[(c - 1) * SCL_SLEEP_LAY + LAY_FLAGS], list, k_n, rate);
+        scl_sleep_integrate(s, l, fc, k_n);
+    if (c >= 1) /* against the flags of layer c - 1, the table entry before c's */
+        scl_sleep_stdp(s, c, fc + dc[LAY_FLAGS - SCL_SLEEP_LAY], k_n);
 }
 
 /*
  * Launches q0 .. q1-1 of a run (q = t (L + 1) + l; the run is q = 0 .. T (L + 1), the last one
  * only updating W_L), with a barrier between them, which orders everything when one
  * work-group runs the range; with several work-groups the host passes one launch at a time.
- * rate = (decay, inc, dec, 1 for f = ref else 0); span = (q0, q1).
+ * The arguments fill struct scl_sleep_run (lists: one list per work-group); span = (q0, q1).
  */
 __kernel __attribute__((reqd_work_group_size(SCL_SLEEP_WG, 1, 1))) void
 scl_sleep_steps(__global uchar *flags, __global uint *lists, __global int *counts,
@@ -280,10 +316,14 @@ scl_sleep_steps(__global uchar *flags, __global uint *lists, __global int *count
 {
     __local uint part[SCL_SLEEP_WG];
     __local uint total;
-    __global uint *list = lists + (size_t)get_group_id(0) * (size_t)geom.s4;
+    const struct scl_sleep_run s = {flags,  lists + (size_t)get_group_id(0) * (size_t)geom.s4,
+                                    counts, v,
+                                    prob,   lay,
+                                    layf,   w,
+                                    run,    rate,
+                                    geom};
     for (int q = span.x; q < span.y; q++) {
-        scl_sleep_launch(flags, list, counts, v, prob, lay, layf, w, run, rate, geom,
-                         q / (geom.s0 + 1), q % (geom.s0 + 1), part, &total);
+        scl_sleep_launch(&s, q / (geom.s0 + 1), q % (geom.s0 + 1), part, &total);
         barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
     }
 }

@@ -26,6 +26,7 @@
 #define SLEEP_CHUNK 256      /* steps per kernel call when one work-group runs them */
 #define FLUSH_EVERY 128      /* kernel calls between clFlush: keeps the device fed */
 #define SYNC_EVERY  16384    /* kernel calls between clFinish: bounds the queue */
+#define TILE        32       /* side of the tiles of the W_1 transpose */
 
 /* ---------------------------------------------------------------- parameters */
 
@@ -71,10 +72,13 @@ static scl_status need_nonneg(const char *key, float x, char *msg, size_t n)
 static scl_status check_vector(const char *key, const float *x, int32_t n, int32_t want, char *msg,
                                size_t len)
 {
-    if (n < 0 || n > SCL_MAX_LAYERS || (want > 0 && n != want))
+    if (want > 0 && n != want)
         return scl_msg_fail(msg, len, SCL_ERR_CONFIG,
                             "sleep.%s has %d values, the model has %d layers", key, (int)n,
                             (int)want);
+    if (n < 0 || n > SCL_MAX_LAYERS)
+        return scl_msg_fail(msg, len, SCL_ERR_CONFIG, "sleep.%s has %d values, at most %d", key,
+                            (int)n, SCL_MAX_LAYERS);
     for (int32_t i = 0; i < n; i++)
         if (!(x[i] > 0.0f) || !isfinite(x[i]))
             return scl_msg_fail(msg, len, SCL_ERR_CONFIG,
@@ -289,33 +293,60 @@ static void layout_init(struct layout *y, const scl_model *m)
     }
 }
 
-/* Element (i, j) = W_l[i][j] in the device layout. */
-static size_t dev_index(const struct layout *y, int32_t l, int32_t i, int32_t j)
-{
-    return (size_t)y->w_off[l] + (y->trans[l] ? (size_t)j * (size_t)y->ld[l] + (size_t)i
-                                              : (size_t)i * (size_t)y->ld[l] + (size_t)j);
-}
-
+/* Host W_l [n_l][n_{l-1}] into its device layout at dev + w_off[l], pads zeroed. The
+ * transpose goes by TILE x TILE tiles, so that neither side is walked with a long stride. */
 static void pack_layer(const struct layout *y, int32_t l, const float *w, float *dev)
 {
-    for (int32_t i = 0; i < y->n[l]; i++)
-        for (int32_t j = 0; j < y->n[l - 1]; j++)
-            dev[dev_index(y, l, i, j)] = w[(size_t)i * (size_t)y->n[l - 1] + (size_t)j];
+    const int32_t rows = y->n[l];
+    const int32_t cols = y->n[l - 1];
+    float *d = dev + y->w_off[l];
+    if (!y->trans[l]) {
+        for (int32_t i = 0; i < rows; i++) {
+            float *dst = d + (size_t)i * (size_t)y->ld[l];
+            memcpy(dst, w + (size_t)i * (size_t)cols, sizeof(float) * (size_t)cols);
+            memset(dst + cols, 0, sizeof(float) * (size_t)(y->ld[l] - cols));
+        }
+        return;
+    }
+    for (int32_t j = 0; j < cols; j++)
+        memset(d + (size_t)j * (size_t)y->ld[l] + rows, 0,
+               sizeof(float) * (size_t)(y->ld[l] - rows));
+    for (int32_t i0 = 0; i0 < rows; i0 += TILE)
+        for (int32_t j0 = 0; j0 < cols; j0 += TILE)
+            for (int32_t i = i0; i < i0 + TILE && i < rows; i++)
+                for (int32_t j = j0; j < j0 + TILE && j < cols; j++)
+                    d[(size_t)j * (size_t)y->ld[l] + (size_t)i] =
+                        w[(size_t)i * (size_t)cols + (size_t)j];
 }
 
-/* Copy the device layout back into w, counting the changes into hist. */
+/* One weight back from the device, counted into hist (when non-NULL) by its change. */
+static inline void take(float *w, float after, int64_t *hist)
+{
+    if (hist)
+        hist[hist_bin(after - *w)]++;
+    *w = after;
+}
+
+/* The device layout back into host W_l, by tiles like pack_layer. */
 static void unpack_layer(const struct layout *y, int32_t l, const float *dev, float *w,
                          int64_t *hist)
 {
-    for (int32_t i = 0; i < y->n[l]; i++) {
-        float *row = w + (size_t)i * (size_t)y->n[l - 1];
-        for (int32_t j = 0; j < y->n[l - 1]; j++) {
-            const float after = dev[dev_index(y, l, i, j)];
-            if (hist)
-                hist[hist_bin(after - row[j])]++;
-            row[j] = after;
-        }
+    const int32_t rows = y->n[l];
+    const int32_t cols = y->n[l - 1];
+    const float *d = dev + y->w_off[l];
+    if (!y->trans[l]) {
+        for (int32_t i = 0; i < rows; i++)
+            for (int32_t j = 0; j < cols; j++)
+                take(w + (size_t)i * (size_t)cols + (size_t)j,
+                     d[(size_t)i * (size_t)y->ld[l] + (size_t)j], hist);
+        return;
     }
+    for (int32_t i0 = 0; i0 < rows; i0 += TILE)
+        for (int32_t j0 = 0; j0 < cols; j0 += TILE)
+            for (int32_t i = i0; i < i0 + TILE && i < rows; i++)
+                for (int32_t j = j0; j < j0 + TILE && j < cols; j++)
+                    take(w + (size_t)i * (size_t)cols + (size_t)j,
+                         d[(size_t)j * (size_t)y->ld[l] + (size_t)i], hist);
 }
 
 /* ---------------------------------------------------------------- one run on the device */
@@ -368,16 +399,38 @@ static size_t pick_groups(scl_ctx *ctx, const struct layout *y)
     return need > cus ? need : (cus ? cus : 1);
 }
 
+/* Map the weight buffer (blocking): on a CPU device this is the buffer itself, so packing
+ * into it saves a staging copy and the page faults of a fresh 10 MB, which cost more than a
+ * whole 365-step sleep. */
+static scl_status map_weights(scl_ctx *ctx, struct sleep_run *r, cl_map_flags how, float **out)
+{
+    cl_int err;
+    *out = clEnqueueMapBuffer(ctx->queue, r->w, CL_TRUE, how, 0,
+                              (size_t)r->y.w_floats * sizeof(float), 0, NULL, NULL, &err);
+    return SCL_CL_OK(ctx, err) ? SCL_OK : SCL_ERR_OPENCL;
+}
+
+static scl_status unmap_weights(scl_ctx *ctx, struct sleep_run *r, float *dev)
+{
+    if (!SCL_CL_OK(ctx, clEnqueueUnmapMemObject(ctx->queue, r->w, dev, 0, NULL, NULL)))
+        return SCL_ERR_OPENCL;
+    return SCL_OK;
+}
+
 static scl_status upload_weights(scl_ctx *ctx, struct sleep_run *r, const scl_model *m)
 {
-    float *dev = scl_calloc((size_t)r->y.w_floats, sizeof(*dev));
-    if (!dev)
-        return scl_ctx_fail(ctx, SCL_ERR_NOMEM, "sleep: no memory for the weights");
+    cl_int err;
+    float *dev = NULL;
+    r->w = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR,
+                          (size_t)r->y.w_floats * sizeof(float), NULL, &err);
+    if (!SCL_CL_OK(ctx, err))
+        return SCL_ERR_OPENCL;
+    scl_status st = map_weights(ctx, r, CL_MAP_WRITE_INVALIDATE_REGION, &dev);
+    if (st != SCL_OK)
+        return st;
     for (int32_t l = 1; l <= r->y.n_layers; l++)
         pack_layer(&r->y, l, m->w[l - 1], dev);
-    scl_status st = scl_buf_create(ctx, (size_t)r->y.w_floats * sizeof(*dev), dev, &r->w);
-    scl_free(dev);
-    return st;
+    return unmap_weights(ctx, r, dev);
 }
 
 /* The layer table (ints) and the per-layer (alpha, beta) pairs for the kernel. */
@@ -389,7 +442,7 @@ static scl_status upload_tables(scl_ctx *ctx, struct sleep_run *r, const float *
     memset(lay, 0, sizeof(lay));
     memset(layf, 0, sizeof(layf));
     for (int32_t l = 0; l <= y->n_layers; l++) {
-        int32_t *d = lay + l * SLEEP_LAY;
+        int32_t *d = lay + (size_t)l * SLEEP_LAY;
         d[0] = y->n[l];
         d[1] = y->flags[l];
         d[2] = y->v[l];
@@ -397,8 +450,8 @@ static scl_status upload_tables(scl_ctx *ctx, struct sleep_run *r, const float *
         d[4] = y->ld[l];
         d[5] = (int32_t)y->w_off[l];
         if (l > 0) {
-            layf[2 * l] = alpha[l - 1];
-            layf[2 * l + 1] = r->p->beta[l - 1];
+            layf[2 * (size_t)l] = alpha[l - 1];
+            layf[2 * (size_t)l + 1] = r->p->beta[l - 1];
         }
     }
     scl_status st = scl_buf_create(ctx, sizeof(lay), lay, &r->lay);
@@ -472,25 +525,35 @@ static size_t slot_base(const struct sleep_run *r, int32_t t)
 static scl_status enqueue_span(scl_ctx *ctx, struct sleep_run *r, int32_t q0, int32_t q1)
 {
     const cl_int2 span = {{q0, q1}};
-    const size_t global = r->groups * SLEEP_WG, local = SLEEP_WG;
+    const size_t global = r->groups * SLEEP_WG;
+    const size_t local = SLEEP_WG;
     if (!SCL_ARG(ctx, r->k, 11, span))
         return SCL_ERR_OPENCL;
     return scl_kernel_run(ctx, r->k, 1, &global, &local);
+}
+
+/* Now and then a flush, to keep the device fed, or a finish, to bound the queue. */
+static scl_status pace_queue(scl_ctx *ctx, int32_t calls)
+{
+    if (calls % SYNC_EVERY == 0)
+        return SCL_CL_OK(ctx, clFinish(ctx->queue)) ? SCL_OK : SCL_ERR_OPENCL;
+    if (calls % FLUSH_EVERY == 0)
+        return SCL_CL_OK(ctx, clFlush(ctx->queue)) ? SCL_OK : SCL_ERR_OPENCL;
+    return SCL_OK;
 }
 
 /* The whole run: launches q = 0 .. T (L + 1), in chunks of steps when one work-group runs
  * them, else one launch per call. */
 static scl_status enqueue_all(scl_ctx *ctx, struct sleep_run *r)
 {
-    const int32_t per_step = r->y.n_layers + 1, end = r->p->steps * per_step + 1;
+    const int32_t per_step = r->y.n_layers + 1;
+    const int32_t end = r->p->steps * per_step + 1;
     const int32_t chunk = r->groups == 1 ? SLEEP_CHUNK * per_step : 1;
     scl_status st = SCL_OK;
     for (int32_t q = 0, calls = 1; q < end && st == SCL_OK; q += chunk, calls++) {
         st = enqueue_span(ctx, r, q, end - q < chunk ? end : q + chunk);
-        if (st == SCL_OK && calls % SYNC_EVERY == 0 && !SCL_CL_OK(ctx, clFinish(ctx->queue)))
-            st = SCL_ERR_OPENCL;
-        else if (st == SCL_OK && calls % FLUSH_EVERY == 0 && !SCL_CL_OK(ctx, clFlush(ctx->queue)))
-            st = SCL_ERR_OPENCL;
+        if (st == SCL_OK)
+            st = pace_queue(ctx, calls);
     }
     return st;
 }
@@ -520,7 +583,8 @@ static scl_status read_raster(scl_ctx *ctx, struct sleep_run *r, struct scl_slee
 
 static scl_status read_counts(scl_ctx *ctx, struct sleep_run *r, struct scl_sleep_stats *s)
 {
-    const int32_t T = r->p->steps, L = r->y.n_layers;
+    const int32_t T = r->p->steps;
+    const int32_t L = r->y.n_layers;
     s->steps = T;
     s->n_layers = L;
     s->spikes = scl_calloc((size_t)T * (size_t)(L + 1), sizeof(*s->spikes));
@@ -537,17 +601,18 @@ static scl_status read_counts(scl_ctx *ctx, struct sleep_run *r, struct scl_slee
     return st;
 }
 
-/* Read the weights first, so that a failed read leaves m as it was; then unpack into m. */
+/* Weights back into m, counting the changes when stats are wanted. A failed map leaves m as
+ * it was; after it only the unmap can fail. */
 static scl_status read_weights(scl_ctx *ctx, struct sleep_run *r, scl_model *m,
                                struct scl_sleep_stats *s)
 {
-    const size_t bytes = (size_t)r->y.w_floats * sizeof(float);
-    float *dev = scl_alloc(bytes);
-    scl_status st = dev ? scl_buf_read(ctx, r->w, 0, bytes, dev) : SCL_ERR_NOMEM;
-    for (int32_t l = 1; l <= r->y.n_layers && st == SCL_OK; l++)
+    float *dev = NULL;
+    scl_status st = map_weights(ctx, r, CL_MAP_READ, &dev);
+    if (st != SCL_OK)
+        return st;
+    for (int32_t l = 1; l <= r->y.n_layers; l++)
         unpack_layer(&r->y, l, dev, m->w[l - 1], s ? s->hist[l - 1] : NULL);
-    scl_free(dev);
-    return st;
+    return unmap_weights(ctx, r, dev);
 }
 
 static scl_status read_results(scl_ctx *ctx, struct sleep_run *r, scl_model *m,
@@ -590,10 +655,27 @@ static scl_status check_finite(scl_ctx *ctx, const scl_model *m, const float *me
     return SCL_OK;
 }
 
+/* The kernel addresses weights and flags with int offsets. */
+static scl_status check_layout(scl_ctx *ctx, const struct sleep_run *r)
+{
+    if (r->y.w_floats > INT32_MAX)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG,
+                            "sleep: the model has %lld weights once padded, more than 2^31 - 1",
+                            (long long)r->y.w_floats);
+    if ((int64_t)r->slots * r->y.slot_units > INT32_MAX)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG,
+                            "sleep: a raster of %d steps of %d units is over 2 GB; record fewer "
+                            "steps",
+                            (int)r->slots, (int)r->y.slot_units);
+    return SCL_OK;
+}
+
 static scl_status run_setup(scl_ctx *ctx, struct sleep_run *r, const scl_model *m,
                             const float *mean, const float *alpha)
 {
-    scl_status st = scl_kernel_get(ctx, "scl_sleep_steps", &r->k);
+    scl_status st = check_layout(ctx, r);
+    if (st == SCL_OK)
+        st = scl_kernel_get(ctx, "scl_sleep_steps", &r->k);
     if (st == SCL_OK)
         st = upload_weights(ctx, r, m);
     if (st == SCL_OK)

@@ -18,9 +18,12 @@
  */
 /* Floating-point operations never trap here, and saying so lets GCC vectorize the loops
  * whose float results are selected (under the default -ftrapping-math it will not compute
- * both sides of a ?:). It changes no value: no reassociation, no contraction. */
+ * both sides of a ?:); it changes no value. Contraction into fma is off whatever the build's
+ * -std (ISO C already implies it; GNU C with -march=native would contract and lose the bits). */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math")
+#pragma GCC optimize("no-trapping-math", "fp-contract=off")
+#elif defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
 #endif
 
 #include <math.h>
@@ -35,7 +38,7 @@
 #define EXP_CUT 80.0f
 #define LOG2E   1.44269504f
 #define LN2_HI  0.693359375f /* ln 2 = LN2_HI + LN2_LO; k * LN2_HI is exact for k < 2^15 */
-#define LN2_LO  -2.12194440e-4f
+#define LN2_LO  (-2.12194440e-4f)
 #define W_SCALE 1000.0f /* f(w) = 2 / (1 + exp(w * W_SCALE)): the specification's w / 0.001 */
 
 /* exp(-a) for 0 <= a <= EXP_CUT: Cody-Waite reduction a = k ln2 - r and Cephes' expf
@@ -189,11 +192,14 @@ static void make_list(struct ref_net *net, int32_t l)
  * pixels inside the window in window mode. Pixels with p_i = 0 cannot spike: no draw. */
 static void input_spikes(struct ref_net *net, const struct scl_sleep_params *p, uint32_t t)
 {
-    int32_t r0 = 0, c0 = 0, window = p->input == SCL_SLEEP_INPUT_WINDOW;
+    const int window = p->input == SCL_SLEEP_INPUT_WINDOW;
+    int32_t r0 = 0;
+    int32_t c0 = 0;
     if (window)
         scl_ref_sleep_window(p->seed, t, &r0, &c0);
     for (int32_t i = 0; i < net->n[0]; i++) {
-        int32_t r = i / GRID - r0, c = i % GRID - c0;
+        const int32_t r = i / GRID - r0;
+        const int32_t c = i % GRID - c0;
         uint8_t s = 0;
         if (net->prob[i] > 0.0f && (!window || (r >= 0 && r < WIN && c >= 0 && c < WIN))) {
             uint32_t words[4];
@@ -205,29 +211,39 @@ static void input_spikes(struct ref_net *net, const struct scl_sleep_params *p, 
     make_list(net, 0);
 }
 
-/* cur[i] = sum over the spiking pre units j, ascending, of W_l[i][j]. */
-static void integrate(struct ref_net *net, int32_t l)
+/* cur[i] = sum over the k_n listed pre units j, ascending, of W[i][j], W row-major [nq][np]. */
+static void current_rows(const float *w, int32_t np, int32_t nq, const int32_t *list, int32_t k_n,
+                         float *cur)
 {
-    const int32_t np = net->n[l - 1], nq = net->n[l], k_n = net->count[l - 1];
-    const int32_t *list = net->list[l - 1];
-    if (net->transposed[l]) {
-        /* k outer, i inner: each i still adds its terms in ascending j */
-        for (int32_t i = 0; i < nq; i++)
-            net->cur[i] = 0.0f;
-        for (int32_t k = 0; k < k_n; k++) {
-            const float *col = net->w[l] + (size_t)list[k] * (size_t)nq;
-            for (int32_t i = 0; i < nq; i++)
-                net->cur[i] += col[i];
-        }
-        return;
-    }
     for (int32_t i = 0; i < nq; i++) {
-        const float *row = net->w[l] + (size_t)i * (size_t)np;
+        const float *row = w + (size_t)i * (size_t)np;
         float acc = 0.0f;
         for (int32_t k = 0; k < k_n; k++)
             acc += row[list[k]];
-        net->cur[i] = acc;
+        cur[i] = acc;
     }
+}
+
+/* The same for a transposed W [np][nq]: k outer, i inner, so each i still adds its terms in
+ * ascending j, and the inner loop reads one contiguous row. */
+static void current_cols(const float *wt, int32_t nq, const int32_t *list, int32_t k_n, float *cur)
+{
+    for (int32_t i = 0; i < nq; i++)
+        cur[i] = 0.0f;
+    for (int32_t k = 0; k < k_n; k++) {
+        const float *col = wt + (size_t)list[k] * (size_t)nq;
+        for (int32_t i = 0; i < nq; i++)
+            cur[i] += col[i];
+    }
+}
+
+static void integrate(struct ref_net *net, int32_t l)
+{
+    if (net->transposed[l])
+        current_cols(net->w[l], net->n[l], net->list[l - 1], net->count[l - 1], net->cur);
+    else
+        current_rows(net->w[l], net->n[l - 1], net->n[l], net->list[l - 1], net->count[l - 1],
+                     net->cur);
 }
 
 /* v = decay v + alpha cur; spike where v >= beta (the reset comes after the update). */
@@ -244,7 +260,8 @@ static void fire(struct ref_net *net, int32_t l, float decay, float alpha, float
 /* The Hebbian update of the n weights w[0..n) of one post unit against the pre spikes. */
 static void hebb_row(float *w, const uint8_t *pre, int32_t n, const struct scl_sleep_params *p)
 {
-    const float inc = p->inc, dec = p->dec;
+    const float inc = p->inc;
+    const float dec = p->dec;
     if (p->modulation == SCL_SLEEP_MOD_CONST) {
         for (int32_t j = 0; j < n; j++)
             w[j] = pre[j] ? w[j] + inc : w[j] - dec;
@@ -260,7 +277,8 @@ static void hebb_row(float *w, const uint8_t *pre, int32_t n, const struct scl_s
 static void hebb_col(float *w, size_t stride, const uint8_t *pre, int32_t n,
                      const struct scl_sleep_params *p)
 {
-    const float inc = p->inc, dec = p->dec;
+    const float inc = p->inc;
+    const float dec = p->dec;
     const int ref = p->modulation == SCL_SLEEP_MOD_REF;
     for (int32_t j = 0; j < n; j++) {
         float x = w[(size_t)j * stride];
@@ -272,7 +290,8 @@ static void hebb_col(float *w, size_t stride, const uint8_t *pre, int32_t n,
 /* STDP on the rows of the spiking units of layer l, then their reset. */
 static void stdp_reset(struct ref_net *net, int32_t l, const struct scl_sleep_params *p)
 {
-    const int32_t np = net->n[l - 1], nq = net->n[l];
+    const int32_t np = net->n[l - 1];
+    const int32_t nq = net->n[l];
     for (int32_t k = 0; k < net->count[l]; k++) {
         int32_t i = net->list[l][k];
         if (net->transposed[l])
@@ -346,34 +365,50 @@ scl_status scl_ref_sleep_run_fast(scl_model *m, const struct scl_sleep_params *p
     return sleep_run(m, p, mean, alpha, out, 1);
 }
 
+/* out = relu(W in) for one layer W [n_out][n_in], in double; returns max(0, max out). */
+static double relu_layer(const float *w, int32_t n_in, int32_t n_out, const double *in, double *out)
+{
+    double mx = 0.0;
+    for (int32_t i = 0; i < n_out; i++) {
+        const float *row = w + (size_t)i * (size_t)n_in;
+        double acc = 0.0;
+        for (int32_t j = 0; j < n_in; j++)
+            acc += (double)row[j] * in[j];
+        out[i] = acc > 0.0 ? acc : 0.0;
+        mx = out[i] > mx ? out[i] : mx;
+    }
+    return mx;
+}
+
+/* Raise act_max[l] to the activations of one input x through every layer; buf holds two
+ * vectors of the widest layer. */
+static void forward_max(const scl_model *m, const float *x, double *buf, int32_t max_n,
+                        float *act_max)
+{
+    double *in = buf;
+    double *out = buf + max_n;
+    for (int32_t i = 0; i < m->sizes[0]; i++)
+        in[i] = x[i];
+    for (int32_t l = 0; l < m->n_layers; l++) {
+        float mx = (float)relu_layer(m->w[l], m->sizes[l], m->sizes[l + 1], in, out);
+        act_max[l] = mx > act_max[l] ? mx : act_max[l];
+        double *tmp = in;
+        in = out;
+        out = tmp;
+    }
+}
+
 void scl_ref_sleep_act_max(const scl_model *m, const float *x, int32_t n, float *act_max)
 {
     int32_t max_n = 0;
     for (int32_t l = 0; l <= m->n_layers; l++)
         max_n = m->sizes[l] > max_n ? m->sizes[l] : max_n;
-    double *a = scl_calloc(1, 2 * sizeof(double) * (size_t)max_n);
     for (int32_t l = 0; l < m->n_layers; l++)
         act_max[l] = 0.0f;
-    if (!a)
+    double *buf = scl_calloc(2 * (size_t)max_n, sizeof(*buf));
+    if (!buf)
         return;
-    for (int32_t s = 0; s < n; s++) {
-        double *in = a, *outv = a + max_n;
-        for (int32_t i = 0; i < m->sizes[0]; i++)
-            in[i] = x[(size_t)s * (size_t)m->sizes[0] + (size_t)i];
-        for (int32_t l = 0; l < m->n_layers; l++) {
-            for (int32_t i = 0; i < m->sizes[l + 1]; i++) {
-                const float *row = m->w[l] + (size_t)i * (size_t)m->sizes[l];
-                double acc = 0.0;
-                for (int32_t j = 0; j < m->sizes[l]; j++)
-                    acc += (double)row[j] * in[j];
-                outv[i] = acc > 0.0 ? acc : 0.0;
-                if ((float)outv[i] > act_max[l])
-                    act_max[l] = (float)outv[i];
-            }
-            double *tmp = in;
-            in = outv;
-            outv = tmp;
-        }
-    }
-    scl_free(a);
+    for (int32_t s = 0; s < n; s++)
+        forward_max(m, x + (size_t)s * (size_t)m->sizes[0], buf, max_n, act_max);
+    scl_free(buf);
 }

@@ -359,8 +359,9 @@ struct scl_sleep_params {
 struct scl_sleep_params scl_sleep_default_params(void);
 
 /* Check p against model m (vector lengths, ranges, NaN, window mode needs 784 inputs). Returns
- * SCL_OK, or SCL_ERR_CONFIG with a one-line message naming the key in msg ("sleep.dt must be
- * > 0 (got -1)"). m may be NULL to check only what does not depend on the model. */
+ * SCL_OK, or SCL_ERR_CONFIG with a one-line message naming the key in msg ("sleep.dt must be a
+ * finite number > 0 (got -1)", "sleep.beta has 2 values, the model has 3 layers"). m may be
+ * NULL to check only what does not depend on the model. */
 scl_status scl_sleep_validate(const struct scl_sleep_params *p, const scl_model *m, char *msg,
                               size_t msg_len);
 
@@ -414,9 +415,11 @@ int scl_sleep_check_rates(const struct scl_sleep_stats *s);
 /*
  * Run one sleep phase on the device: uploads m's weights, runs all p->steps steps there (input
  * spikes from mean_input[sizes[0]], per-layer input scales alpha[L]) and writes the changed
- * weights back into m. stats may be NULL. Errors: SCL_ERR_CONFIG (bad parameters, message
- * names the key), SCL_ERR_NUMERIC (a non-finite weight, mean or alpha, naming it),
- * SCL_ERR_OPENCL, SCL_ERR_NOMEM; details in scl_ctx_last_error. On error m is unchanged.
+ * weights back into m. The same seed gives the same spikes and weights, bit for bit, as the
+ * plain C loop of host/ref. stats may be NULL. Errors: SCL_ERR_CONFIG (bad parameters, message
+ * names the key), SCL_ERR_NUMERIC (a non-finite weight, mean or alpha, naming it), SCL_ERR_ARG
+ * (a model or raster past 2^31 floats or bytes), SCL_ERR_OPENCL, SCL_ERR_NOMEM; details in
+ * scl_ctx_last_error. On error m is unchanged.
  */
 scl_status scl_sleep_run(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
                          const float *mean_input, const float *alpha,

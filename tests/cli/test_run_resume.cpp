@@ -4,6 +4,7 @@
 // directory holds the manifest, summary and plots. Also: a run directory of another config is
 // refused, and bad configs exit with status 2 and a message naming the key.
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -19,7 +20,8 @@
 namespace
 {
 
-const std::string kDir = ::testing::TempDir() + "/scl-run-resume";
+// Each test has its own directory: ctest runs them in parallel, and a fixture starts afresh.
+std::string kDir;
 
 void be32(std::ofstream &f, uint32_t v)
 {
@@ -63,6 +65,8 @@ std::string slurp(const std::string &p)
 struct SweepFixture {
     SweepFixture()
     {
+        kDir = ::testing::TempDir() + "/scl-run-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name();
         std::string cmd = "rm -rf '" + kDir + "' && mkdir -p '" + kDir + "/data'";
         EXPECT_EQ(std::system(cmd.c_str()), 0);
         write_split(kDir + "/data/train", 600, 1);
@@ -112,12 +116,17 @@ std::vector<std::string> args(const std::string &out)
 TEST(RunResume, KilledSweepsEndLikeUninterruptedOnes)
 {
     SweepFixture fixture;
+    auto t0 = std::chrono::steady_clock::now();
     ASSERT_EQ(run_cli(args("straight"), 0), 0);
+    double full_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::string want = slurp(kDir + "/straight/results.csv");
     ASSERT_FALSE(want.empty());
+    // Kill after a growing share of an uninterrupted run's time, so that some runs die mid-way
+    // however fast this machine is; later ones get further, so the sweep always completes.
     int kills = 0, rc = -1;
     for (int attempt = 0; attempt < 60 && rc != 0; attempt++) {
-        rc = run_cli(args("killed"), 150 + 60 * attempt); // later ones get further
+        rc = run_cli(args("killed"), (int)(full_ms * (0.15 + 0.1 * attempt)) + 1);
         kills += rc == -1;
     }
     ASSERT_EQ(rc, 0) << "the sweep never completed";

@@ -13,6 +13,8 @@
 #include "device_env.h"
 extern "C" {
 #include "ref.h"
+// sleep.c's test hook: work-groups per kernel call (0 = automatic: 1 on a CPU).
+void scl_sleep_test_groups(int groups);
 }
 
 namespace
@@ -193,6 +195,72 @@ TEST(DeviceSleep, MnistNetMatchesReference)
         for (int32_t l = 0; l <= 3; l++)
             EXPECT_GT(spikes[(size_t)l], 0) << "layer " << l << " was silent";
     }
+}
+
+// The path a GPU takes (several work-groups, one launch per kernel call), forced here so that
+// a CPU-only machine checks it too; 3 groups do not divide any layer evenly.
+TEST(DeviceSleep, MultiGroupPathMatchesReference)
+{
+    SCL_REQUIRE_DEVICE();
+    struct Reset {
+        ~Reset()
+        {
+            scl_sleep_test_groups(0);
+        }
+    } reset;
+    scl_sleep_test_groups(3);
+    const int32_t sizes[] = {784, 1200, 1200, 10}, odd[] = {100, 7, 9, 11, 65, 3};
+    ModelPtr m, o;
+    ASSERT_EQ(scl_model_create(3, sizes, &m.m), SCL_OK);
+    fill_model(m.m, 7, 1.0f, {0.0f, 0.0f, 0.0f});
+    std::vector<float> mean = blob_mean(784);
+    for (const Case &c : kCases) {
+        SCOPED_TRACE(case_name(c));
+        struct scl_sleep_params p = scl_sleep_default_params();
+        p.steps = 200;
+        p.modulation = c.mod;
+        p.input = c.input;
+        std::vector<float> alpha = factor_alpha(m.m, p, mean);
+        for (float &a : alpha)
+            a *= c.input == SCL_SLEEP_INPUT_WINDOW ? 3.0f : 1.0f;
+        expect_same(m.m, p, mean, alpha);
+    }
+    ASSERT_EQ(scl_model_create(5, odd, &o.m), SCL_OK);
+    fill_model(o.m, 21, 1.0f, {0.05f, 0.2f, 0.2f, 0.2f, 0.1f});
+    struct scl_sleep_params p = scl_sleep_default_params();
+    p.steps = 150;
+    p.n_beta = 5;
+    for (int32_t l = 0; l < 5; l++)
+        p.beta[l] = 0.5f;
+    expect_same(o.m, p, blob_mean(100), std::vector<float>(5, 2.0f));
+}
+
+// The 2022 MNIST set (window input, f = ref, decay 0.999, steps 40x larger than 2024's), where
+// weights move far: 600 steps still match exactly.
+TEST(DeviceSleep, Mnist2022SetMatchesReference)
+{
+    SCL_REQUIRE_DEVICE();
+    const int32_t sizes[] = {784, 1200, 1200, 10};
+    ModelPtr m;
+    ASSERT_EQ(scl_model_create(3, sizes, &m.m), SCL_OK);
+    fill_model(m.m, 8, 1.0f, {0.0f, 0.0f, 0.0f});
+    std::vector<float> mean = blob_mean(784);
+    struct scl_sleep_params p = scl_sleep_default_params();
+    p.steps = 600;
+    p.max_rate = 239.515363f;
+    p.alpha_scale = 55.882454f;
+    p.beta[0] = 14.548273f;
+    p.beta[1] = 44.560317f;
+    p.beta[2] = 38.046326f;
+    p.decay = 0.999f;
+    p.inc = 0.032064f;
+    p.dec = 0.003344f;
+    p.input = SCL_SLEEP_INPUT_WINDOW;
+    p.seed = 2022;
+    std::vector<int64_t> spikes;
+    expect_same(m.m, p, mean, factor_alpha(m.m, p, mean), &spikes);
+    for (int32_t l = 0; l < 3; l++) // the output may stay silent with this set on random nets
+        EXPECT_GT(spikes[(size_t)l], 0) << "layer " << l << " was silent";
 }
 
 // A small net with sizes that are not multiples of anything, firing harder.
