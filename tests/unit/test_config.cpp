@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config.h"
+#include "test_dir.h"
 
 extern "C" void scl_test_fail_alloc_after(long n); // host/internal.h
 
@@ -45,7 +46,7 @@ class Config : public ::testing::Test
   protected:
     scl_config cfg{};
     char msg[1024] = "";
-    std::string dir = ::testing::TempDir();
+    std::string dir = scl_test_dir();
 
     void SetUp() override
     {

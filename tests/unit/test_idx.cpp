@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "sleepcl/sleepcl.h"
+#include "test_dir.h"
 
 namespace
 {
@@ -45,7 +46,7 @@ std::vector<unsigned char> labels(uint32_t n)
 class Idx : public ::testing::Test
 {
   protected:
-    std::string dir = ::testing::TempDir();
+    std::string dir = scl_test_dir();
     std::string write(const std::string &name, const std::vector<unsigned char> &bytes,
                       bool gz = false)
     {

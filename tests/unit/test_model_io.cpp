@@ -10,13 +10,14 @@
 #include <string>
 
 #include "sleepcl/sleepcl.h"
+#include "test_dir.h"
 
 namespace
 {
 
 std::string dir()
 {
-    return ::testing::TempDir();
+    return scl_test_dir();
 }
 
 scl_model *small_model()
@@ -193,7 +194,8 @@ TEST(ModelIo, MissingFileAndUnwritableDir)
 
 } // namespace
 
-namespace {
+namespace
+{
 
 TEST(Downscale, ZeroesSmallestMagnitudes)
 {
