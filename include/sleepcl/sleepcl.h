@@ -120,8 +120,8 @@ scl_status scl_dataset_balanced_indices(const scl_dataset *src, double fraction,
                                         int32_t *out, int32_t *n_out);
 /* src with class `cls` cut to round(keep * its count) samples (at least one), chosen by the
  * project generator from `seed`; other classes untouched. Caller owns *out. */
-scl_status scl_dataset_cut_class(const scl_dataset *src, int32_t cls, double keep,
-                                 uint32_t seed, scl_dataset **out);
+scl_status scl_dataset_cut_class(const scl_dataset *src, int32_t cls, double keep, uint32_t seed,
+                                 scl_dataset **out);
 void scl_dataset_destroy(scl_dataset *ds);
 
 /* ---------------------------------------------------------------- OpenCL context */
@@ -176,13 +176,13 @@ scl_status scl_ctx_rng_fill(scl_ctx *ctx, uint32_t seed, scl_rng_purpose purpose
 /* A fully connected ReLU network without biases, held on the host. Layer 0 is the input;
  * w[l] maps layer l to layer l+1 (the specification's W_{l+1}). */
 typedef struct scl_model {
-    int32_t n_layers;                 /* L: number of weight matrices, 1..SCL_MAX_LAYERS */
+    int32_t n_layers;                  /* L: number of weight matrices, 1..SCL_MAX_LAYERS */
     int32_t sizes[SCL_MAX_LAYERS + 1]; /* units per layer; sizes[0] = input size */
-    float *w[SCL_MAX_LAYERS];         /* w[l]: [sizes[l+1]][sizes[l]], row-major (post x pre) */
-    char profile[32];                 /* training profile, e.g. "paper2024" (metadata) */
-    uint32_t seed;                    /* seed of the run that made it (metadata) */
-    char config_hash[20];             /* hex hash of the config that made it (metadata) */
-    int32_t output;                   /* enum scl_output: the output activation */
+    float *w[SCL_MAX_LAYERS];          /* w[l]: [sizes[l+1]][sizes[l]], row-major (post x pre) */
+    char profile[32];                  /* training profile, e.g. "paper2024" (metadata) */
+    uint32_t seed;                     /* seed of the run that made it (metadata) */
+    char config_hash[20];              /* hex hash of the config that made it (metadata) */
+    int32_t output;                    /* enum scl_output: the output activation */
     float act_scale; /* test-time multiplier of hidden activations: 1 - dropout for
                         non-inverted dropout (ref2022), 1 otherwise */
 } scl_model;
@@ -231,9 +231,9 @@ struct scl_train_params {
     float dropout; /* probability of dropping a hidden unit */
     scl_dropout_mode dropout_mode;
     scl_init init;
-    float init_a;   /* a of U(-a, a) for SCL_INIT_UNIFORM */
-    int32_t gemm;   /* 0 auto, 1 CLBlast, 2 native */
-    uint32_t seed;  /* fixes initialisation, shuffles and dropout masks */
+    float init_a;  /* a of U(-a, a) for SCL_INIT_UNIFORM */
+    int32_t gemm;  /* 0 auto, 1 CLBlast, 2 native */
+    uint32_t seed; /* fixes initialisation, shuffles and dropout masks */
 };
 struct scl_train_params scl_train_default_params(void);
 /* The ref2022 profile (ReLU output, MSE, lr 0.1, momentum 0.5, batch 100, 2 epochs, dropout
