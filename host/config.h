@@ -108,7 +108,7 @@ struct scl_cfg_sleep {
 
 struct scl_cfg_experiment {
     enum scl_cfg_kind kind;
-    char name[SCL_CFG_STR];         /* output subdirectory of run.out; "" = config file name */
+    char name[SCL_CFG_STR];          /* output subdirectory of run.out; "" = config file name */
     struct scl_cfg_floats fractions; /* limited: data fractions of the sweep */
     struct scl_cfg_floats levels;    /* imbalance: shares of the cut class's count */
     struct scl_cfg_ints targets;     /* imbalance: classes to cut in turn; empty = all */
@@ -116,7 +116,7 @@ struct scl_cfg_experiment {
     int32_t shuffle_tasks;           /* tasks: 1 = a random class order per trial */
     int32_t task_samples;            /* incremental: first N training images of each task */
     enum scl_cfg_sleep_after sleep_after; /* tasks: sleep after every task or the last only */
-    int32_t compare_no_sleep;        /* tasks: 1 = also run every trial without sleep */
+    int32_t compare_no_sleep;             /* tasks: 1 = also run every trial without sleep */
     int32_t grid;                    /* tasks: 1 = fractions swept per task (task 1 x task 2) */
     int32_t parallel;                /* tasks: 1 = also train one net on all tasks at once */
     struct scl_cfg_floats downscale; /* tasks: shares of smallest weights zeroed per new task */

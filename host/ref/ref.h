@@ -18,8 +18,8 @@ extern "C" {
 void scl_ref_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
 /* ---- wake phase (ref_train.c): twins of cl/train.cl */
-void scl_ref_relu_dropout(float *a, int n, float p, float keep_scale, uint32_t seed,
-                          uint32_t step, uint32_t layer);
+void scl_ref_relu_dropout(float *a, int n, float p, float keep_scale, uint32_t seed, uint32_t step,
+                          uint32_t layer);
 void scl_ref_relu_scale(float *a, int n, float scale);
 void scl_ref_relu_backward(float *g, const float *a, int n, float keep_scale);
 /* Loss of one row of pre-activations z (k outputs) against class `label`, and its gradient

@@ -10,8 +10,8 @@
 #include "internal.h"
 #include "ref.h"
 
-void scl_ref_relu_dropout(float *a, int n, float p, float keep_scale, uint32_t seed,
-                          uint32_t step, uint32_t layer)
+void scl_ref_relu_dropout(float *a, int n, float p, float keep_scale, uint32_t seed, uint32_t step,
+                          uint32_t layer)
 {
     for (int i = 0; i < n; i++) {
         uint32_t w[4];
@@ -136,8 +136,8 @@ static void matmul_nt(const float *a, const float *b, float *c, int m, int n, in
         }
 }
 
-static void forward_ref(const scl_model *m, const struct scl_train_params *p, float **act,
-                        int rows, uint32_t step)
+static void forward_ref(const scl_model *m, const struct scl_train_params *p, float **act, int rows,
+                        uint32_t step)
 {
     float keep = p->dropout_mode == SCL_DROPOUT_INVERTED ? 1.0f / (1.0f - p->dropout) : 1.0f;
     for (int l = 1; l <= m->n_layers; l++) {
@@ -149,8 +149,8 @@ static void forward_ref(const scl_model *m, const struct scl_train_params *p, fl
 }
 
 /* Weight update of layer l (1-based) from the gradient at its output. */
-static void update_ref(scl_model *m, float *v, const float *grad, const float *in, int l,
-                       int rows, const struct scl_train_params *p, float lr)
+static void update_ref(scl_model *m, float *v, const float *grad, const float *in, int l, int rows,
+                       const struct scl_train_params *p, float lr)
 {
     int no = m->sizes[l], ni = m->sizes[l - 1];
     for (int i = 0; i < no; i++)
