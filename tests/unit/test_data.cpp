@@ -84,6 +84,7 @@ TEST(Data, FractionOneIsWholeSet)
     scl_dataset *ds = skewed(1300), *sub = nullptr;
     ASSERT_EQ(scl_dataset_balanced(ds, 1.0, nullptr, 0, 1, &sub), SCL_OK);
     EXPECT_EQ(sub->n, 1300);
+    scl_dataset_destroy(sub);
     EXPECT_EQ(scl_dataset_balanced(ds, 0.0, nullptr, 0, 1, &sub), SCL_ERR_ARG);
     scl_dataset_destroy(ds);
 }
