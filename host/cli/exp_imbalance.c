@@ -116,29 +116,36 @@ static int write_heatmap(struct exp_env *env, const char *stage, const char *min
 int exp_imbalance_finish(struct exp_env *env)
 {
     const struct scl_cfg_floats *lv = &env->cfg.experiment.levels;
-    char script[2048], xtics[1024] = "";
+    char script[3072], xtics[1024] = "", ytics[1024] = "";
     int rc = exp_write_summary(env);
     if (rc == CLI_EXIT_OK)
         rc = write_heatmap(env, "baseline", NULL, "imbalance_before");
     if (rc == CLI_EXIT_OK)
         rc = write_heatmap(env, "sleep", "baseline", "imbalance_change");
+    int32_t cls[SCL_MAX_CLASSES];
+    int32_t nc = targets(env, cls);
     for (int32_t i = 0; i < lv->n; i++) {
         char t[32];
         snprintf(t, sizeof(t), "%s'%g' %d", i ? ", " : "", lv->v[i], i);
         strncat(xtics, t, sizeof(xtics) - strlen(xtics) - 1);
     }
+    for (int32_t c = 0; c < nc; c++) {
+        char t[32];
+        snprintf(t, sizeof(t), "%s'%d' %d", c ? ", " : "", cls[c], c);
+        strncat(ytics, t, sizeof(ytics) - strlen(ytics) - 1);
+    }
     snprintf(
         script, sizeof(script),
         "set terminal pngcairo noenhanced size 1200,520 font ',10'\nset output 'imbalance.png'\n"
         "set multiplot layout 1,2 title 'Imbalance: accuracy of the cut class (mean over "
-        "trials)'\nset xtics (%s)\nset xlabel 'share of the class kept'\n"
-        "set ylabel 'cut class (row order of experiment.targets)'\nset yrange [] reverse\n"
+        "trials)'\nset xtics (%s)\nset ytics (%s)\nset xlabel 'share of the class kept'\n"
+        "set ylabel 'cut class'\nset yrange [] reverse\n"
         "set title 'before sleep'\nset cbrange [0:1]\n"
         "set palette defined (0 'white', 1 'dark-blue')\n"
         "plot 'imbalance_before.dat' matrix with image notitle\n"
         "set title 'change from sleep'\nset cbrange [-0.5:0.5]\n"
         "set palette defined (-1 'red', 0 'white', 1 'dark-green')\n"
         "plot 'imbalance_change.dat' matrix with image notitle\nunset multiplot\n",
-        xtics);
+        xtics, ytics);
     return rc == CLI_EXIT_OK ? exp_plot(env, "imbalance", script) : rc;
 }
