@@ -18,13 +18,13 @@ for ds in mnist fashion; do
                     --set experiment.fractions=0.03 --set run.seeds=1..10 \
                     --set sleep.modulation=$mod --set sleep.gain=$gain --set sleep.input=$input \
                     --set run.out=runs --set experiment.name=$name >/dev/null 2>&1
-                awk -F, -v ds=$ds -v mod=$mod -v g=$gain -v in=$input '
+                awk -F, -v ds=$ds -v mod=$mod -v g=$gain -v mode=$input '
                     $4 == "all" && $5 == "accuracy" && $3 == "baseline" { b[$1] = $6 }
                     $4 == "all" && $5 == "accuracy" && $3 == "sleep" { s[$1] = $6 }
                     END { n = 0; up = 0; sb = 0; ss = 0
                           for (t in b) { n++; sb += b[t]; ss += s[t]; up += (s[t] > b[t]) }
                           printf "| %s | %s | %s | %s | %.3f | %.3f | %+.3f | %d/%d |\n",
-                                 ds, mod, g, in, sb / n, ss / n, (ss - sb) / n, up, n }' \
+                                 ds, mod, g, mode, sb / n, ss / n, (ss - sb) / n, up, n }' \
                     "runs/$name/results.csv"
             done
         done
