@@ -102,23 +102,18 @@ static bool write_all(FILE *f, const scl_model *m, const char *header, size_t hl
 
 scl_status scl_model_save(const scl_model *m, const char *path, char *msg, size_t msg_len)
 {
-    char tmp[1100];
+    char tmp[1200];
     size_t hlen = 0;
     if (!little_endian())
         return scl_msg_fail(msg, msg_len, SCL_ERR_IO, "%s: big-endian hosts unsupported", path);
     char *header = make_header(m, &hlen);
     if (!header)
         return scl_msg_fail(msg, msg_len, SCL_ERR_NOMEM, "%s: out of memory", path);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f && write_all(f, m, header, hlen);
-    if (f && fclose(f) != 0)
-        ok = false;
+    FILE *f = scl_atomic_open(path, tmp, sizeof(tmp));
+    bool ok = scl_atomic_commit(f, tmp, path, f && write_all(f, m, header, hlen));
     free(header);
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
+    if (!ok)
         return scl_msg_fail(msg, msg_len, SCL_ERR_IO, "%s: cannot write", path);
-    }
     return SCL_OK;
 }
 

@@ -12,29 +12,18 @@
 /* A unit firing at half the steps or more is saturated: sleep then only depresses. */
 #define SATURATED_RATE 0.5
 
-static FILE *open_tmp(const char *path, char *tmp, size_t n)
-{
-    snprintf(tmp, n, "%s.tmp", path);
-    return fopen(tmp, "w");
-}
-
 static scl_status finish(FILE *f, const char *tmp, const char *path, char *msg, size_t len)
 {
-    bool ok = !ferror(f);
-    if (fclose(f) != 0)
-        ok = false;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
+    if (!scl_atomic_commit(f, tmp, path, true))
         return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot write", path);
-    }
     return SCL_OK;
 }
 
 static scl_status write_spikes(const struct scl_sleep_stats *s, const char *path, char *msg,
                                size_t len)
 {
-    char tmp[1100];
-    FILE *f = open_tmp(path, tmp, sizeof(tmp));
+    char tmp[1200];
+    FILE *f = scl_atomic_open(path, tmp, sizeof(tmp));
     if (!f)
         return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot write", path);
     fprintf(f, "step");
@@ -53,8 +42,8 @@ static scl_status write_spikes(const struct scl_sleep_stats *s, const char *path
 static scl_status write_hist(const struct scl_sleep_stats *s, const char *path, char *msg,
                              size_t len)
 {
-    char tmp[1100];
-    FILE *f = open_tmp(path, tmp, sizeof(tmp));
+    char tmp[1200];
+    FILE *f = scl_atomic_open(path, tmp, sizeof(tmp));
     if (!f)
         return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot write", path);
     fprintf(f, "layer,bin,dw_from,dw_to,count\n");

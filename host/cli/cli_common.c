@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "internal.h"
 
 /* Flags that are shorthand for a config key. */
 static const struct {
@@ -190,14 +191,7 @@ void cli_epoch_progress(const struct scl_epoch_report *r, void *user)
 
 int cli_write_atomic(const char *path, const char *data, size_t len)
 {
-    char tmp[1100];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f && (len == 0 || fwrite(data, 1, len, f) == len);
-    if (f && fclose(f) != 0)
-        ok = false;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
+    if (!scl_atomic_write(path, data, len)) {
         cli_error("%s: cannot write", path);
         return CLI_EXIT_RUNTIME;
     }

@@ -91,7 +91,7 @@ static cJSON *manifest_json(const struct exp_env *env, const uint32_t *seeds, si
 /* Refuse a directory holding another configuration's run; otherwise (re)write the manifest. */
 static int check_manifest(const struct exp_env *env, const uint32_t *seeds, size_t n_seeds)
 {
-    char path[600], tmp[700], hash[SCL_CFG_HASH_LEN];
+    char path[600], hash[SCL_CFG_HASH_LEN];
     snprintf(path, sizeof(path), "%s/manifest.json", env->out);
     scl_cfg_hash(&env->cfg, hash);
     FILE *f = fopen(path, "r");
@@ -114,17 +114,9 @@ static int check_manifest(const struct exp_env *env, const uint32_t *seeds, size
     cJSON *root = manifest_json(env, seeds, n_seeds);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    f = text ? fopen(tmp, "w") : NULL;
-    bool ok = f && fputs(text, f) >= 0;
-    if (f && fclose(f) != 0)
-        ok = false;
+    int rc = text ? cli_write_atomic(path, text, strlen(text)) : CLI_EXIT_RUNTIME;
     free(text);
-    if (!ok || rename(tmp, path) != 0) {
-        cli_error("%s: cannot write", path);
-        return CLI_EXIT_RUNTIME;
-    }
-    return CLI_EXIT_OK;
+    return rc;
 }
 
 static int open_env(struct exp_env *env, const struct cli_opts *o)

@@ -122,7 +122,6 @@ static int load_input_file(const char *path, const scl_model *m, struct sleep_in
 
 static int write_input_file(const char *path, const scl_model *m, const struct sleep_input *in)
 {
-    char tmp[1100];
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "format", "sleepcl-sleep-input");
     cJSON *mean = cJSON_AddArrayToObject(root, "mean");
@@ -133,18 +132,9 @@ static int write_input_file(const char *path, const scl_model *m, const struct s
         cJSON_AddItemToArray(amax, cJSON_CreateNumber((double)in->act_max[l]));
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = text ? fopen(tmp, "w") : NULL;
-    bool ok = f && fputs(text, f) >= 0;
-    if (f && fclose(f) != 0)
-        ok = false;
+    int rc = text ? cli_write_atomic(path, text, strlen(text)) : CLI_EXIT_RUNTIME;
     free(text);
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        cli_error("%s: cannot write", path);
-        return CLI_EXIT_RUNTIME;
-    }
-    return CLI_EXIT_OK;
+    return rc;
 }
 
 static int gather_input(scl_ctx *ctx, const struct scl_config *cfg, const struct cli_opts *o,

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "internal.h"
 
 void res_init(struct res_store *r, const char *dir)
 {
@@ -82,11 +83,10 @@ void res_eval(struct res_store *r, const char *stage, const struct scl_eval *e)
 static int append_atomic(const char *dir, const char *name, const char *header,
                          const struct res_buf *add)
 {
-    char path[1024], tmp[1100];
+    char path[1024], tmp[1200];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     FILE *in = fopen(path, "rb");
-    FILE *out = fopen(tmp, "wb");
+    FILE *out = scl_atomic_open(path, tmp, sizeof(tmp));
     bool ok = out != NULL;
     if (ok && !in)
         ok = fputs(header, out) >= 0;
@@ -98,10 +98,7 @@ static int append_atomic(const char *dir, const char *name, const char *header,
         fclose(in);
     if (ok && add->len)
         ok = fwrite(add->text, 1, add->len, out) == add->len;
-    if (out && fclose(out) != 0)
-        ok = false;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
+    if (!scl_atomic_commit(out, tmp, path, ok)) {
         cli_error("%s: cannot write", path);
         return CLI_EXIT_RUNTIME;
     }
