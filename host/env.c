@@ -44,20 +44,22 @@ static void default_under_cache(const char *sub, char *buf, size_t len)
         snprintf(buf, len, "%s/.cache/sleepcl/%s", home && *home ? home : ".", sub);
 }
 
-void scl_env_data_dir(char *buf, size_t len)
+/* The variable's value, or its default under the cache directory. */
+static void dir_or_default(enum scl_env_var var, const char *sub, char *buf, size_t len)
 {
-    const char *v = scl_env_get(SCL_ENV_DATA_DIR);
+    const char *v = scl_env_get(var);
     if (v)
         snprintf(buf, len, "%s", v);
     else
-        default_under_cache("data", buf, len);
+        default_under_cache(sub, buf, len);
+}
+
+void scl_env_data_dir(char *buf, size_t len)
+{
+    dir_or_default(SCL_ENV_DATA_DIR, "data", buf, len);
 }
 
 void scl_env_cache_dir(char *buf, size_t len)
 {
-    const char *v = scl_env_get(SCL_ENV_CACHE_DIR);
-    if (v)
-        snprintf(buf, len, "%s", v);
-    else
-        default_under_cache("kernels", buf, len);
+    dir_or_default(SCL_ENV_CACHE_DIR, "kernels", buf, len);
 }
