@@ -59,6 +59,7 @@ struct scl_sleep_run {
     uint4 run;                  /* seed, purpose of input spikes, purpose of window, window */
     float4 rate;                /* decay, inc, dec, 1 for f = ref else 0 */
     int8 geom;                  /* L, T, slot units, raster, list capacity per group */
+    int2 part;                  /* this work-item's first item and the stride between items */
 };
 
 /* exp(-a) for 0 <= a <= SCL_SLEEP_EXP_CUT; the same operations as ref_sleep.c exp_neg. */
@@ -181,7 +182,7 @@ void scl_sleep_input(const struct scl_sleep_run *s, __global uchar *f0, uint t)
     const int nb = (s->lay[LAY_N] + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC;
     const uint4 corner = scl_rng4(run.x, run.z, 0u, t, 0u);
     const int r0 = (int)mul_hi(corner.x, 18u), c0 = (int)mul_hi(corner.y, 18u);
-    for (int b = scl_sleep_worker(); b < nb; b += (int)get_global_size(0)) {
+    for (int b = s->part.x; b < nb; b += s->part.y) {
         const int16 i = scl_sleep_lanes() + b * SCL_SLEEP_VEC;
         const int16 r = i / SCL_SLEEP_GRID - r0, c = i % SCL_SLEEP_GRID - c0;
         const int16 in = (r >= 0) & (r < SCL_SLEEP_WIN) & (c >= 0) & (c < SCL_SLEEP_WIN);
@@ -228,7 +229,7 @@ void scl_sleep_integrate(const struct scl_sleep_run *s, int l, __global uchar *f
     __global float *v = s->v + d[LAY_V];
     const int n = d[LAY_N], nb = (n + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC;
     const float alpha = s->layf[2 * l], beta = s->layf[2 * l + 1];
-    for (int b = scl_sleep_worker(); b < nb; b += (int)get_global_size(0)) {
+    for (int b = s->part.x; b < nb; b += s->part.y) {
         float16 cur = d[LAY_TRANS] ? scl_sleep_current_cols(w, d[LAY_LD], b, s->list, k_n)
                                    : scl_sleep_current_rows(w, d[LAY_LD], n, b, s->list, k_n);
         float16 x = s->rate.x * vload16(b, v) + alpha * cur;
@@ -259,7 +260,7 @@ void scl_sleep_stdp(const struct scl_sleep_run *s, int m, __global const uchar *
     __global float *w = s->w + d[LAY_W];
     const int n_pre = d_pre[LAY_N], ld = d[LAY_LD];
     const int nb = (n_pre + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC, items = (int)k_n * nb;
-    for (int e = scl_sleep_worker(); e < items; e += (int)get_global_size(0)) {
+    for (int e = s->part.x; e < items; e += s->part.y) {
         const int k = e / nb, b = e - k * nb, j0 = b * SCL_SLEEP_VEC;
         const size_t i = s->list[k];
         const int16 valid = scl_sleep_lanes() + j0 < n_pre;
@@ -292,7 +293,7 @@ void scl_sleep_launch(const struct scl_sleep_run *s, int t, int l, __local uint 
     /* unconditional (an empty range when c < 0): barriers stay out of conditional code */
     const uint k_n =
         scl_sleep_compact(fc + dc[LAY_FLAGS], c >= 0 ? dc[LAY_N] : 0, s->list, part, total);
-    if (c >= 0 && get_global_id(0) == 0)
+    if (c >= 0 && s->part.x == 0)
         s->counts[tc * (L + 1) + c] = (int)k_n;
     if (l == 0 && t < T)
         scl_sleep_input(s, s->flags + scl_sleep_slot(s->geom, t), (uint)t);
@@ -321,9 +322,54 @@ scl_sleep_steps(__global uchar *flags, __global uint *lists, __global int *count
                                     prob,   lay,
                                     layf,   w,
                                     run,    rate,
-                                    geom};
+                                    geom,   (int2)(scl_sleep_worker(), (int)get_global_size(0))};
     for (int q = span.x; q < span.y; q++) {
         scl_sleep_launch(&s, q / (geom.s0 + 1), q % (geom.s0 + 1), part, &total);
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+    }
+}
+
+/*
+ * A batch of independent runs of the same layout, one work-group per run (group g runs run
+ * batch.z + g): each run has its own weights, potentials, flags, lists, counts, input
+ * probabilities, (alpha, beta) table, seed and rates, at a fixed stride per run. A call runs
+ * launches [span.x, min(span.y, T_b (L + 1) + 1)) of each run b with barriers between them, so
+ * that a run advances many steps per call: on a CPU a core keeps one run's state hot instead
+ * of streaming all runs' weights every step; on a GPU the runs advance in lockstep across its
+ * compute units. The launches are those of scl_sleep_steps with one group, so every run gives
+ * the bits of a single sleep with the same parameters.
+ * geom: L, (unused), slot units, raster, list capacity, w floats per run, v units per run,
+ * prob units per run; batch: T_max, flag slots per run, first run, 0; runs[b] = seed, purpose
+ * of input spikes, purpose of window, window, and runs_t[b] = T_b; rates[b] as `rate` above.
+ */
+__kernel __attribute__((reqd_work_group_size(SCL_SLEEP_WG, 1, 1))) void
+scl_sleep_batch_steps(__global uchar *flags, __global uint *lists, __global int *counts,
+                      __global float *v, __global const float *prob, __global const int *lay,
+                      __global const float *layf, __global float *w, __global const uint4 *runs,
+                      __global const float4 *rates, __global const int *runs_t, int8 geom,
+                      int4 batch, int2 span)
+{
+    __local uint part[SCL_SLEEP_WG];
+    __local uint total;
+    const size_t b = (size_t)batch.z + get_group_id(0);
+    const int L = geom.s0, T = runs_t[b];
+    int8 g = geom;
+    g.s1 = T;
+    const struct scl_sleep_run s = {flags + b * (size_t)batch.y * (size_t)geom.s2,
+                                    lists + b * (size_t)geom.s4,
+                                    counts + b * (size_t)batch.x * (size_t)(L + 1),
+                                    v + b * (size_t)geom.s6,
+                                    prob + b * (size_t)geom.s7,
+                                    lay,
+                                    layf + b * (size_t)(2 * (L + 1)),
+                                    w + b * (size_t)geom.s5,
+                                    runs[b],
+                                    rates[b],
+                                    g,
+                                    (int2)((int)get_local_id(0), SCL_SLEEP_WG)};
+    const int end = min(span.y, T * (L + 1) + 1);
+    for (int q = span.x; q < end; q++) {
+        scl_sleep_launch(&s, q / (L + 1), q % (L + 1), part, &total);
         barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
     }
 }

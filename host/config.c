@@ -159,6 +159,27 @@ static const struct key_desc schema[] = {
     U32(run, seed, "1", "seed of a single run"),
     STR(run, seeds, 0, check_seeds, "", "seeds of repeated runs: 1..10, 1,2,5; \"\" = seed"),
     STR(run, out, NO_HASH, NULL, "runs", "output directory"),
+    INT(search, population, 2, 4096, "32", "search: candidates per generation"),
+    INT(search, generations, 1, 100000, "12", "search: generations"),
+    INT(search, elite, 0, 4096, "2", "search: best candidates kept unchanged"),
+    INT(search, tournament, 1, 64, "3", "search: candidates per parent tournament"),
+    FLT(search, crossover, 0, 1, 0, "0.7", "search: probability of uniform crossover"),
+    FLT(search, mutation, 0, 1, 0, "0.3", "search: probability of mutating a gene"),
+    FLT(search, sigma, 0, INF, 0, "0.1", "search: mutation std, share of the (log) range"),
+    INT(search, nets, 1, 64, "3", "search: trained nets (data seeds) scoring each candidate"),
+    INT(search, finetune, 0, 1, "0", "search: 1 = score after sleep and fine-tune"),
+    FLT(search, penalty, 0, INF, 0, "0.05", "search: score penalty per silent/saturated layer"),
+    FLT(search, silent, 0, 1, 0, "1e-5", "search: spikes/unit/step below which a layer is silent"),
+    FLT(search, saturate, 0, 1, 0, "0.5", "search: spikes/unit/step from which a layer saturates"),
+    INT(search, trials, 0, 1000, "10", "search: test trials comparing config and best sets"),
+    INT(search, input, 0, 1, "0", "search: 1 = also search sleep.input (mean or window)"),
+    FLTS(search, steps, 2, 0, LO_OPEN, "100,1000", "search: bounds lo,hi of sleep.steps"),
+    FLTS(search, max_rate, 2, 0, LO_OPEN, "50,1000", "search: bounds of sleep.max_rate"),
+    FLTS(search, alpha, 2, 0, LO_OPEN, "2,200", "search: bounds of sleep.alpha"),
+    FLTS(search, beta, 2, 0, LO_OPEN, "1,100", "search: bounds of every sleep.beta entry"),
+    FLTS(search, decay, 2, 0, LO_OPEN, "0.8,1", "search: bounds of sleep.decay"),
+    FLTS(search, inc, 2, 0, LO_OPEN, "1e-5,0.1", "search: bounds of sleep.inc"),
+    FLTS(search, dec, 2, 0, LO_OPEN, "1e-5,0.1", "search: bounds of sleep.dec"),
 };
 
 #define N_KEYS (sizeof(schema) / sizeof(schema[0]))
@@ -868,6 +889,27 @@ static scl_status check_shares(const char *key, const struct scl_cfg_floats *l, 
     return SCL_OK;
 }
 
+/* [search]: every bound a pair lo <= hi, decay inside (0, 1], no more elites than
+ * candidates. */
+static scl_status check_search(const struct scl_cfg_search *c, char *msg, size_t n)
+{
+    const struct {
+        const char *key;
+        const struct scl_cfg_floats *v;
+    } bounds[] = {{"steps", &c->steps}, {"max_rate", &c->max_rate}, {"alpha", &c->alpha},
+                  {"beta", &c->beta},   {"decay", &c->decay},       {"inc", &c->inc},
+                  {"dec", &c->dec}};
+    for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++)
+        if (bounds[i].v->n != 2 || bounds[i].v->v[0] > bounds[i].v->v[1])
+            return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[search] %s: needs two bounds lo,hi",
+                                bounds[i].key);
+    if (c->decay.v[1] > 1.0)
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[search] decay: bounds must be in (0, 1]");
+    if (c->elite > c->population)
+        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[search] elite: more than population");
+    return SCL_OK;
+}
+
 scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
 {
     scl_status st = check_fields(cfg, msg, n);
@@ -885,6 +927,8 @@ scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
         st = check_shares("fractions", &cfg->experiment.fractions, msg, n);
     if (st == SCL_OK)
         st = check_shares("levels", &cfg->experiment.levels, msg, n);
+    if (st == SCL_OK)
+        st = check_search(&cfg->search, msg, n);
     for (int32_t i = 0; st == SCL_OK && i < cfg->experiment.downscale.n; i++)
         if (cfg->experiment.downscale.v[i] > 1.0)
             st = scl_msg_fail(msg, n, SCL_ERR_CONFIG,
@@ -925,6 +969,13 @@ static void sink_put(struct sink *s, const char *text, bool hashed)
     }
 }
 
+/* Sections of a tool's own settings ([search]): neither their keys nor their headers enter
+ * scl_cfg_hash, so adding them leaves the hashes of existing run directories as they were. */
+static bool tool_section(const struct key_desc *k)
+{
+    return strcmp(k->section, "search") == 0;
+}
+
 static void dump_to(const struct scl_config *cfg, struct sink *s)
 {
     char line[VALUE_MAX + 64];
@@ -933,11 +984,11 @@ static void dump_to(const struct scl_config *cfg, struct sink *s)
         const struct key_desc *k = &schema[i];
         if (i == 0 || strcmp(k->section, schema[i - 1].section) != 0) {
             snprintf(line, sizeof(line), "%s[%s]\n", i ? "\n" : "", k->section);
-            sink_put(s, line, true);
+            sink_put(s, line, !tool_section(k));
         }
         format_line(k, (const char *)cfg + k->offset, line, sizeof(line));
-        sink_put(s, line, !(k->flags & NO_HASH));
-        sink_put(s, "\n", !(k->flags & NO_HASH));
+        sink_put(s, line, !(k->flags & NO_HASH) && !tool_section(k));
+        sink_put(s, "\n", !(k->flags & NO_HASH) && !tool_section(k));
     }
 }
 

@@ -128,6 +128,21 @@ struct scl_cfg_run {
     char out[SCL_CFG_STR];   /* output directory */
 };
 
+/* The sleep-parameter search (sleepcl search): the genetic algorithm, the scoring and the
+ * bounds of each searched [sleep] key (pairs lo,hi; beta's apply to every layer). Not part of
+ * scl_cfg_hash (a tool's settings, not an experiment's). */
+struct scl_cfg_search {
+    int32_t population, generations, elite, tournament;
+    double crossover, mutation, sigma; /* probabilities; sigma: share of the (log) range */
+    int32_t nets;                      /* trained nets scoring every candidate */
+    int32_t finetune;                  /* 1 = score after sleep + fine-tune */
+    double penalty;                    /* subtracted per silent or saturated layer */
+    double silent, saturate;           /* spikes per unit per step */
+    int32_t trials;                    /* test trials comparing the config's set and the best */
+    int32_t input;                     /* 1 = sleep.input is a gene too (28x28 inputs only) */
+    struct scl_cfg_floats steps, max_rate, alpha, beta, decay, inc, dec; /* bounds lo,hi */
+};
+
 struct scl_config {
     struct scl_cfg_device device;
     struct scl_cfg_data data;
@@ -136,6 +151,7 @@ struct scl_config {
     struct scl_cfg_sleep sleep;
     struct scl_cfg_experiment experiment;
     struct scl_cfg_run run;
+    struct scl_cfg_search search;
     /* Nonzero at index i when schema key i was set by a file or --set (not by a default or a
      * profile preset). Read it through scl_cfg_is_set. */
     unsigned char is_set[SCL_CFG_MAX_KEYS];

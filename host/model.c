@@ -44,6 +44,8 @@ scl_status scl_model_clone(const scl_model *src, scl_model **out)
     memcpy((*out)->profile, src->profile, sizeof(src->profile));
     memcpy((*out)->config_hash, src->config_hash, sizeof(src->config_hash));
     (*out)->seed = src->seed;
+    (*out)->output = src->output;
+    (*out)->act_scale = src->act_scale;
     return SCL_OK;
 }
 

@@ -12,6 +12,8 @@
  * Device layout: every layer is padded to SCL_SLEEP_VEC units; W_1 is stored transposed and
  * the other layers row-major (see layer_transposed). Host/ref/ref_sleep.c is the plain C twin
  * and gives the same bits (the device tests compare whole rasters and weights).
+ * scl_sleep_run_batch (end of the file) runs many independent runs of one layout at once, one
+ * work-group per run, each giving the bits of its single run.
  */
 #include <math.h>
 #include <string.h>
@@ -720,5 +722,343 @@ scl_status scl_sleep_run(scl_ctx *ctx, scl_model *m, const struct scl_sleep_para
     SCL_LOG_DEBUG("sleep", "%d steps, %d launches of %zu groups: %s", (int)p->steps,
                   (int)((p->steps) * (m->n_layers + 1) + 1), r.groups, scl_status_str(st));
     run_release(&r);
+    return st;
+}
+
+/* ---------------------------------------------------------------- batched runs */
+
+/*
+ * B independent runs of one layout in one pass (cl/sleep.cl scl_sleep_batch_steps): every
+ * buffer of a single run is repeated B times at a fixed stride, one work-group per run, and
+ * each kernel call advances every run by SLEEP_CHUNK steps. Runs may differ in every parameter,
+ * steps included (a run past its end idles). A run gives the bits scl_sleep_run gives.
+ */
+struct sleep_batch {
+    struct layout y;
+    struct scl_sleep_job *jobs;
+    int32_t n, t_max, slots;
+    cl_kernel k;
+    cl_mem w, v, flags, lists, counts, prob, lay, layf, runs, rates, runs_t;
+};
+
+static void batch_release(struct sleep_batch *b)
+{
+    cl_mem *all[] = {&b->w,   &b->v,    &b->flags, &b->lists, &b->counts, &b->prob,
+                     &b->lay, &b->layf, &b->runs,  &b->rates, &b->runs_t};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        scl_buf_release(all[i]);
+}
+
+/* Every job valid for its model, every model of jobs[0]'s sizes, all inputs finite. */
+static scl_status batch_check(scl_ctx *ctx, const struct scl_sleep_job *jobs, int32_t n)
+{
+    char msg[256];
+    const scl_model *m0 = jobs[0].model;
+    for (int32_t i = 0; i < n; i++) {
+        const scl_model *m = jobs[i].model;
+        if (!m || !jobs[i].mean_input || m->n_layers != m0->n_layers ||
+            memcmp(m->sizes, m0->sizes, sizeof(int32_t) * (size_t)(m0->n_layers + 1)) != 0)
+            return scl_ctx_fail(ctx, SCL_ERR_ARG,
+                                "sleep batch: job %d has no model or input, "
+                                "or other layer sizes than job 0",
+                                (int)i);
+        scl_status st = scl_sleep_validate(&jobs[i].params, m, msg, sizeof(msg));
+        if (st != SCL_OK)
+            return scl_ctx_fail(ctx, st, "sleep batch: job %d: %s", (int)i, msg);
+        st = check_finite(ctx, m, jobs[i].mean_input, jobs[i].alpha);
+        if (st != SCL_OK)
+            return st;
+    }
+    return SCL_OK;
+}
+
+static scl_status batch_upload_weights(scl_ctx *ctx, struct sleep_batch *b)
+{
+    cl_int err;
+    const size_t run_bytes = (size_t)b->y.w_floats * sizeof(float);
+    b->w = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR,
+                          run_bytes * (size_t)b->n, NULL, &err);
+    if (!SCL_CL_OK(ctx, err))
+        return SCL_ERR_OPENCL;
+    float *dev = clEnqueueMapBuffer(ctx->queue, b->w, CL_TRUE, CL_MAP_WRITE_INVALIDATE_REGION, 0,
+                                    run_bytes * (size_t)b->n, 0, NULL, NULL, &err);
+    if (!SCL_CL_OK(ctx, err))
+        return SCL_ERR_OPENCL;
+    for (int32_t i = 0; i < b->n; i++)
+        for (int32_t l = 1; l <= b->y.n_layers; l++)
+            pack_layer(&b->y, l, b->jobs[i].model->w[l - 1],
+                       dev + (size_t)i * (size_t)b->y.w_floats);
+    if (!SCL_CL_OK(ctx, clEnqueueUnmapMemObject(ctx->queue, b->w, dev, 0, NULL, NULL)))
+        return SCL_ERR_OPENCL;
+    return SCL_OK;
+}
+
+/* The shared layer table, and per run its (alpha, beta) pairs and input probabilities. */
+static scl_status batch_upload_tables(scl_ctx *ctx, struct sleep_batch *b)
+{
+    struct sleep_run one;
+    const int32_t L = b->y.n_layers, n0 = pad_units(b->y.n[0]);
+    float *layf = scl_calloc((size_t)b->n * (size_t)(2 * (L + 1)), sizeof(*layf));
+    float *prob = scl_calloc((size_t)b->n * (size_t)n0, sizeof(*prob));
+    scl_status st = layf && prob ? SCL_OK : SCL_ERR_NOMEM;
+    memset(&one, 0, sizeof(one));
+    one.y = b->y;
+    one.p = &b->jobs[0].params;
+    if (st == SCL_OK)
+        st = upload_tables(ctx, &one, b->jobs[0].alpha); /* only its layer table is kept */
+    b->lay = one.lay;
+    scl_buf_release(&one.layf);
+    for (int32_t i = 0; i < b->n && st == SCL_OK; i++) {
+        const struct scl_sleep_params *p = &b->jobs[i].params;
+        const float scale = p->gain * p->dt * p->max_rate;
+        for (int32_t l = 1; l <= L; l++) {
+            layf[(size_t)i * (size_t)(2 * (L + 1)) + 2 * (size_t)l] = b->jobs[i].alpha[l - 1];
+            layf[(size_t)i * (size_t)(2 * (L + 1)) + 2 * (size_t)l + 1] = p->beta[l - 1];
+        }
+        for (int32_t j = 0; j < b->y.n[0]; j++) { /* upload_prob's expression */
+            float q = scale * b->jobs[i].mean_input[j];
+            prob[(size_t)i * (size_t)n0 + (size_t)j] = q < 1.0f ? q : 1.0f;
+        }
+    }
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, sizeof(*layf) * (size_t)b->n * (size_t)(2 * (L + 1)), layf,
+                            &b->layf);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, sizeof(*prob) * (size_t)b->n * (size_t)n0, prob, &b->prob);
+    scl_free(layf);
+    scl_free(prob);
+    return st;
+}
+
+/* Per run: seed and input mode, rates, steps (set_fixed_args's values). */
+static scl_status batch_upload_runs(scl_ctx *ctx, struct sleep_batch *b)
+{
+    cl_uint4 *runs = scl_calloc((size_t)b->n, sizeof(*runs));
+    cl_float4 *rates = scl_calloc((size_t)b->n, sizeof(*rates));
+    cl_int *steps = scl_calloc((size_t)b->n, sizeof(*steps));
+    scl_status st = runs && rates && steps ? SCL_OK : SCL_ERR_NOMEM;
+    for (int32_t i = 0; i < b->n && st == SCL_OK; i++) {
+        const struct scl_sleep_params *p = &b->jobs[i].params;
+        cl_uint4 r = {{p->seed, (cl_uint)SCL_RNG_SPIKES, (cl_uint)SCL_RNG_WINDOW,
+                       p->input == SCL_SLEEP_INPUT_WINDOW}};
+        cl_float4 f = {
+            {p->decay, p->inc, p->dec, p->modulation == SCL_SLEEP_MOD_REF ? 1.0f : 0.0f}};
+        runs[i] = r;
+        rates[i] = f;
+        steps[i] = p->steps;
+    }
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, sizeof(*runs) * (size_t)b->n, runs, &b->runs);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, sizeof(*rates) * (size_t)b->n, rates, &b->rates);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, sizeof(*steps) * (size_t)b->n, steps, &b->runs_t);
+    scl_free(runs);
+    scl_free(rates);
+    scl_free(steps);
+    return st;
+}
+
+static scl_status batch_create_state(scl_ctx *ctx, struct sleep_batch *b)
+{
+    const size_t n = (size_t)b->n;
+    const size_t v_bytes = sizeof(float) * (size_t)b->y.v_units * n;
+    const size_t flag_bytes = (size_t)b->slots * (size_t)b->y.slot_units * n;
+    const size_t count_bytes = sizeof(cl_int) * (size_t)b->t_max * (size_t)(b->y.n_layers + 1) * n;
+    scl_status st = scl_buf_create(ctx, v_bytes, NULL, &b->v);
+    if (st == SCL_OK)
+        st = scl_buf_fill_zero(ctx, b->v, v_bytes);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, flag_bytes, NULL, &b->flags);
+    if (st == SCL_OK)
+        st = scl_buf_fill_zero(ctx, b->flags, flag_bytes);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, sizeof(cl_uint) * (size_t)b->y.list_cap * n, NULL, &b->lists);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, count_bytes, NULL, &b->counts);
+    return st;
+}
+
+static scl_status batch_set_args(scl_ctx *ctx, struct sleep_batch *b)
+{
+    const struct layout *y = &b->y;
+    cl_int8 geom = {{y->n_layers, 0, y->slot_units, b->slots != 2, y->list_cap, (cl_int)y->w_floats,
+                     y->v_units, pad_units(y->n[0])}};
+    cl_int4 batch = {{b->t_max, b->slots, 0, 0}};
+    cl_mem bufs[] = {b->flags, b->lists, b->counts, b->v,     b->prob,  b->lay,
+                     b->layf,  b->w,     b->runs,   b->rates, b->runs_t};
+    for (cl_uint i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+        if (!SCL_ARG(ctx, b->k, i, bufs[i]))
+            return SCL_ERR_OPENCL;
+    if (!SCL_ARG(ctx, b->k, 11, geom) || !SCL_ARG(ctx, b->k, 12, batch))
+        return SCL_ERR_OPENCL;
+    return SCL_OK;
+}
+
+/* Launches 0 .. T_max (L + 1) of every run, SLEEP_CHUNK steps per call. */
+static scl_status batch_enqueue(scl_ctx *ctx, struct sleep_batch *b)
+{
+    const int32_t per_step = b->y.n_layers + 1;
+    const int32_t end = b->t_max * per_step + 1;
+    const int32_t chunk = SLEEP_CHUNK * per_step;
+    const size_t global = (size_t)b->n * SLEEP_WG;
+    const size_t local = SLEEP_WG;
+    scl_status st = SCL_OK;
+    for (int32_t q = 0, calls = 1; q < end && st == SCL_OK; q += chunk, calls++) {
+        const cl_int2 span = {{q, end - q < chunk ? end : q + chunk}};
+        st = SCL_ARG(ctx, b->k, 13, span) ? SCL_OK : SCL_ERR_OPENCL;
+        if (st == SCL_OK)
+            st = scl_kernel_run(ctx, b->k, 1, &global, &local);
+        if (st == SCL_OK)
+            st = pace_queue(ctx, calls);
+    }
+    return st;
+}
+
+/* Job i's counts (and raster) from the whole-batch host copies. */
+static scl_status batch_stats(const struct sleep_batch *b, int32_t i, const int32_t *counts,
+                              const uint8_t *flags)
+{
+    struct scl_sleep_stats *s = b->jobs[i].stats;
+    const int32_t T = b->jobs[i].params.steps, L = b->y.n_layers;
+    const int32_t *c = counts + (size_t)i * (size_t)b->t_max * (size_t)(L + 1);
+    s->steps = T;
+    s->n_layers = L;
+    s->spikes = scl_calloc((size_t)T * (size_t)(L + 1), sizeof(*s->spikes));
+    if (!s->spikes)
+        return SCL_ERR_NOMEM;
+    memcpy(s->spikes, c, sizeof(*c) * (size_t)T * (size_t)(L + 1));
+    for (int32_t l = 0; l <= L; l++) {
+        int64_t sum = 0;
+        for (int32_t t = 0; t < T; t++)
+            sum += c[(size_t)t * (size_t)(L + 1) + (size_t)l];
+        s->rate[l] = (double)sum / ((double)T * (double)b->y.n[l]);
+    }
+    if (!s->record_raster || !flags)
+        return SCL_OK;
+    s->raster_units = 0;
+    for (int32_t l = 0; l <= L; l++)
+        s->raster_units += b->y.n[l];
+    s->raster = scl_alloc((size_t)s->raster_units * (size_t)T);
+    if (!s->raster)
+        return SCL_ERR_NOMEM;
+    const uint8_t *f = flags + (size_t)i * (size_t)b->slots * (size_t)b->y.slot_units;
+    for (int32_t t = 0; t < T; t++) {
+        uint8_t *dst = s->raster + (size_t)t * (size_t)s->raster_units;
+        for (int32_t l = 0; l <= L; l++) {
+            memcpy(dst, f + (size_t)t * (size_t)b->y.slot_units + (size_t)b->y.flags[l],
+                   (size_t)b->y.n[l]);
+            dst += b->y.n[l];
+        }
+    }
+    return SCL_OK;
+}
+
+static int batch_wants_stats(const struct sleep_batch *b)
+{
+    for (int32_t i = 0; i < b->n; i++)
+        if (b->jobs[i].stats)
+            return 1;
+    return 0;
+}
+
+static scl_status batch_read_stats(scl_ctx *ctx, struct sleep_batch *b)
+{
+    const size_t nc = (size_t)b->n * (size_t)b->t_max * (size_t)(b->y.n_layers + 1);
+    const size_t nf = (size_t)b->n * (size_t)b->slots * (size_t)b->y.slot_units;
+    if (!batch_wants_stats(b))
+        return SCL_OK;
+    int32_t *counts = scl_calloc(nc, sizeof(*counts));
+    uint8_t *flags = b->slots != 2 ? scl_alloc(nf) : NULL;
+    scl_status st = counts && (flags || b->slots == 2) ? SCL_OK : SCL_ERR_NOMEM;
+    if (st == SCL_OK)
+        st = scl_buf_read(ctx, b->counts, 0, nc * sizeof(*counts), counts);
+    if (st == SCL_OK && flags)
+        st = scl_buf_read(ctx, b->flags, 0, nf, flags);
+    for (int32_t i = 0; i < b->n && st == SCL_OK; i++)
+        if (b->jobs[i].stats)
+            st = batch_stats(b, i, counts, flags);
+    scl_free(counts);
+    scl_free(flags);
+    return st;
+}
+
+static scl_status batch_read_weights(scl_ctx *ctx, struct sleep_batch *b)
+{
+    cl_int err;
+    const size_t bytes = (size_t)b->y.w_floats * sizeof(float) * (size_t)b->n;
+    float *dev =
+        clEnqueueMapBuffer(ctx->queue, b->w, CL_TRUE, CL_MAP_READ, 0, bytes, 0, NULL, NULL, &err);
+    if (!SCL_CL_OK(ctx, err))
+        return SCL_ERR_OPENCL;
+    for (int32_t i = 0; i < b->n; i++) {
+        struct scl_sleep_stats *s = b->jobs[i].stats;
+        for (int32_t l = 1; l <= b->y.n_layers; l++)
+            unpack_layer(&b->y, l, dev + (size_t)i * (size_t)b->y.w_floats,
+                         b->jobs[i].model->w[l - 1], s ? s->hist[l - 1] : NULL);
+    }
+    if (!SCL_CL_OK(ctx, clEnqueueUnmapMemObject(ctx->queue, b->w, dev, 0, NULL, NULL)))
+        return SCL_ERR_OPENCL;
+    return SCL_OK;
+}
+
+/* Steps of the longest run, flag slots per run, stats reset; SCL_ERR_ARG past int offsets. */
+static scl_status batch_init(scl_ctx *ctx, struct sleep_batch *b)
+{
+    int raster = 0;
+    layout_init(&b->y, b->jobs[0].model);
+    for (int32_t i = 0; i < b->n; i++) {
+        struct scl_sleep_stats *s = b->jobs[i].stats;
+        b->t_max = b->jobs[i].params.steps > b->t_max ? b->jobs[i].params.steps : b->t_max;
+        raster |= s && s->record_raster;
+        if (!s)
+            continue;
+        scl_sleep_stats_free(s);
+        memset(s->hist, 0, sizeof(s->hist));
+        memset(s->rate, 0, sizeof(s->rate));
+    }
+    b->slots = raster ? b->t_max : 2;
+    if (b->y.w_floats > INT32_MAX || (int64_t)b->slots * b->y.slot_units > INT32_MAX)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "sleep batch: a run is past 2^31 weights or flags");
+    return SCL_OK;
+}
+
+scl_status scl_sleep_run_batch(scl_ctx *ctx, struct scl_sleep_job *jobs, int32_t n)
+{
+    struct sleep_batch b;
+    if (!jobs || n < 1)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "sleep batch: no jobs");
+    scl_status st = batch_check(ctx, jobs, n);
+    if (st != SCL_OK)
+        return st;
+    memset(&b, 0, sizeof(b));
+    b.jobs = jobs;
+    b.n = n;
+    st = batch_init(ctx, &b);
+    if (st == SCL_OK)
+        st = scl_kernel_get(ctx, "scl_sleep_batch_steps", &b.k);
+    if (st == SCL_OK)
+        st = batch_upload_weights(ctx, &b);
+    if (st == SCL_OK)
+        st = batch_upload_tables(ctx, &b);
+    if (st == SCL_OK)
+        st = batch_upload_runs(ctx, &b);
+    if (st == SCL_OK)
+        st = batch_create_state(ctx, &b);
+    if (st == SCL_OK)
+        st = batch_set_args(ctx, &b);
+    if (st == SCL_OK)
+        st = batch_enqueue(ctx, &b);
+    if (st == SCL_OK)
+        st = batch_read_stats(ctx, &b);
+    if (st == SCL_OK)
+        st = batch_read_weights(ctx, &b);
+    for (int32_t i = 0; i < n && st != SCL_OK; i++)
+        scl_sleep_stats_free(jobs[i].stats);
+    if (st == SCL_ERR_NOMEM)
+        scl_ctx_fail(ctx, st, "sleep batch: no memory for %d runs", (int)n);
+    SCL_LOG_DEBUG("sleep", "batch of %d runs, up to %d steps: %s", (int)n, (int)b.t_max,
+                  scl_status_str(st));
+    batch_release(&b);
     return st;
 }

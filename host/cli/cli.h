@@ -92,6 +92,8 @@ int cli_exit_code(scl_status st);
 /* Open the device named by `device` (NULL: SCL_DEVICE or the first). Prints the error and
  * returns NULL on failure. */
 scl_ctx *cli_open_ctx(const char *device);
+/* mkdir -p; prints the error. */
+int cli_mkdir_p(const char *dir);
 /* Write len bytes to PATH.tmp and rename it to path; prints the error. */
 int cli_write_atomic(const char *path, const char *data, size_t len);
 /* Seconds on a monotonic clock. */
@@ -112,6 +114,9 @@ int cmd_devices(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_sleep(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+/* Benchmark section "search" (bench_search.c): batched sleep rates, one search generation. */
+int bench_search(scl_ctx *ctx, const struct bench_opts *o);
 int cmd_train(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

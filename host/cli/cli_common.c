@@ -4,10 +4,12 @@
  * parser), the configuration, the device, the datasets, and the mapping from config to the
  * library's parameter structs.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "internal.h"
@@ -194,6 +196,26 @@ int cli_write_atomic(const char *path, const char *data, size_t len)
     if (!scl_atomic_write(path, data, len)) {
         cli_error("%s: cannot write", path);
         return CLI_EXIT_RUNTIME;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_mkdir_p(const char *dir)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof(tmp), "%s", dir);
+    for (char *p = tmp + 1;; p++) {
+        char c = *p;
+        if (c != '/' && c != '\0')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+            cli_error("%s: cannot create directory", tmp);
+            return CLI_EXIT_RUNTIME;
+        }
+        *p = c;
+        if (!c)
+            break;
     }
     return CLI_EXIT_OK;
 }

@@ -16,6 +16,7 @@ static const struct {
     {"gemm", bench_gemm},
     {"train", bench_train},
     {"sleep", bench_sleep},
+    {"search", bench_search},
 };
 
 static int run_sections(scl_ctx *ctx, const char *only, const struct bench_opts *o)

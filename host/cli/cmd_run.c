@@ -28,26 +28,6 @@ static const char usage[] =
     "incremental) over run.seeds (or run.seed) and writes results, summary and plots to\n"
     "run.out/experiment.name. Interrupted runs continue where they stopped.\n";
 
-static int mkdir_p(const char *dir)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof(tmp), "%s", dir);
-    for (char *p = tmp + 1;; p++) {
-        char c = *p;
-        if (c != '/' && c != '\0')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
-            cli_error("%s: cannot create directory", tmp);
-            return CLI_EXIT_RUNTIME;
-        }
-        *p = c;
-        if (!c)
-            break;
-    }
-    return CLI_EXIT_OK;
-}
-
 static void out_dir(const struct scl_config *cfg, const char *config_path, char *buf, size_t n)
 {
     char name[256];
@@ -127,7 +107,7 @@ static int open_env(struct exp_env *env, const struct cli_opts *o)
         return rc;
     out_dir(&env->cfg, o->config, env->out, sizeof(env->out));
     snprintf(diag, sizeof(diag), "%s/diag", env->out);
-    rc = mkdir_p(diag);
+    rc = cli_mkdir_p(diag);
     if (rc == CLI_EXIT_OK && !(env->ctx = cli_open_cfg_ctx(&env->cfg)))
         rc = CLI_EXIT_RUNTIME;
     if (rc == CLI_EXIT_OK && !(env->train_full = cli_load_split(&env->cfg, "train")))

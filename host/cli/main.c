@@ -22,6 +22,7 @@ static const struct {
     {"run", cmd_run, "run an experiment protocol from a config (resumable sweeps)"},
     {"train", cmd_train, "train a network and save it (safetensors)"},
     {"sleep", cmd_sleep, "put a saved model to sleep (Sleep Replay Consolidation)"},
+    {"search", cmd_search, "genetic search of sleep parameters, scored on a validation split"},
     {"eval", cmd_eval, "accuracy, per-class accuracy and confusion of saved models"},
     {"demo", cmd_demo, "open a device, load MNIST, check the generator on the device"},
 };

@@ -425,6 +425,74 @@ scl_status scl_sleep_run(scl_ctx *ctx, scl_model *m, const struct scl_sleep_para
                          const float *mean_input, const float *alpha,
                          struct scl_sleep_stats *stats);
 
+/* ---------------------------------------------------------------- batched sleep (host/sleep.c) */
+
+/* One run of a batch: what scl_sleep_run takes, as a record. */
+struct scl_sleep_job {
+    scl_model *model;               /* slept in place; all jobs' models have the same sizes */
+    struct scl_sleep_params params; /* each job its own set, steps and seed included */
+    const float *mean_input;        /* [sizes[0]], borrowed */
+    float alpha[SCL_MAX_LAYERS];    /* per-layer input scales (scl_sleep_alpha) */
+    struct scl_sleep_stats *stats;  /* NULL, or as scl_sleep_run's stats */
+};
+
+/*
+ * Run jobs[0..n) as n independent sleeps in one pass on the device: one work-group per run,
+ * each run advanced many steps per kernel call. Every job gives the same weights, spike counts
+ * and raster, bit for bit, as scl_sleep_run with its parameters. Errors as scl_sleep_run's
+ * (a message naming the job); on error no model is changed. Device memory: n copies of the
+ * padded weights (about 9.6 MB per run of 784-1200-1200-10).
+ */
+scl_status scl_sleep_run_batch(scl_ctx *ctx, struct scl_sleep_job *jobs, int32_t n);
+
+/* Test-mode accuracy of models[0..n) (same shape, output and act_scale) on d, into
+ * accuracy[n], in one pass (host/eval_batch.c): layer 1 of all models is one GEMM (the input is
+ * shared), deeper layers one GEMM per model. Predictions as scl_evaluate's; the products may
+ * round differently, so a prediction at a near-tie can differ. SCL_ERR_ARG for mismatched
+ * models or data. Device memory: n copies of the weights, and n x 512 x widest-layer floats. */
+scl_status scl_evaluate_batch(scl_ctx *ctx, const scl_model *const *models, int32_t n,
+                              const scl_ddata *d, int32_t gemm, double *accuracy);
+
+/* ---------------------------------------------------------------- parameter search (host/search.c)
+ */
+
+/* One gene of the genetic search: a real value in [lo, hi], searched in log space when `log`
+ * (rates, thresholds, step sizes: lo must be > 0), rounded when `integer`. */
+struct scl_ga_gene {
+    double lo, hi;
+    int log;
+    int integer;
+};
+
+/* The genetic algorithm. Obtain with scl_ga_default_params, override by name. */
+struct scl_ga_params {
+    int32_t population; /* candidates per generation, >= 2 */
+    int32_t elite;      /* best candidates copied unchanged into the next generation */
+    int32_t tournament; /* candidates drawn per parent selection; the fittest wins */
+    double crossover;   /* probability that a child mixes two parents (uniform crossover) */
+    double mutation;    /* probability that a gene of a child is mutated */
+    double sigma;       /* mutation step: std of a normal step, as a share of the gene's range
+                           (of log hi - log lo for log genes) */
+    uint32_t seed;      /* the project generator's seed (purpose SCL_RNG_SEARCH) */
+};
+struct scl_ga_params scl_ga_default_params(void);
+
+/* Clamp x[0..n_genes) into the genes' bounds and round integer genes. */
+void scl_ga_clamp(const struct scl_ga_gene *genes, int32_t n_genes, double *x);
+/* A uniform random candidate (log-uniform for log genes): the `index`-th of `generation`. */
+void scl_ga_random(const struct scl_ga_params *p, const struct scl_ga_gene *genes, int32_t n_genes,
+                   int32_t generation, int32_t index, double *x);
+/*
+ * The next generation: next[population][n_genes] from pop[population][n_genes] and its fitness
+ * (higher is better; NaN counts as worst). The `elite` fittest come first, unchanged (ties to
+ * the lower index); the others are children of tournament winners, crossed over and mutated,
+ * clamped into bounds. Deterministic for (seed, generation). `generation` is the number of the
+ * generation being made. SCL_ERR_ARG for bad parameters, SCL_ERR_NOMEM.
+ */
+scl_status scl_ga_next(const struct scl_ga_params *p, const struct scl_ga_gene *genes,
+                       int32_t n_genes, const double *pop, const double *fitness,
+                       int32_t generation, double *next);
+
 #ifdef __cplusplus
 }
 #endif

@@ -70,6 +70,19 @@ scl_status load(const std::string &path, std::string *msg)
     return st;
 }
 
+TEST(ModelIo, CloneKeepsEverything)
+{
+    scl_model *m = small_model(), *c = nullptr;
+    ASSERT_EQ(scl_model_clone(m, &c), SCL_OK);
+    EXPECT_EQ(c->output, m->output);
+    EXPECT_EQ(c->act_scale, m->act_scale);
+    EXPECT_EQ(c->seed, m->seed);
+    EXPECT_STREQ(c->profile, m->profile);
+    EXPECT_EQ(std::memcmp(c->w[1], m->w[1], sizeof(float) * 12), 0);
+    scl_model_destroy(c);
+    scl_model_destroy(m);
+}
+
 TEST(ModelIo, RoundTrip)
 {
     scl_model *m = small_model(), *back = nullptr;

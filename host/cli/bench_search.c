@@ -1,0 +1,197 @@
+/*
+ * sleepcl bench search: what the sleep-parameter search costs. (1) Sleep steps per second for
+ * B = 1, 8, 32, 128 runs of 784-1200-1200-10 at once (scl_sleep_run_batch; every run its own
+ * copy of the weights, own seed, the 2024 MNIST parameters), next to B single sleeps one after
+ * the other (scl_sleep_run), measured in the same run. Each is timed at T/5 and T steps and the
+ * difference gives the cost per step; the weights are U(+-1/sqrt(fan_in)) with
+ * the MNIST mean input, which fires sparsely as trained nets do. (2) The wall time of one
+ * search generation of 32 candidates on one scoring net at 3% of MNIST (configs/search/
+ * mnist.ini): the batched sleep and the 32 validation evaluations, the net trained beforehand.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ref.h"
+#include "search.h"
+
+#define N_LAYERS   3
+#define ACT_IMAGES 200
+#define MAX_B      128
+
+struct batch_bench {
+    scl_model *m0;
+    scl_model *runs[MAX_B];
+    float mean[784];
+    float alpha[N_LAYERS];
+    struct scl_sleep_job jobs[MAX_B];
+};
+
+static scl_status setup_model(struct batch_bench *b)
+{
+    const int32_t sizes[N_LAYERS + 1] = {784, 1200, 1200, 10};
+    float act[N_LAYERS], fac[N_LAYERS];
+    float *img = malloc(sizeof(float) * 784 * ACT_IMAGES);
+    scl_status st = img ? scl_model_create(N_LAYERS, sizes, &b->m0) : SCL_ERR_NOMEM;
+    for (int32_t l = 0; st == SCL_OK && l < N_LAYERS; l++) {
+        const size_t n = (size_t)sizes[l] * (size_t)sizes[l + 1];
+        const float a = 1.0f / sqrtf((float)sizes[l]);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t w[4];
+            scl_rng_words(7, SCL_RNG_TEST, (uint32_t)i, 0, (uint32_t)l, w);
+            b->m0->w[l][i] = (2.0f * scl_rng_u01(w[0]) - 1.0f) * a;
+        }
+    }
+    for (int i = 0; st == SCL_OK && i < 784; i++) { /* a blob shaped like the MNIST mean */
+        const float r = (float)(i / 28) - 13.5f, c = (float)(i % 28) - 13.5f;
+        b->mean[i] = 0.8f * expf(-(r * r) / 50.0f - (c * c) / 32.0f);
+    }
+    for (uint32_t i = 0; st == SCL_OK && i < 784 * ACT_IMAGES; i++) {
+        uint32_t w[4];
+        scl_rng_words(99, SCL_RNG_TEST, i, 1, 0, w);
+        img[i] = scl_rng_u01(w[0]) < b->mean[i % 784] ? 1.0f : 0.0f;
+    }
+    struct scl_sleep_params p = scl_sleep_default_params();
+    if (st == SCL_OK) {
+        scl_ref_sleep_act_max(b->m0, img, ACT_IMAGES, act);
+        st = scl_sleep_factors(b->m0, act, p.norm, fac);
+    }
+    if (st == SCL_OK)
+        scl_sleep_alpha(&p, N_LAYERS, fac, b->alpha);
+    free(img);
+    return st;
+}
+
+/* Fresh copies of the weights for runs 0..n-1 (not timed), each run its own seed. */
+static scl_status reset_runs(struct batch_bench *b, int n, int32_t steps)
+{
+    for (int i = 0; i < n; i++) {
+        if (!b->runs[i] && scl_model_clone(b->m0, &b->runs[i]) != SCL_OK)
+            return SCL_ERR_NOMEM;
+        for (int32_t l = 0; l < N_LAYERS; l++)
+            memcpy(b->runs[i]->w[l], b->m0->w[l],
+                   sizeof(float) * (size_t)b->m0->sizes[l] * (size_t)b->m0->sizes[l + 1]);
+        memset(&b->jobs[i], 0, sizeof(b->jobs[i]));
+        b->jobs[i].model = b->runs[i];
+        b->jobs[i].params = scl_sleep_default_params();
+        b->jobs[i].params.steps = steps;
+        b->jobs[i].params.seed = 1u + (uint32_t)i;
+        b->jobs[i].mean_input = b->mean;
+        memcpy(b->jobs[i].alpha, b->alpha, sizeof(b->alpha));
+    }
+    return SCL_OK;
+}
+
+/* Seconds of one pass: the batch, or n single sleeps in sequence. */
+static double time_pass(scl_ctx *ctx, struct batch_bench *b, int n, int32_t steps, int batched)
+{
+    if (reset_runs(b, n, steps) != SCL_OK)
+        return -1.0;
+    const double t0 = cli_now();
+    scl_status st = SCL_OK;
+    if (batched)
+        st = scl_sleep_run_batch(ctx, b->jobs, n);
+    for (int i = 0; !batched && i < n && st == SCL_OK; i++)
+        st = scl_sleep_run(ctx, b->runs[i], &b->jobs[i].params, b->mean, b->alpha, NULL);
+    return st == SCL_OK ? cli_now() - t0 : -1.0;
+}
+
+/* Milliseconds per step (all n runs), best of reps, from runs of T/5 and T steps (both long:
+ * the fixed cost of a pass, buffers and page faults, is a few ms and noisy on a shared box). */
+static double ms_per_step(scl_ctx *ctx, struct batch_bench *b, int n, int32_t T, int reps,
+                          int batched)
+{
+    double best1 = HUGE_VAL, bestT = HUGE_VAL;
+    for (int r = 0; r < reps; r++) {
+        const double t1 = time_pass(ctx, b, n, T / 5, batched);
+        const double tT = time_pass(ctx, b, n, T, batched);
+        if (t1 < 0 || tT < 0)
+            return -1.0;
+        best1 = t1 < best1 ? t1 : best1;
+        bestT = tT < bestT ? tT : bestT;
+    }
+    return 1e3 * (bestT - best1) / (T - T / 5);
+}
+
+static int bench_batches(scl_ctx *ctx, const struct bench_opts *o)
+{
+    static const int sizes[] = {1, 8, 32, 128};
+    static struct batch_bench b;
+    const int32_t T = o->quick ? 100 : 365;
+    const int reps = o->quick ? 1 : 3;
+    int rc = setup_model(&b) == SCL_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    /* warm-up: the first launch of each kernel pays for its compilation on PoCL */
+    if (rc == CLI_EXIT_OK && (time_pass(ctx, &b, 1, 2, 1) < 0 || time_pass(ctx, &b, 1, 2, 0) < 0))
+        rc = CLI_EXIT_RUNTIME;
+    printf("batched sleep, 784-1200-1200-10, 2024 MNIST set, T = %d, every run its own seed\n"
+           "%5s %14s %14s %16s %18s %8s\n",
+           (int)T, "B", "ms/step (all)", "ms/run-step", "run-steps/s", "B singles ms/step",
+           "ratio");
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]) && rc == CLI_EXIT_OK; k++) {
+        const int n = sizes[k];
+        if (o->quick && n > 32)
+            break;
+        const double batch = ms_per_step(ctx, &b, n, T, reps, 1);
+        const double single = n <= 32 ? ms_per_step(ctx, &b, n, T, reps, 0) : (double)NAN;
+        if (!(batch > 0) || single < 0) {
+            cli_error("bench search: %s", scl_ctx_last_error(ctx));
+            rc = CLI_EXIT_RUNTIME;
+            break;
+        }
+        printf("%5d %14.3f %14.4f %16.0f %18.3f %8.2f\n", n, batch, batch / n, 1e3 * n / batch,
+               single, single / batch);
+        fflush(stdout);
+    }
+    for (int i = 0; i < MAX_B; i++) {
+        scl_model_destroy(b.runs[i]);
+        b.runs[i] = NULL;
+    }
+    scl_model_destroy(b.m0);
+    b.m0 = NULL;
+    return rc;
+}
+
+/* One generation of 32 candidates (the config's set and random ones) on one trained net. */
+static int bench_generation(scl_ctx *ctx)
+{
+    static struct search_env env;
+    static struct search_score s[32];
+    static double pop[32 * SEARCH_MAX_GENES];
+    const char *sets[] = {"search.nets=1", "search.population=32"};
+    char msg[512];
+    memset(&env, 0, sizeof(env));
+    if (scl_cfg_build(&env.cfg, SCL_SOURCE_DIR "/configs/search/mnist.ini", sets, 2, msg,
+                      sizeof(msg)) != SCL_OK) {
+        cli_error("%s", msg);
+        return CLI_EXIT_USAGE;
+    }
+    env.ctx = ctx;
+    env.layers = env.cfg.model.sizes.n - 1;
+    search_setup_genes(&env);
+    struct scl_sleep_params own = cli_sleep_params(&env.cfg, 1, 1);
+    search_genes_of(&env, &own, pop);
+    for (int32_t i = 1; i < 32; i++)
+        scl_ga_random(&env.ga, env.genes, env.n_genes, 0, i, pop + (size_t)i * (size_t)env.n_genes);
+    env.train_full = cli_load_split(&env.cfg, "train");
+    int rc = env.train_full ? search_nets_open(&env) : CLI_EXIT_RUNTIME;
+    const double t0 = cli_now();
+    if (rc == CLI_EXIT_OK)
+        rc = search_score_population(&env, pop, 32, s);
+    const double t = cli_now() - t0;
+    if (rc == CLI_EXIT_OK)
+        printf("one search generation, 32 candidates on 1 net at 3%% of MNIST (%d training, %d "
+               "validation images): %.2f s: %.2f s in the batched sleep, %.2f s in the 32 "
+               "validation evaluations; search.nets = 3 costs 3x\n",
+               env.nets[0].train->n, env.nets[0].val->n, t, env.t_sleep, env.t_score);
+    search_nets_close(&env);
+    scl_dataset_destroy(env.train_full);
+    return rc;
+}
+
+int bench_search(scl_ctx *ctx, const struct bench_opts *o)
+{
+    int rc = bench_batches(ctx, o);
+    return rc == CLI_EXIT_OK ? bench_generation(ctx) : rc;
+}

@@ -1,0 +1,472 @@
+/*
+ * sleepcl search CONFIG: a genetic search over the sleep parameters (steps, max_rate, alpha,
+ * beta per layer, decay, inc, dec; bounds from [search]), each candidate scored by validation
+ * accuracy after sleep on search.nets trained nets (search_score.c), the test split untouched
+ * until the final trials (search_final.c). Generation 0 holds the config's own [sleep] set,
+ * the published 2024 sets (clamped into the bounds) and random candidates.
+ *
+ * Files in run.out/experiment.name: candidates.csv (every candidate of every generation with
+ * its genes, validation accuracy and gain, spike rates and fitness; appended a generation at a
+ * time through a temporary file and a rename), best.ini (a [sleep] section that `sleepcl run`
+ * and `sleepcl sleep` read), config.ini and search.hash, and final/ (test trials).
+ * Resume: the search is deterministic for a config (nets, spikes and the GA all come from the
+ * seed), so a restarted search replays the generations, takes the scores of those on disk and
+ * computes the rest; fitness is stored with 17 digits so the replay chooses the same parents.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "search.h"
+
+static const char usage[] =
+    "usage: sleepcl search CONFIG [--set section.key=value ...] [--seed S] [--device I|NAME]\n"
+    "Searches the [sleep] parameters with a genetic algorithm ([search] keys: population,\n"
+    "generations, bounds, ...), scoring each candidate by validation accuracy after sleep on\n"
+    "nets trained on the rest of the data.fraction subset (data.val_fraction is held out).\n"
+    "Writes candidates.csv, best.ini and final/ (search.trials test trials comparing the\n"
+    "config's [sleep] set with the best) to run.out/experiment.name; resumable.\n";
+
+/* The published 2024 sets (ALGORITHM.md section 5), as genes of a 3-layer net, with the
+ * input mode each does best with (MNIST mean, Fashion-MNIST window) as the tenth. */
+static const double published[][10] = {
+    {365, 211.9, 15.5, 24.3, 5.08, 18.42, 0.97, 7.49e-4, 1.87e-4, 0},
+    {267, 465.5, 23.7, 22.60, 14.93, 23.05, 0.95, 4.95e-4, 2.72e-4, 1},
+};
+
+/* Scores of generations on disk: fit[g * population + i], have[] likewise. */
+struct done {
+    double *fit, *acc, *gain;
+    unsigned char *have;
+    int32_t generations, population;
+};
+
+/* ---------------------------------------------------------------- setup */
+
+static void set_gene(struct scl_ga_gene *g, const struct scl_cfg_floats *b, int log, int integer)
+{
+    g->lo = b->v[0];
+    g->hi = b->v[1];
+    g->log = log;
+    g->integer = integer;
+}
+
+void search_setup_genes(struct search_env *env)
+{
+    const struct scl_cfg_search *s = &env->cfg.search;
+    const int L = env->layers;
+    set_gene(&env->genes[GENE_STEPS], &s->steps, 1, 1);
+    set_gene(&env->genes[GENE_MAX_RATE], &s->max_rate, 1, 0);
+    set_gene(&env->genes[GENE_ALPHA], &s->alpha, 1, 0);
+    for (int l = 0; l < L; l++)
+        set_gene(&env->genes[GENE_BETA + l], &s->beta, 1, 0);
+    set_gene(&env->genes[GENE_BETA + L], &s->decay, 0, 0);
+    set_gene(&env->genes[GENE_BETA + L + 1], &s->inc, 1, 0);
+    set_gene(&env->genes[GENE_BETA + L + 2], &s->dec, 1, 0);
+    env->n_genes = GENE_BETA + L + 3;
+    env->input_gene = -1;
+    if (s->input && env->cfg.model.sizes.v[0] == 784) { /* window mode needs 28x28 */
+        const struct scl_cfg_floats mode = {2, {0.0, 1.0}};
+        env->input_gene = env->n_genes++;
+        set_gene(&env->genes[env->input_gene], &mode, 0, 1);
+    }
+    env->ga = scl_ga_default_params();
+    env->ga.population = s->population;
+    env->ga.elite = s->elite;
+    env->ga.tournament = s->tournament;
+    env->ga.crossover = s->crossover;
+    env->ga.mutation = s->mutation;
+    env->ga.sigma = s->sigma;
+    env->ga.seed = env->cfg.run.seed;
+}
+
+/* x equals the config's own set (float precision: the config keeps floats). */
+static int same_genes(const double *own, const double *x, int32_t n)
+{
+    for (int32_t k = 0; k < n; k++)
+        if (fabs(own[k] - x[k]) > 1e-6 * fabs(x[k]))
+            return 0;
+    return 1;
+}
+
+/* Generation 0: the config's set, the published sets (3-layer nets), then random ones. */
+static void first_generation(struct search_env *env, double *pop)
+{
+    const int32_t n = env->n_genes;
+    struct scl_sleep_params own = cli_sleep_params(&env->cfg, 1, 1);
+    int32_t k = 0;
+    search_genes_of(env, &own, pop);
+    k++;
+    scl_ga_clamp(env->genes, n, pop);
+    for (size_t s = 0;
+         env->layers == 3 && k < env->ga.population && s < sizeof(published) / sizeof(published[0]);
+         s++) {
+        double *x = pop + (size_t)k * (size_t)n;
+        memcpy(x, published[s], sizeof(double) * (size_t)n); /* n is 9 or 10 here */
+        scl_ga_clamp(env->genes, n, x);
+        k += !same_genes(pop, x, n);
+    }
+    for (; k < env->ga.population; k++)
+        scl_ga_random(&env->ga, env->genes, n, 0, k, pop + (size_t)k * (size_t)n);
+}
+
+/* ---------------------------------------------------------------- files */
+
+static void out_dir(struct search_env *env, const char *config_path)
+{
+    char name[256], copy[512];
+    snprintf(copy, sizeof(copy), "%s", config_path);
+    snprintf(name, sizeof(name), "%s",
+             env->cfg.experiment.name[0] ? env->cfg.experiment.name : basename(copy));
+    char *dot = env->cfg.experiment.name[0] ? NULL : strrchr(name, '.');
+    if (dot)
+        *dot = '\0';
+    snprintf(env->out, sizeof(env->out), "%s/%s", env->cfg.run.out, name);
+}
+
+/* The experiment's hash (scl_cfg_hash) and an FNV-1a of the [search] section's dump. */
+static void search_hash(const struct scl_config *cfg, char *buf, size_t n)
+{
+    char h[SCL_CFG_HASH_LEN];
+    size_t len = scl_cfg_dump(cfg, NULL, 0);
+    char *dump = malloc(len + 1);
+    uint64_t fnv = 0xcbf29ce484222325ULL;
+    scl_cfg_hash(cfg, h);
+    if (dump) {
+        scl_cfg_dump(cfg, dump, len + 1);
+        const char *s = strstr(dump, "[search]");
+        for (; s && *s; s++)
+            fnv = (fnv ^ (unsigned char)*s) * 0x100000001b3ULL;
+    }
+    free(dump);
+    snprintf(buf, n, "%s-%016llx", h, (unsigned long long)fnv);
+}
+
+/* Refuse a directory of another search; else record this one's hash and config. */
+static int check_hash(struct search_env *env)
+{
+    char path[700], want[64], have[64] = "";
+    search_hash(&env->cfg, want, sizeof(want));
+    snprintf(path, sizeof(path), "%s/search.hash", env->out);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(have, sizeof(have), f))
+            have[0] = '\0';
+        fclose(f);
+        have[strcspn(have, "\n")] = '\0';
+        if (strcmp(have, want) != 0) {
+            cli_error("%s holds a search of another configuration; choose another run.out or "
+                      "experiment.name",
+                      env->out);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    size_t len = scl_cfg_dump(&env->cfg, NULL, 0);
+    char *dump = malloc(len + 1);
+    int rc = dump ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    if (dump)
+        scl_cfg_dump(&env->cfg, dump, len + 1);
+    snprintf(path, sizeof(path), "%s/config.ini", env->out);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_write_atomic(path, dump, len);
+    free(dump);
+    snprintf(path, sizeof(path), "%s/search.hash", env->out);
+    strcat(want, "\n");
+    return rc == CLI_EXIT_OK ? cli_write_atomic(path, want, strlen(want)) : rc;
+}
+
+/* Scores already on disk: the first two columns and the last of candidates.csv. */
+static int load_done(struct search_env *env, struct done *d)
+{
+    char path[700], line[2048];
+    d->generations = env->cfg.search.generations;
+    d->population = env->ga.population;
+    const size_t cells = (size_t)d->generations * (size_t)d->population;
+    d->fit = calloc(cells, sizeof(*d->fit));
+    d->have = calloc(cells, 1);
+    d->acc = calloc(cells, sizeof(*d->acc));
+    d->gain = calloc(cells, sizeof(*d->gain));
+    if (!d->fit || !d->have || !d->acc || !d->gain)
+        return CLI_EXIT_RUNTIME;
+    snprintf(path, sizeof(path), "%s/candidates.csv", env->out);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f)) {
+        int g, i;
+        const char *last = strrchr(line, ',');
+        if (sscanf(line, "%d,%d,", &g, &i) != 2 || !last || g < 0 || g >= d->generations || i < 0 ||
+            i >= d->population)
+            continue;
+        const size_t c = (size_t)g * (size_t)d->population + (size_t)i;
+        const char *p = line;
+        for (int32_t k = 0; p && k < 2 + env->n_genes; k++) /* to val_acc */
+            p = strchr(p + 1, ',');
+        d->fit[c] = strtod(last + 1, NULL);
+        d->acc[c] = p ? strtod(p + 1, NULL) : (double)NAN;
+        p = p ? strchr(p + 1, ',') : NULL;
+        d->gain[c] = p ? strtod(p + 1, NULL) : (double)NAN;
+        d->have[c] = 1;
+    }
+    if (f)
+        fclose(f);
+    return CLI_EXIT_OK;
+}
+
+static void csv_header(const struct search_env *env, struct res_buf *b)
+{
+    res_printf(b, "generation,candidate,steps,max_rate,alpha");
+    for (int l = 1; l <= env->layers; l++)
+        res_printf(b, ",beta%d", l);
+    res_printf(b, ",decay,inc,dec%s,val_acc,val_gain", env->input_gene >= 0 ? ",input" : "");
+    for (int l = 0; l <= env->layers; l++)
+        res_printf(b, ",rate%d", l);
+    res_printf(b, ",bad_layers,fitness\n");
+}
+
+/* Append one generation's rows (the file is rewritten whole: it stays small). */
+static int append_generation(struct search_env *env, int32_t g, const double *pop,
+                             const struct search_score *s)
+{
+    char path[700];
+    struct res_buf b = {0};
+    snprintf(path, sizeof(path), "%s/candidates.csv", env->out);
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        char chunk[8192];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+            res_printf(&b, "%.*s", (int)n, chunk);
+        fclose(f);
+    } else {
+        csv_header(env, &b);
+    }
+    for (int32_t i = 0; i < env->ga.population; i++) {
+        const double *x = pop + (size_t)i * (size_t)env->n_genes;
+        res_printf(&b, "%d,%d,%.0f", (int)g, (int)i, x[0]);
+        for (int32_t k = 1; k < env->n_genes; k++)
+            res_printf(&b, ",%.9g", x[k]);
+        res_printf(&b, ",%.6f,%+.6f", s[i].acc, s[i].gain);
+        for (int l = 0; l <= env->layers; l++)
+            res_printf(&b, ",%.3e", s[i].rate[l]);
+        res_printf(&b, ",%d,%.17g\n", s[i].bad_layers, s[i].fitness);
+    }
+    int rc = b.text ? cli_write_atomic(path, b.text, b.len) : CLI_EXIT_RUNTIME;
+    free(b.text);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- best set */
+
+/* The best candidate's genes, rounded to the 6 digits best.ini keeps. */
+static void round_genes(const struct search_env *env, double *x)
+{
+    char text[64];
+    for (int32_t k = 0; k < env->n_genes; k++) {
+        snprintf(text, sizeof(text), "%.6g", x[k]);
+        x[k] = strtod(text, NULL);
+    }
+}
+
+static void put_key(struct res_buf *b, const struct scl_config *cfg, const char *key)
+{
+    char value[256] = "";
+    scl_cfg_get(cfg, key, value, sizeof(value));
+    res_printf(b, "%s = %s\n", strchr(key, '.') + 1, value);
+}
+
+static int write_best(struct search_env *env, const double *x, int32_t g, int32_t i, double fitness)
+{
+    struct res_buf b = {0};
+    char path[700];
+    const int L = env->layers;
+    res_printf(&b,
+               "# Sleep parameters found by sleepcl search (data.fraction %g, %d nets, seed %u"
+               "):\n# generation %d candidate %d, validation fitness %.4f. Use alone (-c) "
+               "or through [config] include.\n[sleep]\nsteps = %.0f\n",
+               env->cfg.data.fraction, (int)env->cfg.search.nets, env->cfg.run.seed, (int)g, (int)i,
+               fitness, x[GENE_STEPS]);
+    put_key(&b, &env->cfg, "sleep.steps_per_task");
+    put_key(&b, &env->cfg, "sleep.dt");
+    res_printf(&b, "max_rate = %.6g\n", x[GENE_MAX_RATE]);
+    put_key(&b, &env->cfg, "sleep.gain");
+    res_printf(&b, "alpha = %.6g\nalpha_vector =\nbeta = ", x[GENE_ALPHA]);
+    for (int l = 0; l < L; l++)
+        res_printf(&b, "%s%.6g", l ? "," : "", x[GENE_BETA + l]);
+    res_printf(&b, "\ndecay = %.6g\ninc = %.6g\ndec = %.6g\n", x[GENE_BETA + L],
+               x[GENE_BETA + L + 1], x[GENE_BETA + L + 2]);
+    put_key(&b, &env->cfg, "sleep.modulation");
+    if (env->input_gene >= 0)
+        res_printf(&b, "input = %s\n", x[env->input_gene] >= 0.5 ? "window" : "mean");
+    else
+        put_key(&b, &env->cfg, "sleep.input");
+    put_key(&b, &env->cfg, "sleep.norm");
+    snprintf(path, sizeof(path), "%s/best.ini", env->out);
+    int rc = b.text ? cli_write_atomic(path, b.text, b.len) : CLI_EXIT_RUNTIME;
+    free(b.text);
+    if (rc == CLI_EXIT_OK)
+        fprintf(stderr, "sleepcl: search: best set written to %s\n", path);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the generations */
+
+struct best {
+    double fitness;
+    int32_t generation, candidate;
+    double x[SEARCH_MAX_GENES];
+};
+
+static void progress(struct search_env *env, int32_t g, const struct search_score *s,
+                     const struct best *b, double t_gen)
+{
+    const int32_t n = env->ga.population, G = env->cfg.search.generations;
+    int32_t top = 0, bad = 0;
+    double mean = 0;
+    for (int32_t i = 0; i < n; i++) {
+        top = s[i].fitness > s[top].fitness ? i : top;
+        bad += s[i].bad_layers > 0;
+        mean += s[i].acc / n;
+    }
+    fprintf(stderr,
+            "sleepcl: search: generation %d/%d: best %.4f (val acc %.4f, gain %+.4f), mean acc "
+            "%.4f, %d/%d with silent or saturated layers; best so far %.4f (gen %d); %.1f s, "
+            "ETA %.0f s\n",
+            (int)g + 1, (int)G, s[top].fitness, s[top].acc, s[top].gain, mean, (int)bad, (int)n,
+            b->fitness, (int)b->generation, t_gen, t_gen * (G - g - 1));
+}
+
+/* Scores of generation g: from disk when all there, else computed and appended. */
+static int score_generation(struct search_env *env, struct done *d, int32_t g, const double *pop,
+                            struct search_score *s)
+{
+    const int32_t n = env->ga.population;
+    int all = 1;
+    for (int32_t i = 0; i < n; i++)
+        all &= d->have[(size_t)g * (size_t)n + (size_t)i];
+    if (all) {
+        memset(s, 0, sizeof(*s) * (size_t)n);
+        for (int32_t i = 0; i < n; i++) {
+            const size_t c = (size_t)g * (size_t)n + (size_t)i;
+            s[i].fitness = d->fit[c];
+            s[i].acc = d->acc[c];
+            s[i].gain = d->gain[c];
+        }
+        return CLI_EXIT_OK;
+    }
+    int rc = env->n_nets ? CLI_EXIT_OK : search_nets_open(env);
+    if (rc == CLI_EXIT_OK)
+        rc = search_score_population(env, pop, n, s);
+    if (rc == CLI_EXIT_OK) /* %.17g: a resumed run reads back the same doubles */
+        rc = append_generation(env, g, pop, s);
+    return rc;
+}
+
+static void take_best(struct search_env *env, int32_t g, const double *pop,
+                      const struct search_score *s, struct best *b)
+{
+    for (int32_t i = 0; i < env->ga.population; i++) {
+        if (!(s[i].fitness > b->fitness))
+            continue;
+        b->fitness = s[i].fitness;
+        b->generation = g;
+        b->candidate = i;
+        memcpy(b->x, pop + (size_t)i * (size_t)env->n_genes, sizeof(double) * (size_t)env->n_genes);
+    }
+}
+
+static int run_generations(struct search_env *env, struct done *d, struct best *b)
+{
+    const size_t cells = (size_t)env->ga.population * (size_t)env->n_genes;
+    double *pop = calloc(cells, sizeof(double)), *next = calloc(cells, sizeof(double));
+    double *fit = calloc((size_t)env->ga.population, sizeof(double));
+    struct search_score *s = calloc((size_t)env->ga.population, sizeof(*s));
+    int rc = pop && next && fit && s ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    b->fitness = -HUGE_VAL;
+    if (rc == CLI_EXIT_OK)
+        first_generation(env, pop);
+    for (int32_t g = 0; g < env->cfg.search.generations && rc == CLI_EXIT_OK; g++) {
+        const double t = cli_now();
+        rc = score_generation(env, d, g, pop, s);
+        if (rc != CLI_EXIT_OK)
+            break;
+        take_best(env, g, pop, s, b);
+        progress(env, g, s, b, cli_now() - t);
+        for (int32_t i = 0; i < env->ga.population; i++)
+            fit[i] = s[i].fitness;
+        if (scl_ga_next(&env->ga, env->genes, env->n_genes, pop, fit, g + 1, next) != SCL_OK)
+            rc = CLI_EXIT_RUNTIME;
+        memcpy(pop, next, cells * sizeof(double));
+    }
+    free(pop);
+    free(next);
+    free(fit);
+    free(s);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the command */
+
+static int open_env(struct search_env *env, const struct cli_opts *o)
+{
+    int rc = cli_config(o, &env->cfg);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (!(env->cfg.data.val_fraction > 0.0)) {
+        cli_error("search needs a validation split: set data.val_fraction (e.g. 0.2)");
+        return CLI_EXIT_USAGE;
+    }
+    env->layers = env->cfg.model.sizes.n - 1;
+    out_dir(env, o->config);
+    search_setup_genes(env);
+    rc = cli_mkdir_p(env->out);
+    if (rc == CLI_EXIT_OK)
+        rc = check_hash(env);
+    if (rc == CLI_EXIT_OK && !(env->ctx = cli_open_cfg_ctx(&env->cfg)))
+        rc = CLI_EXIT_RUNTIME;
+    if (rc == CLI_EXIT_OK && !(env->train_full = cli_load_split(&env->cfg, "train")))
+        rc = CLI_EXIT_RUNTIME;
+    return rc;
+}
+
+int cmd_search(int argc, char **argv)
+{
+    struct cli_opts o;
+    static struct search_env env;
+    struct done d = {0};
+    struct best b;
+    memset(&env, 0, sizeof(env));
+    memset(&b, 0, sizeof(b));
+    int rc = cli_parse(argc, argv, usage, &o);
+    if (rc != CLI_EXIT_OK)
+        return rc == CLI_EXIT_HELP ? CLI_EXIT_OK : rc;
+    if (!o.config) {
+        cli_error("search needs a config file (sleepcl search configs/search/mnist.ini)");
+        return CLI_EXIT_USAGE;
+    }
+    env.t0 = cli_now();
+    rc = open_env(&env, &o);
+    if (rc == CLI_EXIT_OK)
+        rc = load_done(&env, &d);
+    if (rc == CLI_EXIT_OK)
+        rc = run_generations(&env, &d, &b);
+    search_nets_close(&env); /* the test trials train their own nets */
+    if (rc == CLI_EXIT_OK) {
+        round_genes(&env, b.x);
+        rc = write_best(&env, b.x, b.generation, b.candidate, b.fitness);
+    }
+    struct scl_sleep_params best = search_params(&env, b.x, env.cfg.run.seed);
+    if (rc == CLI_EXIT_OK && env.cfg.search.trials > 0)
+        rc = search_final_trials(&env, &best);
+    if (rc == CLI_EXIT_OK)
+        printf("search results in %s\n", env.out);
+    free(d.fit);
+    free(d.have);
+    free(d.acc);
+    free(d.gain);
+    scl_dataset_destroy(env.train_full);
+    scl_ctx_destroy(env.ctx);
+    return rc;
+}

@@ -1,0 +1,71 @@
+/*
+ * sleepcl search: the shared state of the sleep-parameter search (cmd_search.c drives the
+ * generations, the files and the resume; search_score.c trains the scoring nets, sleeps a
+ * population on each of them in one batch and scores it on the validation split, and runs the
+ * final test trials). The test split is loaded only by the final trials: the search never sees it.
+ */
+#ifndef SLEEPCL_SEARCH_H
+#define SLEEPCL_SEARCH_H
+
+#include "cli.h"
+
+#define SEARCH_MAX_NETS  64
+#define SEARCH_MAX_GENES (6 + SCL_MAX_LAYERS)
+
+/* Genes, in this order: steps, max_rate, alpha, beta_1..beta_L, decay, inc, dec, and with
+ * search.input = 1 the input mode last (0 mean, 1 window; a 0/1 gene, so only crossover and
+ * the random first generation change it, and a 5-sigma mutation). */
+enum { GENE_STEPS, GENE_MAX_RATE, GENE_ALPHA, GENE_BETA };
+
+/* A net trained on the training part of one data seed's subset, with its validation part. */
+struct search_net {
+    uint32_t seed;
+    scl_model *model;
+    scl_dataset *train, *val; /* owned */
+    scl_ddata *dtrain, *dval;
+    scl_trainer *trainer; /* for scoring after sleep + fine-tune */
+    float *mean;          /* [dim]: sleep input statistics of the training part */
+    float factors[SCL_MAX_LAYERS];
+    double base_acc; /* validation accuracy before sleep */
+};
+
+/* The score of one candidate, averaged over the nets. */
+struct search_score {
+    double acc, gain;                /* validation accuracy after sleep, and its change */
+    double rate[SCL_MAX_LAYERS + 1]; /* spikes per unit per step, layers 0..L */
+    int bad_layers;                  /* hidden/output layers silent or saturated */
+    double fitness;                  /* acc - penalty * bad_layers */
+};
+
+struct search_env {
+    struct scl_config cfg;
+    scl_ctx *ctx;
+    scl_dataset *train_full;
+    struct search_net nets[SEARCH_MAX_NETS];
+    int n_nets, layers;
+    struct scl_ga_gene genes[SEARCH_MAX_GENES];
+    int32_t n_genes;
+    int32_t input_gene; /* index of the input-mode gene, or -1 */
+    struct scl_ga_params ga;
+    char out[512];
+    double t0;
+    double t_sleep, t_score; /* seconds spent in batched sleeps and in scoring, so far */
+};
+
+/* The [sleep] parameters of candidate x (genes above) for a sleep with spike seed `seed`. */
+struct scl_sleep_params search_params(const struct search_env *env, const double *x, uint32_t seed);
+/* The genes of the config's own [sleep] set (not clamped). */
+void search_genes_of(const struct search_env *env, const struct scl_sleep_params *p, double *x);
+/* Genes (bounds from [search]) and GA parameters of the config; needs env->layers. */
+void search_setup_genes(struct search_env *env);
+/* Train the scoring nets (search.nets data seeds from run.seed); prints errors. */
+int search_nets_open(struct search_env *env);
+void search_nets_close(struct search_env *env);
+/* Score candidates pop[n][n_genes] on every net; prints errors. */
+int search_score_population(struct search_env *env, const double *pop, int32_t n,
+                            struct search_score *out);
+/* search.trials test trials: the config's set against `best`, on the same nets; prints the
+ * table and writes OUT/final/results.csv (resumable). */
+int search_final_trials(struct search_env *env, const struct scl_sleep_params *best);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * The final test of a search: search.trials fresh nets (seeds run.seed + 1000 + k, none of them
+ * a scoring net), each trained on the whole class-balanced subset as `sleepcl run` trains it,
+ * then slept with the config's own [sleep] set ("published") and with the best set found
+ * ("searched"), from the same trained weights and the same spike seed, and evaluated on the
+ * test split, which only this file reads. Rows go to OUT/final/results.csv through the
+ * resumable results store (a trial is appended whole or not at all); the table of means, gains
+ * and the paired difference goes to stdout and OUT/final/summary.txt.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "search.h"
+
+static const char *const sets[] = {"published", "searched"};
+
+struct final_env {
+    struct search_env *env;
+    scl_dataset *test;
+    scl_ddata *dtest;
+    struct res_store res;
+    const struct scl_sleep_params *best;
+};
+
+static int fail(struct final_env *f, scl_status st)
+{
+    const char *e = scl_ctx_last_error(f->env->ctx);
+    cli_error("search: final: %s", e[0] ? e : scl_status_str(st));
+    return cli_exit_code(st);
+}
+
+/* Evaluate m on the test split under the current set and `stage`. */
+static int eval_stage(struct final_env *f, const scl_model *m, const char *stage)
+{
+    struct scl_eval e;
+    scl_status st = scl_evaluate(f->env->ctx, m, f->dtest, f->env->cfg.train.gemm, &e);
+    if (st != SCL_OK)
+        return fail(f, st);
+    res_eval(&f->res, stage, &e);
+    scl_eval_free(&e);
+    return CLI_EXIT_OK;
+}
+
+/* The fine-tune of `sleepcl run`, from a fresh trainer so both sets are treated alike. */
+static int finetune(struct final_env *f, scl_model *m, const scl_ddata *d, uint32_t seed)
+{
+    const struct scl_cfg_train *t = &f->env->cfg.train;
+    struct scl_train_params tp = cli_train_params(&f->env->cfg, seed);
+    scl_trainer *tr = NULL;
+    scl_status st = scl_trainer_create(f->env->ctx, m, &tp, &tr);
+    if (st == SCL_OK)
+        st = scl_trainer_fit(tr, d, t->finetune_epochs, (float)t->finetune_lr, NULL, NULL);
+    if (st == SCL_OK)
+        st = scl_trainer_get_model(tr, m);
+    scl_trainer_destroy(tr);
+    return st == SCL_OK ? CLI_EXIT_OK : fail(f, st);
+}
+
+/* Jobs 0 (published) and 1 (searched) on clones of m, alphas from the net's factors. */
+static int sleep_both(struct final_env *f, const scl_model *m, const scl_dataset *sub,
+                      uint32_t seed, struct scl_sleep_job *jobs, float *mean)
+{
+    float act_max[SCL_MAX_LAYERS], factors[SCL_MAX_LAYERS];
+    const struct scl_config *cfg = &f->env->cfg;
+    int rc = cli_sleep_input_from_data(f->env->ctx, m, sub, cfg->train.gemm, mean, act_max);
+    if (rc == CLI_EXIT_OK &&
+        scl_sleep_factors(m, act_max, (scl_sleep_norm)cfg->sleep.norm, factors) != SCL_OK) {
+        cli_error("search: final: the net of seed %u has a dead layer", seed);
+        return CLI_EXIT_RUNTIME;
+    }
+    for (int i = 0; i < 2 && rc == CLI_EXIT_OK; i++) {
+        jobs[i].params = i ? *f->best : cli_sleep_params(cfg, seed, 1);
+        jobs[i].params.seed = seed;
+        jobs[i].mean_input = mean;
+        scl_sleep_alpha(&jobs[i].params, m->n_layers, factors, jobs[i].alpha);
+        if (scl_model_clone(m, &jobs[i].model) != SCL_OK)
+            rc = CLI_EXIT_RUNTIME;
+    }
+    if (rc == CLI_EXIT_OK) {
+        scl_status st = scl_sleep_run_batch(f->env->ctx, jobs, 2);
+        if (st != SCL_OK)
+            rc = fail(f, st);
+    }
+    return rc;
+}
+
+/* After the sleeps: each set's test accuracy after sleep and after sleep + fine-tune. */
+static int eval_sets(struct final_env *f, struct scl_sleep_job *jobs, const scl_ddata *d,
+                     uint32_t seed)
+{
+    int rc = CLI_EXIT_OK;
+    for (int i = 0; i < 2 && rc == CLI_EXIT_OK; i++) {
+        snprintf(f->res.condition, sizeof(f->res.condition), "%s", sets[i]);
+        rc = eval_stage(f, jobs[i].model, "sleep");
+        if (rc == CLI_EXIT_OK && f->env->cfg.train.finetune_epochs > 0) {
+            rc = finetune(f, jobs[i].model, d, seed);
+            if (rc == CLI_EXIT_OK)
+                rc = eval_stage(f, jobs[i].model, "sleep_finetune");
+        }
+    }
+    return rc;
+}
+
+static int trial(struct final_env *f, uint32_t seed)
+{
+    struct search_env *env = f->env;
+    struct scl_train_params tp = cli_train_params(&env->cfg, seed);
+    struct scl_sleep_job jobs[2];
+    scl_model *m = NULL;
+    scl_ddata *d = NULL;
+    scl_trainer *tr = NULL;
+    memset(jobs, 0, sizeof(jobs));
+    scl_dataset *sub = cli_train_subset(&env->cfg, env->train_full, seed);
+    float *mean = sub ? calloc((size_t)sub->dim, sizeof(float)) : NULL;
+    const struct scl_cfg_ints *sz = &env->cfg.model.sizes;
+    scl_status st = mean ? scl_model_create(sz->n - 1, sz->v, &m) : SCL_ERR_NOMEM;
+    if (st == SCL_OK)
+        st = scl_model_init(m, &tp);
+    if (st == SCL_OK)
+        st = scl_ddata_create(env->ctx, sub, &d);
+    if (st == SCL_OK)
+        st = scl_trainer_create(env->ctx, m, &tp, &tr);
+    if (st == SCL_OK)
+        st = scl_trainer_fit(tr, d, tp.epochs, tp.lr, NULL, NULL);
+    if (st == SCL_OK)
+        st = scl_trainer_get_model(tr, m);
+    int rc = st == SCL_OK ? CLI_EXIT_OK : fail(f, st);
+    for (int i = 0; i < 2 && rc == CLI_EXIT_OK; i++) {
+        snprintf(f->res.condition, sizeof(f->res.condition), "%s", sets[i]);
+        rc = eval_stage(f, m, "baseline");
+    }
+    if (rc == CLI_EXIT_OK)
+        rc = sleep_both(f, m, sub, seed, jobs, mean);
+    if (rc == CLI_EXIT_OK)
+        rc = eval_sets(f, jobs, d, seed);
+    if (rc == CLI_EXIT_OK)
+        rc = res_commit(&f->res);
+    for (int i = 0; i < 2; i++)
+        scl_model_destroy(jobs[i].model);
+    scl_trainer_destroy(tr);
+    scl_ddata_destroy(d);
+    scl_model_destroy(m);
+    scl_dataset_destroy(sub);
+    free(mean);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the table */
+
+struct stage_stats {
+    double sum, sum2;
+    int n;
+};
+
+/* acc[set][stage][trial] from results.csv: stages baseline, sleep, sleep_finetune. */
+static int read_final(const char *dir, double acc[2][3][1000], int *n_trials)
+{
+    static const char *const stages[] = {"baseline", "sleep", "sleep_finetune"};
+    char path[700], line[512], set[64], stage[64], task[64];
+    unsigned trial, last = 0;
+    double v;
+    int n = -1;
+    snprintf(path, sizeof(path), "%s/results.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return CLI_EXIT_RUNTIME;
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "%u,%63[^,],%63[^,],%63[^,],accuracy,%lf", &trial, set, stage, task, &v) !=
+                5 ||
+            strcmp(task, "all") != 0)
+            continue;
+        if (n < 0 || trial != last)
+            n++;
+        last = trial;
+        for (int s = 0; s < 2 && n < 1000; s++)
+            for (int g = 0; g < 3; g++)
+                if (strcmp(set, sets[s]) == 0 && strcmp(stage, stages[g]) == 0)
+                    acc[s][g][n] = v;
+    }
+    fclose(f);
+    *n_trials = n + 1;
+    return CLI_EXIT_OK;
+}
+
+static void mean_std(const double *x, int n, double *mean, double *std)
+{
+    double s = 0, s2 = 0;
+    for (int i = 0; i < n; i++)
+        s += x[i];
+    *mean = n ? s / n : (double)NAN;
+    for (int i = 0; i < n; i++)
+        s2 += (x[i] - *mean) * (x[i] - *mean);
+    *std = n > 1 ? sqrt(s2 / (n - 1)) : 0.0;
+}
+
+static void print_table(FILE *out, double acc[2][3][1000], int n, int finetune)
+{
+    double m, s, d[1000];
+    fprintf(out,
+            "%d test trials (mean +- std)\nset        baseline         sleep            gain"
+            "             sleep+ft\n",
+            n);
+    for (int k = 0; k < 2; k++) {
+        fprintf(out, "%-10s", sets[k]);
+        for (int g = 0; g < 2; g++) {
+            mean_std(acc[k][g], n, &m, &s);
+            fprintf(out, " %.4f +- %.4f", m, s);
+        }
+        for (int i = 0; i < n; i++)
+            d[i] = acc[k][1][i] - acc[k][0][i];
+        mean_std(d, n, &m, &s);
+        fprintf(out, " %+.4f +- %.4f", m, s);
+        mean_std(acc[k][2], n, &m, &s);
+        if (finetune)
+            fprintf(out, " %.4f +- %.4f", m, s);
+        fputc('\n', out);
+    }
+    for (int i = 0; i < n; i++)
+        d[i] = acc[1][1][i] - acc[0][1][i];
+    mean_std(d, n, &m, &s);
+    fprintf(out, "searched - published gain, paired: %+.4f +- %.4f (%d trials)\n", m, s, n);
+}
+
+static int write_summary(struct final_env *f)
+{
+    static double acc[2][3][1000];
+    char path[700];
+    int n = 0;
+    memset(acc, 0, sizeof(acc));
+    if (read_final(f->res.dir, acc, &n) != CLI_EXIT_OK || n < 1)
+        return CLI_EXIT_OK;
+    const int ft = f->env->cfg.train.finetune_epochs > 0;
+    print_table(stdout, acc, n, ft);
+    snprintf(path, sizeof(path), "%s/summary.txt", f->res.dir);
+    FILE *out = fopen(path, "w");
+    if (!out)
+        return CLI_EXIT_RUNTIME;
+    print_table(out, acc, n, ft);
+    return fclose(out) == 0 ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+}
+
+int search_final_trials(struct search_env *env, const struct scl_sleep_params *best)
+{
+    struct final_env f;
+    char dir[600];
+    memset(&f, 0, sizeof(f));
+    f.env = env;
+    f.best = best;
+    snprintf(dir, sizeof(dir), "%s/final", env->out);
+    res_init(&f.res, dir);
+    int rc = mkdir(dir, 0755) == 0 || errno == EEXIST ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    if (rc == CLI_EXIT_OK && !(f.test = cli_load_split(&env->cfg, "test")))
+        rc = CLI_EXIT_RUNTIME;
+    if (rc == CLI_EXIT_OK && scl_ddata_create(env->ctx, f.test, &f.dtest) != SCL_OK)
+        rc = fail(&f, SCL_ERR_OPENCL);
+    if (rc == CLI_EXIT_OK)
+        rc = res_load(&f.res);
+    for (int k = 0; k < env->cfg.search.trials && rc == CLI_EXIT_OK; k++) {
+        const uint32_t seed = env->cfg.run.seed + 1000u + (uint32_t)k;
+        f.res.trial = seed;
+        if (res_is_done(&f.res, seed, sets[1]))
+            continue;
+        fprintf(stderr, "sleepcl: search: test trial %d/%d (seed %u), %.0f s elapsed\n", k + 1,
+                env->cfg.search.trials, seed, cli_now() - env->t0);
+        rc = trial(&f, seed);
+    }
+    if (rc == CLI_EXIT_OK)
+        rc = write_summary(&f);
+    res_free(&f.res);
+    scl_ddata_destroy(f.dtest);
+    scl_dataset_destroy(f.test);
+    return rc;
+}
