@@ -1,0 +1,83 @@
+// What the end-to-end tests of the sleepcl program share: a small synthetic dataset written as
+// IDX files, reading a whole file, and running the program in a child process that can be
+// killed with SIGKILL after a delay (to test that interrupted sweeps resume).
+#ifndef SLEEPCL_TEST_CLI_HARNESS_H
+#define SLEEPCL_TEST_CLI_HARNESS_H
+
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+inline void harness_be32(std::ofstream &f, uint32_t v)
+{
+    const char b[4] = {(char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v};
+    f.write(b, 4);
+}
+
+// PREFIX-images-idx3-ubyte and PREFIX-labels-idx1-ubyte with n 28x28 images: class c lights a
+// 6x6 block at a class-dependent place, plus noise, so that a small net learns it quickly.
+inline void harness_write_split(const std::string &prefix, int n, uint32_t seed)
+{
+    std::ofstream img(prefix + "-images-idx3-ubyte", std::ios::binary);
+    std::ofstream lab(prefix + "-labels-idx1-ubyte", std::ios::binary);
+    harness_be32(img, 0x803);
+    harness_be32(img, (uint32_t)n);
+    harness_be32(img, 28);
+    harness_be32(img, 28);
+    harness_be32(lab, 0x801);
+    harness_be32(lab, (uint32_t)n);
+    uint32_t s = seed;
+    for (int i = 0; i < n; i++) {
+        int c = i % 10;
+        for (int p = 0; p < 784; p++) {
+            int r = p / 28, q = p % 28;
+            bool on = r >= 2 + 2 * c && r < 8 + 2 * c && q >= 3 + c && q < 9 + c;
+            s = s * 1664525u + 1013904223u;
+            int v = (on ? 200 : 0) + (int)(s >> 27);
+            img.put((char)(v > 255 ? 255 : v));
+        }
+        lab.put((char)c);
+    }
+}
+
+inline std::string harness_slurp(const std::string &p)
+{
+    std::ifstream f(p);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+// Run the program (SCL_CLI_PATH) with args, output discarded; SIGKILL it after kill_ms
+// (0 = let it finish). Returns the exit status, or -1 when it was killed.
+inline int harness_run_cli(const std::vector<std::string> &args, int kill_ms)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        std::vector<char *> argv;
+        std::string exe = SCL_CLI_PATH;
+        argv.push_back(&exe[0]);
+        for (const std::string &a : args)
+            argv.push_back(const_cast<char *>(a.c_str()));
+        argv.push_back(nullptr);
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(127);
+        execv(exe.c_str(), argv.data());
+        _exit(127);
+    }
+    if (kill_ms > 0) {
+        usleep((useconds_t)kill_ms * 1000);
+        kill(pid, SIGKILL);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+#endif
