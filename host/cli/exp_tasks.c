@@ -404,6 +404,59 @@ static int plot_seen(struct exp_env *env, const struct cond *conds, int nc)
     return rc;
 }
 
+/* Two tasks on a fraction grid (6.4): heatmaps over (task 1 share, task 2 share) of the
+ * accuracy on task 1, task 2 and their mean, after task 1, after task 2 and after sleep. */
+static int plot_grid(struct exp_env *env)
+{
+    static const char *const stages[] = {"t1", "t2", "t2_sleep"};
+    static const char *const tasks[] = {"task1", "task2", "seen"};
+    const struct scl_cfg_floats *fr = &env->cfg.experiment.fractions;
+    struct res_buf plot = {0};
+    char path[760], key[300], tics[512] = "";
+    int rc = CLI_EXIT_OK;
+    for (int32_t i = 0; i < fr->n; i++) {
+        char t[32];
+        snprintf(t, sizeof(t), "%s'%g' %d", i ? ", " : "", fr->v[i], i);
+        strncat(tics, t, sizeof(tics) - strlen(tics) - 1);
+    }
+    res_printf(&plot,
+               "set terminal pngcairo noenhanced size 1300,1100 font ',9'\n"
+               "set output 'grid.png'\nset multiplot layout 3,3 title 'Two tasks: test "
+               "accuracy (mean over trials); x: task 2 share, y: task 1 share'\n"
+               "set xtics (%s)\nset ytics (%s)\nset cbrange [0:1]\n"
+               "set palette defined (0 'white', 1 'dark-blue')\n",
+               tics, tics);
+    for (int s = 0; s < 3 && rc == CLI_EXIT_OK; s++) {
+        for (int t = 0; t < 3 && rc == CLI_EXIT_OK; t++) {
+            struct res_buf out = {0};
+            for (int32_t i = 0; i < fr->n; i++) {
+                for (int32_t j = 0; j < fr->n; j++) {
+                    struct cond c = {fr->v[i], fr->v[j], 0.0, true, false};
+                    char cond[64];
+                    double m, sd;
+                    cond_name(env, &c, cond, sizeof(cond));
+                    snprintf(key, sizeof(key), "%s,%s,%s,accuracy", cond, stages[s], tasks[t]);
+                    exp_summary_get(env, key, &m, &sd);
+                    res_printf(&out, "%s%.4f", j ? " " : "", m);
+                }
+                res_printf(&out, "\n");
+            }
+            snprintf(path, sizeof(path), "%s/grid_%s_%s.dat", env->out, stages[s], tasks[t]);
+            rc = cli_write_atomic(path, out.text ? out.text : "", out.len);
+            free(out.text);
+            res_printf(&plot,
+                       "set title '%s after %s'\nplot 'grid_%s_%s.dat' matrix with image "
+                       "notitle\n",
+                       tasks[t], stages[s], stages[s], tasks[t]);
+        }
+    }
+    res_printf(&plot, "unset multiplot\n");
+    if (rc == CLI_EXIT_OK)
+        rc = exp_plot(env, "grid", plot.text);
+    free(plot.text);
+    return rc;
+}
+
 int exp_tasks_finish(struct exp_env *env)
 {
     enum { CAP = 4096 };
@@ -419,6 +472,8 @@ int exp_tasks_finish(struct exp_env *env)
     }
     if (rc == CLI_EXIT_OK)
         rc = plot_seen(env, conds, nc);
+    if (rc == CLI_EXIT_OK && env->cfg.experiment.grid && env->cfg.experiment.n_tasks == 2)
+        rc = plot_grid(env);
     free(conds);
     return rc;
 }
