@@ -76,10 +76,16 @@ struct scl_sleep_params cli_sleep_params(const struct scl_config *cfg, uint32_t 
 /* Mean input (host) and per-layer activation maxima (device, model m) of ds; prints errors. */
 int cli_sleep_input_from_data(scl_ctx *ctx, const scl_model *m, const scl_dataset *ds, int32_t gemm,
                               float *mean, float *act_max);
-/* Validate, convert, sleep m in place, warn about silent or saturated layers, and write the
- * diagnostics to PREFIX.spikes.csv / PREFIX.dw_hist.csv (none when prefix is NULL). */
-int cli_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p, const float *mean,
-                    const float *act_max, const char *prefix);
+/* The two statistics of the training inputs a sleep needs. */
+struct cli_sleep_input {
+    float *mean;                   /* [sizes[0]]: per-pixel mean, the input rates */
+    float act_max[SCL_MAX_LAYERS]; /* per layer 1..L: largest activation, the scale factors */
+};
+/* Validate, convert, sleep m in place, warn about silent or saturated layers, write the
+ * diagnostics to PREFIX.spikes.csv / PREFIX.dw_hist.csv (none when prefix is NULL), and the mean
+ * spikes per unit per step of layers 0..L to rates[L+1] (when not NULL). */
+int cli_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
+                    const struct cli_sleep_input *in, const char *prefix, double *rates);
 /* Accuracy, per-class accuracy and the confusion matrix. */
 void cli_print_eval(FILE *f, const char *title, const struct scl_eval *e);
 /* An scl_epoch_fn printing one progress line per epoch; user = phase name or NULL. */

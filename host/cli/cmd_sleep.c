@@ -24,12 +24,6 @@ static const char usage[] =
     "The input statistics come from the configured training data, or from --mean-input (a\n"
     "sleep_input.json of an earlier run).\n";
 
-struct sleep_input {
-    int32_t dim, n_layers;
-    float *mean;                   /* [dim] */
-    float act_max[SCL_MAX_LAYERS]; /* per layer 1..L */
-};
-
 struct scl_sleep_params cli_sleep_params(const struct scl_config *cfg, uint32_t seed, int task)
 {
     const struct scl_cfg_sleep *c = &cfg->sleep;
@@ -55,7 +49,7 @@ struct scl_sleep_params cli_sleep_params(const struct scl_config *cfg, uint32_t 
     return p;
 }
 
-static void input_free(struct sleep_input *in)
+static void input_free(struct cli_sleep_input *in)
 {
     free(in->mean);
     in->mean = NULL;
@@ -93,7 +87,7 @@ static bool read_floats(const cJSON *arr, float *out, int32_t n)
     return true;
 }
 
-static int load_input_file(const char *path, const scl_model *m, struct sleep_input *in)
+static int load_input_file(const char *path, const scl_model *m, struct cli_sleep_input *in)
 {
     FILE *f = fopen(path, "rb");
     char *text = NULL;
@@ -120,7 +114,7 @@ static int load_input_file(const char *path, const scl_model *m, struct sleep_in
     return CLI_EXIT_OK;
 }
 
-static int write_input_file(const char *path, const scl_model *m, const struct sleep_input *in)
+static int write_input_file(const char *path, const scl_model *m, const struct cli_sleep_input *in)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "format", "sleepcl-sleep-input");
@@ -138,7 +132,7 @@ static int write_input_file(const char *path, const scl_model *m, const struct s
 }
 
 static int gather_input(scl_ctx *ctx, const struct scl_config *cfg, const struct cli_opts *o,
-                        const scl_model *m, struct sleep_input *in)
+                        const scl_model *m, struct cli_sleep_input *in)
 {
     if (o->mean_input)
         return load_input_file(o->mean_input, m, in);
@@ -157,9 +151,9 @@ static int gather_input(scl_ctx *ctx, const struct scl_config *cfg, const struct
     return rc;
 }
 
-/* Sleep m in place; diagnostics to PREFIX.*. */
-int cli_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p, const float *mean,
-                    const float *act_max, const char *prefix)
+/* Sleep m in place; diagnostics to PREFIX.*; spike rates per layer to rates if not NULL. */
+int cli_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
+                    const struct cli_sleep_input *in, const char *prefix, double *rates)
 {
     char msg[512];
     float factors[SCL_MAX_LAYERS], alpha[SCL_MAX_LAYERS];
@@ -170,10 +164,10 @@ int cli_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p
         cli_error("%s", msg);
         return cli_exit_code(st);
     }
-    st = scl_sleep_factors(m, act_max, p->norm, factors);
+    st = scl_sleep_factors(m, in->act_max, p->norm, factors);
     if (st == SCL_OK) {
         scl_sleep_alpha(p, m->n_layers, factors, alpha);
-        st = scl_sleep_run(ctx, m, p, mean, alpha, &stats);
+        st = scl_sleep_run(ctx, m, p, in->mean, alpha, &stats);
     }
     if (st != SCL_OK) {
         cli_error("sleep: %s",
@@ -181,6 +175,8 @@ int cli_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p
         return cli_exit_code(st);
     }
     scl_sleep_check_rates(&stats);
+    for (int32_t l = 0; rates && l <= m->n_layers; l++)
+        rates[l] = stats.rate[l];
     st = prefix ? scl_sleep_write_diagnostics(&stats, prefix, msg, sizeof(msg)) : SCL_OK;
     scl_sleep_stats_free(&stats);
     if (st != SCL_OK) {
@@ -193,7 +189,7 @@ int cli_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p
 static int sleep_and_save(scl_ctx *ctx, const struct scl_config *cfg, const struct cli_opts *o,
                           scl_model *m)
 {
-    struct sleep_input in;
+    struct cli_sleep_input in;
     char msg[512], path[1024];
     memset(&in, 0, sizeof(in));
     struct scl_sleep_params p = cli_sleep_params(cfg, cfg->run.seed, 1);
@@ -207,7 +203,7 @@ static int sleep_and_save(scl_ctx *ctx, const struct scl_config *cfg, const stru
     if (rc == CLI_EXIT_OK && !o->mean_input)
         rc = write_input_file(path, m, &in);
     if (rc == CLI_EXIT_OK)
-        rc = cli_sleep_model(ctx, m, &p, in.mean, in.act_max, o->output);
+        rc = cli_sleep_model(ctx, m, &p, &in, o->output, NULL);
     input_free(&in);
     if (rc == CLI_EXIT_OK && (st = scl_model_save(m, o->output, msg, sizeof(msg))) != SCL_OK) {
         cli_error("%s", msg);

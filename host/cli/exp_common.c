@@ -80,30 +80,14 @@ int exp_eval(struct exp_env *env, const scl_model *m, const char *stage, struct 
     return CLI_EXIT_OK;
 }
 
-/* Spikes per unit per step of each layer, from the diagnostics file just written. */
-static void record_rates(struct exp_env *env, const scl_model *m, const char *prefix,
+/* The spike rates of a sleep into the results, one row per layer. */
+static void record_rates(struct exp_env *env, const double *rates, int32_t n_layers,
                          const char *stage)
 {
-    char path[760], line[512];
-    double sum[SCL_MAX_LAYERS + 1] = {0};
-    int steps = 0;
-    snprintf(path, sizeof(path), "%s.spikes.csv", prefix);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return;
-    while (fgets(line, sizeof(line), f)) {
-        if (line[0] < '0' || line[0] > '9')
-            continue;
-        char *p = strchr(line, ',');
-        for (int32_t l = 0; p && l <= m->n_layers; l++, p = strchr(p + 1, ','))
-            sum[l] += strtod(p + 1, NULL);
-        steps++;
-    }
-    fclose(f);
-    for (int32_t l = 0; l <= m->n_layers && steps; l++) {
+    for (int32_t l = 0; l <= n_layers; l++) {
         char name[32];
         snprintf(name, sizeof(name), "layer%d", l);
-        res_row(&env->res, stage, name, "spike_rate", sum[l] / steps / m->sizes[l]);
+        res_row(&env->res, stage, name, "spike_rate", rates[l]);
     }
 }
 
@@ -111,21 +95,21 @@ int exp_sleep(struct exp_env *env, struct exp_net *n, const scl_dataset *inputs,
               int task, const char *stage)
 {
     char prefix[700];
-    float act_max[SCL_MAX_LAYERS];
-    float *mean = calloc((size_t)inputs->dim, sizeof(float));
+    double rates[SCL_MAX_LAYERS + 1];
+    struct cli_sleep_input in = {calloc((size_t)inputs->dim, sizeof(float)), {0}};
     struct scl_sleep_params p = cli_sleep_params(&env->cfg, seed, task);
     snprintf(prefix, sizeof(prefix), "%s/diag/%s_seed%u_%s", env->out, env->res.condition, seed,
              stage);
-    int rc = mean ? cli_sleep_input_from_data(env->ctx, n->model, inputs, env->cfg.train.gemm, mean,
-                                              act_max)
-                  : CLI_EXIT_RUNTIME;
+    int rc = in.mean ? cli_sleep_input_from_data(env->ctx, n->model, inputs, env->cfg.train.gemm,
+                                                 in.mean, in.act_max)
+                     : CLI_EXIT_RUNTIME;
     if (rc == CLI_EXIT_OK)
-        rc = cli_sleep_model(env->ctx, n->model, &p, mean, act_max, prefix);
-    free(mean);
+        rc = cli_sleep_model(env->ctx, n->model, &p, &in, prefix, rates);
+    free(in.mean);
     if (rc == CLI_EXIT_OK && scl_trainer_set_model(n->trainer, n->model) != SCL_OK)
         rc = fail(env, SCL_ERR_OPENCL);
     if (rc == CLI_EXIT_OK)
-        record_rates(env, n->model, prefix, stage);
+        record_rates(env, rates, n->model->n_layers, stage);
     return rc;
 }
 
