@@ -125,6 +125,7 @@ static int open_env(struct exp_env *env, const struct cli_opts *o)
 static void close_env(struct exp_env *env)
 {
     res_free(&env->res);
+    free(env->summary);
     free(env->seeds);
     scl_ddata_destroy(env->dtest);
     scl_dataset_destroy(env->test);

@@ -8,6 +8,8 @@
 
 #include "cli.h"
 
+struct exp_group;
+
 struct exp_env {
     struct scl_config cfg;
     scl_ctx *ctx;
@@ -17,7 +19,9 @@ struct exp_env {
     char out[512]; /* run directory */
     uint32_t *seeds;
     size_t n_seeds;
-    double t0; /* start of this invocation */
+    double t0;                 /* start of this invocation */
+    struct exp_group *summary; /* [n_summary], filled by exp_write_summary */
+    int n_summary;
     int trials_total, trials_run, trials_skipped;
 };
 
@@ -46,7 +50,7 @@ int exp_sleep(struct exp_env *env, struct exp_net *n, const scl_dataset *inputs,
 int exp_finetune(struct exp_env *env, struct exp_net *n);
 /* summary.csv: mean and std over trials of every (condition, stage, task, metric). */
 int exp_write_summary(struct exp_env *env);
-/* Mean and std of summary.csv's row "condition,stage,task,metric" (NAN when absent). */
+/* Mean and std of the summary's row "condition,stage,task,metric" (NAN when absent). */
 int exp_summary_get(struct exp_env *env, const char *key, double *mean, double *std);
 /* Run gnuplot on OUT/NAME.gp to make OUT/NAME.png; a missing gnuplot is a warning. */
 int exp_plot(struct exp_env *env, const char *name, const char *script);

@@ -125,18 +125,18 @@ int exp_finetune(struct exp_env *env, struct exp_net *n)
 
 /* ------------------------------------------------------------------ summary */
 
-struct group {
+struct exp_group {
     char key[200]; /* condition,stage,task,metric */
     int n;
     double mean, m2; /* Welford */
 };
 
-static struct group *find_group(struct group **g, int *n, const char *key)
+static struct exp_group *find_group(struct exp_group **g, int *n, const char *key)
 {
     for (int i = 0; i < *n; i++)
         if (strcmp((*g)[i].key, key) == 0)
             return &(*g)[i];
-    struct group *grown = realloc(*g, sizeof(**g) * (size_t)(*n + 1));
+    struct exp_group *grown = realloc(*g, sizeof(**g) * (size_t)(*n + 1));
     if (!grown)
         return NULL;
     *g = grown;
@@ -145,7 +145,7 @@ static struct group *find_group(struct group **g, int *n, const char *key)
     return &(*g)[(*n)++];
 }
 
-static void add_line(struct group **g, int *n, char *line)
+static void add_line(struct exp_group **g, int *n, char *line)
 {
     char *first = strchr(line, ',');
     char *last = strrchr(line, ',');
@@ -153,7 +153,7 @@ static void add_line(struct group **g, int *n, char *line)
         return;
     *last = '\0';
     double v = strtod(last + 1, NULL);
-    struct group *gr = isfinite(v) ? find_group(g, n, first + 1) : NULL;
+    struct exp_group *gr = isfinite(v) ? find_group(g, n, first + 1) : NULL;
     if (!gr)
         return;
     gr->n++;
@@ -165,9 +165,12 @@ static void add_line(struct group **g, int *n, char *line)
 int exp_write_summary(struct exp_env *env)
 {
     char path[700], line[512];
-    struct group *g = NULL;
+    struct exp_group *g = NULL;
     int n = 0;
     struct res_buf out = {0};
+    free(env->summary); /* recomputed from everything on disk */
+    env->summary = NULL;
+    env->n_summary = 0;
     snprintf(path, sizeof(path), "%s/results.csv", env->out);
     FILE *f = fopen(path, "r");
     if (!f)
@@ -182,31 +185,26 @@ int exp_write_summary(struct exp_env *env)
     for (int i = 0; i < n; i++)
         res_printf(&out, "%s,%d,%.6g,%.6g\n", g[i].key, g[i].n, g[i].mean,
                    g[i].n > 1 ? sqrt(g[i].m2 / (g[i].n - 1)) : 0.0);
-    free(g);
+    env->summary = g; /* kept for exp_summary_get: the plots read it many times */
+    env->n_summary = n;
     snprintf(path, sizeof(path), "%s/summary.csv", env->out);
     int rc = cli_write_atomic(path, out.text ? out.text : "", out.len);
     free(out.text);
     return rc;
 }
 
-/* Mean and std of one summary entry, or NAN. */
+/* Mean and std of one summary entry, or NAN (from the groups exp_write_summary kept). */
 int exp_summary_get(struct exp_env *env, const char *key, double *mean, double *std)
 {
-    char path[700], line[512];
-    size_t k = strlen(key);
     *mean = *std = NAN;
-    snprintf(path, sizeof(path), "%s/summary.csv", env->out);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return CLI_EXIT_RUNTIME;
-    while (fgets(line, sizeof(line), f)) {
-        if (strncmp(line, key, k) == 0 && line[k] == ',') {
-            int cnt;
-            if (sscanf(line + k + 1, "%d,%lf,%lf", &cnt, mean, std) == 3)
-                break;
+    for (int i = 0; i < env->n_summary; i++) {
+        const struct exp_group *g = &env->summary[i];
+        if (strcmp(g->key, key) == 0) {
+            *mean = g->mean;
+            *std = g->n > 1 ? sqrt(g->m2 / (g->n - 1)) : 0.0;
+            break;
         }
     }
-    fclose(f);
     return CLI_EXIT_OK;
 }
 
