@@ -104,7 +104,7 @@ scl_status scl_kernel_get(scl_ctx *ctx, const char *name, cl_kernel *out);
 scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t *global,
                           const size_t *local);
 
-/* ---- files written atomically (atomic_file.c): PATH.tmp, then rename */
+/* ---- whole files (file.c): written atomically (PATH.tmp, then rename), read at once */
 /* Open PATH.tmp for writing (its name goes to tmp); NULL on failure. */
 FILE *scl_atomic_open(const char *path, char *tmp, size_t tmp_len);
 /* Close f and, if ok and nothing failed, rename tmp over path; otherwise remove tmp. Returns
@@ -112,6 +112,9 @@ FILE *scl_atomic_open(const char *path, char *tmp, size_t tmp_len);
 bool scl_atomic_commit(FILE *f, const char *tmp, const char *path, bool ok);
 /* Write len bytes to path atomically. */
 bool scl_atomic_write(const char *path, const void *data, size_t len);
+/* Read the whole file into *out (NUL-terminated, freed with scl_free), its size into *len.
+ * SCL_ERR_IO when it cannot be opened or read, SCL_ERR_NOMEM. */
+scl_status scl_read_file(const char *path, char **out, size_t *len);
 
 /* ---- training (train.c) */
 /* Fisher-Yates permutation of 0..n-1 from the project generator (purpose SCL_RNG_SHUFFLE,

@@ -126,21 +126,12 @@ struct blob {
 
 static scl_status read_blob(const char *path, struct blob *b, char *msg, size_t len)
 {
-    FILE *f = fopen(path, "rb");
-    long n;
-    if (!f)
-        return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot open", path);
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot read", path);
-    }
-    b->len = (size_t)n;
-    b->data = scl_alloc(b->len);
-    bool ok = b->data && fread(b->data, 1, b->len, f) == b->len;
-    fclose(f);
-    if (!ok)
-        return scl_msg_fail(msg, len, b->data ? SCL_ERR_IO : SCL_ERR_NOMEM, "%s: cannot read",
-                            path);
+    char *data = NULL;
+    scl_status st = scl_read_file(path, &data, &b->len);
+    b->data = (unsigned char *)data;
+    if (st != SCL_OK)
+        return scl_msg_fail(msg, len, st, "%s: cannot %s", path,
+                            st == SCL_ERR_NOMEM ? "read (out of memory)" : "open or read");
     return SCL_OK;
 }
 

@@ -37,29 +37,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-        goto out_close;
-    buf = scl_alloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        scl_free(buf);
-        buf = NULL;
-    }
-    if (buf) {
-        buf[n] = '\0';
-        *len = (size_t)n;
-    }
-out_close:
-    fclose(f);
-    return buf;
-}
-
 static void sources_free(struct sources *s)
 {
     for (int i = 0; i < s->n; i++)
@@ -79,8 +56,7 @@ static scl_status sources_collect(scl_ctx *ctx, const char *dir, struct sources 
             continue;
         char path[1024];
         snprintf(path, sizeof(path), "%s/%s", dir, scl_cl_sources[i].name);
-        s->owned[s->n] = read_file(path, &s->len[s->n]);
-        if (!s->owned[s->n])
+        if (scl_read_file(path, &s->owned[s->n], &s->len[s->n]) != SCL_OK)
             return scl_ctx_fail(ctx, SCL_ERR_IO, "%s: cannot read kernel (SCL_KERNEL_DIR)", path);
         s->text[s->n] = s->owned[s->n];
     }
@@ -141,9 +117,10 @@ static bool load_cached(scl_ctx *ctx, const char *path)
 {
     size_t len = 0;
     cl_int err, bin_status;
-    unsigned char *bin = (unsigned char *)read_file(path, &len);
-    if (!bin)
+    char *file = NULL;
+    if (scl_read_file(path, &file, &len) != SCL_OK)
         return false;
+    unsigned char *bin = (unsigned char *)file;
     const unsigned char *bins[1] = {bin};
     cl_program p =
         clCreateProgramWithBinary(ctx->context, 1, &ctx->device, &len, bins, &bin_status, &err);

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "exp.h"
+#include "internal.h"
 
 static const char usage[] =
     "usage: sleepcl run CONFIG [--set section.key=value ...] [--seed S] [--device I|NAME]\n"
@@ -74,13 +75,11 @@ static int check_manifest(const struct exp_env *env, const uint32_t *seeds, size
     char path[600], hash[SCL_CFG_HASH_LEN];
     snprintf(path, sizeof(path), "%s/manifest.json", env->out);
     scl_cfg_hash(&env->cfg, hash);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        char text[1 << 16];
-        size_t n = fread(text, 1, sizeof(text) - 1, f);
-        fclose(f);
-        text[n] = '\0';
-        cJSON *old = cJSON_Parse(text);
+    char *old_text = NULL;
+    size_t n = 0;
+    if (scl_read_file(path, &old_text, &n) == SCL_OK) {
+        cJSON *old = cJSON_Parse(old_text);
+        free(old_text);
         const cJSON *h = cJSON_GetObjectItemCaseSensitive(old, "config_hash");
         bool same = cJSON_IsString(h) && strcmp(h->valuestring, hash) == 0;
         cJSON_Delete(old);

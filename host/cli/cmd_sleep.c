@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "internal.h"
 
 static const char usage[] =
     "usage: sleepcl sleep -m MODEL -o OUT.safetensors [-c CONFIG] [--set section.key=value ...]\n"
@@ -89,15 +90,9 @@ static bool read_floats(const cJSON *arr, float *out, int32_t n)
 
 static int load_input_file(const char *path, const scl_model *m, struct cli_sleep_input *in)
 {
-    FILE *f = fopen(path, "rb");
     char *text = NULL;
-    long n = -1;
-    if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (text = calloc(1, (size_t)n + 1)) && fread(text, 1, (size_t)n, f) != (size_t)n)
-        n = -1;
-    if (f)
-        fclose(f);
-    cJSON *root = n >= 0 && text ? cJSON_Parse(text) : NULL;
+    size_t n = 0;
+    cJSON *root = scl_read_file(path, &text, &n) == SCL_OK ? cJSON_Parse(text) : NULL;
     free(text);
     in->mean = calloc((size_t)m->sizes[0], sizeof(float));
     bool ok =
