@@ -221,19 +221,11 @@ static scl_status loss_grad(scl_trainer *t, int32_t rows, int32_t loss_off)
     float norm = 1.0f / (float)rows;
     if (t->p.loss == SCL_LOSS_BCE)
         norm /= (float)k; /* mean over batch x outputs, the frameworks' default */
-    cl_kernel kern;
-    scl_status st = scl_kernel_get(t->ctx, "scl_loss_grad", &kern);
-    if (st != SCL_OK)
-        return st;
-    if (!SCL_ARG(t->ctx, kern, 0, t->net.act[L]) || !SCL_ARG(t->ctx, kern, 1, t->yb) ||
-        !SCL_ARG(t->ctx, kern, 2, rows) || !SCL_ARG(t->ctx, kern, 3, k) ||
-        !SCL_ARG(t->ctx, kern, 4, output) || !SCL_ARG(t->ctx, kern, 5, loss) ||
-        !SCL_ARG(t->ctx, kern, 6, norm) || !SCL_ARG(t->ctx, kern, 7, t->grad[L]) ||
-        !SCL_ARG(t->ctx, kern, 8, t->losses) || !SCL_ARG(t->ctx, kern, 9, loss_off))
-        return SCL_ERR_OPENCL;
-    size_t global = (size_t)rows;
-    st = scl_kernel_run(t->ctx, kern, 1, &global, NULL);
-    return st;
+    const struct scl_karg a[] = {
+        SCL_KARG(t->net.act[L]), SCL_KARG(t->yb),   SCL_KARG(rows), SCL_KARG(k),
+        SCL_KARG(output),        SCL_KARG(loss),    SCL_KARG(norm), SCL_KARG(t->grad[L]),
+        SCL_KARG(t->losses),     SCL_KARG(loss_off)};
+    return scl_launch(t->ctx, "scl_loss_grad", (size_t)rows, a, 10);
 }
 
 /* Input gradient of layer l (1-based, l >= 2): grad[l-1] = relu'(act[l-1]) * (grad[l] W_l). */
