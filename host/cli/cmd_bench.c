@@ -11,17 +11,17 @@
 
 static const struct {
     const char *name;
-    int (*fn)(scl_ctx *, const struct bench_opts *);
+    int (*fn)(scl_ctx *, const struct scl_bench_opts *);
 } sections[] = {
-    {"gemm", bench_gemm},
-    {"train", bench_train},
-    {"sleep", bench_sleep},
-    {"search", bench_search},
+    {"gemm", scl_bench_gemm},
+    {"train", scl_bench_train},
+    {"sleep", scl_bench_sleep},
+    {"search", scl_bench_search},
 };
 
-static int run_sections(scl_ctx *ctx, const char *only, const struct bench_opts *o)
+static int run_sections(scl_ctx *ctx, const char *only, const struct scl_bench_opts *o)
 {
-    int rc = CLI_EXIT_OK, ran = 0;
+    int rc = SCL_EXIT_OK, ran = 0;
     for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
         if (!sections[i].fn || (only && strcmp(only, sections[i].name) != 0))
             continue;
@@ -29,23 +29,23 @@ static int run_sections(scl_ctx *ctx, const char *only, const struct bench_opts 
         fflush(stdout);
         ran++;
         int r = sections[i].fn(ctx, o);
-        if (r != CLI_EXIT_OK)
+        if (r != SCL_EXIT_OK)
             rc = r;
     }
     if (!ran) {
-        cli_error("no benchmark section named '%s'", only ? only : "");
-        return CLI_EXIT_USAGE;
+        scl_app_error("no benchmark section named '%s'", only ? only : "");
+        return SCL_EXIT_USAGE;
     }
     return rc;
 }
 
-int cmd_bench(int argc, char **argv)
+int scl_cmd_bench(int argc, char **argv)
 {
     static const struct option opts[] = {{"device", required_argument, NULL, 'd'},
                                          {"quick", no_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    struct bench_opts o = {0};
+    struct scl_bench_opts o = {0};
     const char *device = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "d:qh", opts, NULL)) != -1) {
@@ -55,12 +55,12 @@ int cmd_bench(int argc, char **argv)
             o.quick = 1;
         } else {
             printf("usage: sleepcl bench [--device I|NAME] [--quick] [SECTION]\n");
-            return c == 'h' ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+            return c == 'h' ? SCL_EXIT_OK : SCL_EXIT_USAGE;
         }
     }
-    scl_ctx *ctx = cli_open_ctx(device);
+    scl_ctx *ctx = scl_app_open_ctx(device);
     if (!ctx)
-        return CLI_EXIT_RUNTIME;
+        return SCL_EXIT_RUNTIME;
     printf("device: %s\n", scl_ctx_device_desc(ctx));
     int rc = run_sections(ctx, optind < argc ? argv[optind] : NULL, &o);
     scl_ctx_destroy(ctx);

@@ -28,17 +28,17 @@ static int dump(const char *path, const char *const *sets, int n_sets)
     char msg[1024];
     scl_status st = scl_cfg_build(&cfg, path, sets, n_sets, msg, sizeof(msg));
     if (st != SCL_OK) {
-        cli_error("%s", msg);
-        return cli_exit_code(st);
+        scl_app_error("%s", msg);
+        return scl_app_exit_code(st);
     }
     if (scl_cfg_write(&cfg, stdout) != SCL_OK || fflush(stdout) != 0) {
-        cli_error("cannot write the configuration to stdout");
-        return CLI_EXIT_RUNTIME;
+        scl_app_error("cannot write the configuration to stdout");
+        return SCL_EXIT_RUNTIME;
     }
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
-int cmd_config(int argc, char **argv)
+int scl_cmd_config(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 's'},
@@ -49,9 +49,9 @@ int cmd_config(int argc, char **argv)
     int c;
     int n_sets = 0;
     int action = 0; /* 'd', 'k', 'h', or '?' for a bad option or two actions */
-    int rc = CLI_EXIT_USAGE;
+    int rc = SCL_EXIT_USAGE;
     if (!sets)
-        return CLI_EXIT_RUNTIME;
+        return SCL_EXIT_RUNTIME;
     /* NOLINTNEXTLINE(concurrency-mt-unsafe): the CLI parses options on one thread */
     while ((c = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
         if (c == 'c')
@@ -69,7 +69,7 @@ int cmd_config(int argc, char **argv)
         if (action == 'h')
             usage(stdout);
         scl_cfg_print_keys(stdout);
-        rc = CLI_EXIT_OK;
+        rc = SCL_EXIT_OK;
     } else
         usage(stderr);
     free(sets);

@@ -8,33 +8,32 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "internal.h"
 
 static int open_twice(const char *device)
 {
     for (int round = 0; round < 2; round++) {
         int cached = 0;
-        scl_ctx *ctx = cli_open_ctx(device);
+        scl_ctx *ctx = scl_app_open_ctx(device);
         if (!ctx)
-            return CLI_EXIT_RUNTIME;
+            return SCL_EXIT_RUNTIME;
         double s = scl_ctx_program_seconds(ctx, &cached);
         printf("start %d: kernels %s in %.3f s\n", round + 1,
                cached ? "loaded from cache" : "compiled", s);
         scl_ctx_destroy(ctx);
     }
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 static int check_rng(const char *device)
 {
     enum { N = 100000 };
     uint32_t *dev = malloc(sizeof(*dev) * 4 * N);
-    scl_ctx *ctx = cli_open_ctx(device);
-    int rc = CLI_EXIT_RUNTIME, bad = 0;
+    scl_ctx *ctx = scl_app_open_ctx(device);
+    int rc = SCL_EXIT_RUNTIME, bad = 0;
     if (!ctx || !dev)
         goto out;
     if (scl_ctx_rng_fill(ctx, 42, SCL_RNG_TEST, 7, 3, N, dev) != SCL_OK) {
-        cli_error("%s", scl_ctx_last_error(ctx));
+        scl_app_error("%s", scl_ctx_last_error(ctx));
         goto out;
     }
     for (uint32_t i = 0; i < N; i++) {
@@ -44,7 +43,7 @@ static int check_rng(const char *device)
             bad += host[j] != dev[4 * i + j];
     }
     printf("generator: %d of %d device words differ from the host\n", bad, 4 * N);
-    rc = bad ? CLI_EXIT_RUNTIME : CLI_EXIT_OK;
+    rc = bad ? SCL_EXIT_RUNTIME : SCL_EXIT_OK;
 out:
     scl_ctx_destroy(ctx);
     free(dev);
@@ -59,16 +58,16 @@ static int load_mnist(void)
     snprintf(path, sizeof(path), "%s/mnist", dir);
     scl_status st = scl_dataset_load_dir(path, "train", &ds, msg, sizeof(msg));
     if (st != SCL_OK) {
-        cli_error("%s", msg);
-        return cli_exit_code(st);
+        scl_app_error("%s", msg);
+        return scl_app_exit_code(st);
     }
     printf("MNIST train: %d images of %dx%d, %d classes\n", ds->n, ds->rows, ds->cols,
            ds->n_classes);
     scl_dataset_destroy(ds);
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
-int cmd_demo(int argc, char **argv)
+int scl_cmd_demo(int argc, char **argv)
 {
     static const struct option opts[] = {{"device", required_argument, NULL, 'd'},
                                          {"help", no_argument, NULL, 'h'},
@@ -80,13 +79,13 @@ int cmd_demo(int argc, char **argv)
             device = optarg;
         } else {
             printf("usage: sleepcl demo [--device I|NAME]\n");
-            return c == 'h' ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+            return c == 'h' ? SCL_EXIT_OK : SCL_EXIT_USAGE;
         }
     }
     rc = open_twice(device);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = check_rng(device);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = load_mnist();
     return rc;
 }

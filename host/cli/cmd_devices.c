@@ -3,16 +3,16 @@
 
 #include "cli.h"
 
-int cmd_devices(int argc, char **argv)
+int scl_cmd_devices(int argc, char **argv)
 {
     (void)argv;
     if (argc > 1) {
-        cli_error("devices takes no arguments");
-        return CLI_EXIT_USAGE;
+        scl_app_error("devices takes no arguments");
+        return SCL_EXIT_USAGE;
     }
     if (scl_devices_print(stdout) != SCL_OK) {
-        cli_error("no OpenCL device found (is an ICD such as pocl-opencl-icd installed?)");
-        return CLI_EXIT_RUNTIME;
+        scl_app_error("no OpenCL device found (is an ICD such as pocl-opencl-icd installed?)");
+        return SCL_EXIT_RUNTIME;
     }
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }

@@ -21,7 +21,6 @@
 
 #include "cli.h"
 #include "exp.h"
-#include "internal.h"
 
 static const char usage[] =
     "usage: sleepcl run CONFIG [--set section.key=value ...] [--seed S] [--device I|NAME]\n"
@@ -45,7 +44,7 @@ static void out_dir(const struct scl_config *cfg, const char *config_path, char 
     snprintf(buf, n, "%s/%s", cfg->run.out, name);
 }
 
-static cJSON *manifest_json(const struct exp_env *env, const uint32_t *seeds, size_t n_seeds)
+static cJSON *manifest_json(const struct scl_exp_env *env, const uint32_t *seeds, size_t n_seeds)
 {
     char hash[SCL_CFG_HASH_LEN];
     size_t len = scl_cfg_dump(&env->cfg, NULL, 0);
@@ -70,7 +69,7 @@ static cJSON *manifest_json(const struct exp_env *env, const uint32_t *seeds, si
 }
 
 /* Refuse a directory holding another configuration's run; otherwise (re)write the manifest. */
-static int check_manifest(const struct exp_env *env, const uint32_t *seeds, size_t n_seeds)
+static int check_manifest(const struct scl_exp_env *env, const uint32_t *seeds, size_t n_seeds)
 {
     char path[600], hash[SCL_CFG_HASH_LEN];
     snprintf(path, sizeof(path), "%s/manifest.json", env->out);
@@ -84,46 +83,46 @@ static int check_manifest(const struct exp_env *env, const uint32_t *seeds, size
         bool same = cJSON_IsString(h) && strcmp(h->valuestring, hash) == 0;
         cJSON_Delete(old);
         if (!same) {
-            cli_error("%s holds a run of another configuration (hash differs from %s); choose "
-                      "another run.out or experiment.name",
-                      env->out, hash);
-            return CLI_EXIT_USAGE;
+            scl_app_error("%s holds a run of another configuration (hash differs from %s); choose "
+                          "another run.out or experiment.name",
+                          env->out, hash);
+            return SCL_EXIT_USAGE;
         }
     }
     cJSON *root = manifest_json(env, seeds, n_seeds);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
-    int rc = text ? cli_write_atomic(path, text, strlen(text)) : CLI_EXIT_RUNTIME;
+    int rc = text ? scl_app_write_atomic(path, text, strlen(text)) : SCL_EXIT_RUNTIME;
     free(text);
     return rc;
 }
 
-static int open_env(struct exp_env *env, const struct cli_opts *o)
+static int open_env(struct scl_exp_env *env, const struct scl_cli_opts *o)
 {
     char diag[600];
-    int rc = cli_config(o, &env->cfg);
-    if (rc != CLI_EXIT_OK)
+    int rc = scl_cli_config(o, &env->cfg);
+    if (rc != SCL_EXIT_OK)
         return rc;
     out_dir(&env->cfg, o->config, env->out, sizeof(env->out));
     snprintf(diag, sizeof(diag), "%s/diag", env->out);
-    rc = cli_mkdir_p(diag);
-    if (rc == CLI_EXIT_OK && !(env->ctx = cli_open_cfg_ctx(&env->cfg)))
-        rc = CLI_EXIT_RUNTIME;
-    if (rc == CLI_EXIT_OK && !(env->train_full = cli_load_split(&env->cfg, "train")))
-        rc = CLI_EXIT_RUNTIME;
-    if (rc == CLI_EXIT_OK && !(env->test = cli_load_split(&env->cfg, "test")))
-        rc = CLI_EXIT_RUNTIME;
-    if (rc == CLI_EXIT_OK && scl_ddata_create(env->ctx, env->test, &env->dtest) != SCL_OK) {
-        cli_error("%s", scl_ctx_last_error(env->ctx));
-        rc = CLI_EXIT_RUNTIME;
+    rc = scl_app_mkdir_p(diag);
+    if (rc == SCL_EXIT_OK && !(env->ctx = scl_app_open_cfg_ctx(&env->cfg)))
+        rc = SCL_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK && !(env->train_full = scl_app_load_split(&env->cfg, "train")))
+        rc = SCL_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK && !(env->test = scl_app_load_split(&env->cfg, "test")))
+        rc = SCL_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK && scl_ddata_create(env->ctx, env->test, &env->dtest) != SCL_OK) {
+        scl_app_error("%s", scl_ctx_last_error(env->ctx));
+        rc = SCL_EXIT_RUNTIME;
     }
-    res_init(&env->res, env->out);
+    scl_res_init(&env->res, env->out);
     return rc;
 }
 
-static void close_env(struct exp_env *env)
+static void close_env(struct scl_exp_env *env)
 {
-    res_free(&env->res);
+    scl_res_free(&env->res);
     free(env->summary);
     free(env->seeds);
     scl_ddata_destroy(env->dtest);
@@ -132,65 +131,66 @@ static void close_env(struct exp_env *env)
     scl_ctx_destroy(env->ctx);
 }
 
-static int load_seeds(struct exp_env *env)
+static int load_seeds(struct scl_exp_env *env)
 {
     size_t count = 0;
     scl_cfg_seed_list(&env->cfg, NULL, 0, &count);
     env->seeds = calloc(count ? count : 1, sizeof(*env->seeds));
     if (!env->seeds)
-        return CLI_EXIT_RUNTIME;
+        return SCL_EXIT_RUNTIME;
     scl_cfg_seed_list(&env->cfg, env->seeds, count, &count);
     env->n_seeds = count;
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 static const struct {
     enum scl_cfg_kind kind;
-    int (*run)(struct exp_env *);
-    int (*finish)(struct exp_env *);
+    int (*run)(struct scl_exp_env *);
+    int (*finish)(struct scl_exp_env *);
 } protocols[] = {
-    {SCL_CFG_KIND_LIMITED, exp_limited, exp_limited_finish},
-    {SCL_CFG_KIND_IMBALANCE, exp_imbalance, exp_imbalance_finish},
-    {SCL_CFG_KIND_TASKS, exp_tasks, exp_tasks_finish},
-    {SCL_CFG_KIND_INCREMENTAL, exp_tasks, exp_tasks_finish},
+    {SCL_CFG_KIND_LIMITED, scl_exp_limited, scl_exp_limited_finish},
+    {SCL_CFG_KIND_IMBALANCE, scl_exp_imbalance, scl_exp_imbalance_finish},
+    {SCL_CFG_KIND_TASKS, scl_exp_tasks, scl_exp_tasks_finish},
+    {SCL_CFG_KIND_INCREMENTAL, scl_exp_tasks, scl_exp_tasks_finish},
 };
 
-static int run_protocol(struct exp_env *env)
+static int run_protocol(struct scl_exp_env *env)
 {
     for (size_t i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++) {
         if (protocols[i].kind != env->cfg.experiment.kind)
             continue;
         int rc = protocols[i].run(env);
-        return rc == CLI_EXIT_OK ? protocols[i].finish(env) : rc;
+        return rc == SCL_EXIT_OK ? protocols[i].finish(env) : rc;
     }
-    cli_error("experiment.kind: this protocol is not implemented yet");
-    return CLI_EXIT_USAGE;
+    scl_app_error("experiment.kind: this protocol is not implemented yet");
+    return SCL_EXIT_USAGE;
 }
 
-int cmd_run(int argc, char **argv)
+int scl_cmd_run(int argc, char **argv)
 {
-    struct cli_opts o;
-    struct exp_env env;
+    struct scl_cli_opts o;
+    struct scl_exp_env env;
     memset(&env, 0, sizeof(env));
-    int rc = cli_parse(argc, argv, usage, &o);
-    if (rc != CLI_EXIT_OK)
-        return rc == CLI_EXIT_HELP ? CLI_EXIT_OK : rc;
+    int rc = scl_cli_parse(argc, argv, usage, &o);
+    if (rc != SCL_EXIT_OK)
+        return rc == SCL_EXIT_HELP ? SCL_EXIT_OK : rc;
     if (!o.config) {
-        cli_error("run needs a config file (sleepcl run configs/experiments/limited_mnist.ini)");
-        return CLI_EXIT_USAGE;
+        scl_app_error(
+            "run needs a config file (sleepcl run configs/experiments/limited_mnist.ini)");
+        return SCL_EXIT_USAGE;
     }
     rc = open_env(&env, &o);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = load_seeds(&env);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = check_manifest(&env, env.seeds, env.n_seeds);
-    if (rc == CLI_EXIT_OK)
-        rc = res_load(&env.res);
-    if (rc == CLI_EXIT_OK) {
-        env.t0 = cli_now();
+    if (rc == SCL_EXIT_OK)
+        rc = scl_res_load(&env.res);
+    if (rc == SCL_EXIT_OK) {
+        env.t0 = scl_app_now();
         rc = run_protocol(&env);
     }
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         printf("results in %s\n", env.out);
     close_env(&env);
     return rc;

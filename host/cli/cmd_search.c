@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "search.h"
 
 static const char usage[] =
@@ -55,19 +56,19 @@ static void set_gene(struct scl_ga_gene *g, const struct scl_cfg_floats *b, int 
     g->integer = integer;
 }
 
-void search_setup_genes(struct search_env *env)
+void scl_search_setup_genes(struct scl_search_env *env)
 {
     const struct scl_cfg_search *s = &env->cfg.search;
     const int L = env->layers;
-    set_gene(&env->genes[GENE_STEPS], &s->steps, 1, 1);
-    set_gene(&env->genes[GENE_MAX_RATE], &s->max_rate, 1, 0);
-    set_gene(&env->genes[GENE_ALPHA], &s->alpha, 1, 0);
+    set_gene(&env->genes[SCL_GENE_STEPS], &s->steps, 1, 1);
+    set_gene(&env->genes[SCL_GENE_MAX_RATE], &s->max_rate, 1, 0);
+    set_gene(&env->genes[SCL_GENE_ALPHA], &s->alpha, 1, 0);
     for (int l = 0; l < L; l++)
-        set_gene(&env->genes[GENE_BETA + l], &s->beta, 1, 0);
-    set_gene(&env->genes[GENE_BETA + L], &s->decay, 0, 0);
-    set_gene(&env->genes[GENE_BETA + L + 1], &s->inc, 1, 0);
-    set_gene(&env->genes[GENE_BETA + L + 2], &s->dec, 1, 0);
-    env->n_genes = GENE_BETA + L + 3;
+        set_gene(&env->genes[SCL_GENE_BETA + l], &s->beta, 1, 0);
+    set_gene(&env->genes[SCL_GENE_BETA + L], &s->decay, 0, 0);
+    set_gene(&env->genes[SCL_GENE_BETA + L + 1], &s->inc, 1, 0);
+    set_gene(&env->genes[SCL_GENE_BETA + L + 2], &s->dec, 1, 0);
+    env->n_genes = SCL_GENE_BETA + L + 3;
     env->input_gene = -1;
     if (s->input && env->cfg.model.sizes.v[0] == 784) { /* window mode needs 28x28 */
         const struct scl_cfg_floats mode = {2, {0.0, 1.0}};
@@ -94,12 +95,12 @@ static int same_genes(const double *own, const double *x, int32_t n)
 }
 
 /* Generation 0: the config's set, the published sets (3-layer nets), then random ones. */
-static void first_generation(struct search_env *env, double *pop)
+static void first_generation(struct scl_search_env *env, double *pop)
 {
     const int32_t n = env->n_genes;
-    struct scl_sleep_params own = cli_sleep_params(&env->cfg, 1, 1);
+    struct scl_sleep_params own = scl_app_sleep_params(&env->cfg, 1, 1);
     int32_t k = 0;
-    search_genes_of(env, &own, pop);
+    scl_search_genes_of(env, &own, pop);
     k++;
     scl_ga_clamp(env->genes, n, pop);
     for (size_t s = 0;
@@ -116,7 +117,7 @@ static void first_generation(struct search_env *env, double *pop)
 
 /* ---------------------------------------------------------------- files */
 
-static void out_dir(struct search_env *env, const char *config_path)
+static void out_dir(struct scl_search_env *env, const char *config_path)
 {
     char name[256], copy[512];
     snprintf(copy, sizeof(copy), "%s", config_path);
@@ -129,7 +130,7 @@ static void out_dir(struct search_env *env, const char *config_path)
 }
 
 /* The experiment's hash (scl_cfg_hash) and an FNV-1a of the [search] section's dump. */
-static void search_hash(const struct scl_config *cfg, char *buf, size_t n)
+static void scl_search_hash(const struct scl_config *cfg, char *buf, size_t n)
 {
     char h[SCL_CFG_HASH_LEN];
     size_t len = scl_cfg_dump(cfg, NULL, 0);
@@ -147,10 +148,10 @@ static void search_hash(const struct scl_config *cfg, char *buf, size_t n)
 }
 
 /* Refuse a directory of another search; else record this one's hash and config. */
-static int check_hash(struct search_env *env)
+static int check_hash(struct scl_search_env *env)
 {
     char path[700], want[64], have[64] = "";
-    search_hash(&env->cfg, want, sizeof(want));
+    scl_search_hash(&env->cfg, want, sizeof(want));
     snprintf(path, sizeof(path), "%s/search.hash", env->out);
     FILE *f = fopen(path, "r");
     if (f) {
@@ -159,28 +160,28 @@ static int check_hash(struct search_env *env)
         fclose(f);
         have[strcspn(have, "\n")] = '\0';
         if (strcmp(have, want) != 0) {
-            cli_error("%s holds a search of another configuration; choose another run.out or "
-                      "experiment.name",
-                      env->out);
-            return CLI_EXIT_USAGE;
+            scl_app_error("%s holds a search of another configuration; choose another run.out or "
+                          "experiment.name",
+                          env->out);
+            return SCL_EXIT_USAGE;
         }
     }
     size_t len = scl_cfg_dump(&env->cfg, NULL, 0);
     char *dump = malloc(len + 1);
-    int rc = dump ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    int rc = dump ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
     if (dump)
         scl_cfg_dump(&env->cfg, dump, len + 1);
     snprintf(path, sizeof(path), "%s/config.ini", env->out);
-    if (rc == CLI_EXIT_OK)
-        rc = cli_write_atomic(path, dump, len);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_app_write_atomic(path, dump, len);
     free(dump);
     snprintf(path, sizeof(path), "%s/search.hash", env->out);
     strcat(want, "\n");
-    return rc == CLI_EXIT_OK ? cli_write_atomic(path, want, strlen(want)) : rc;
+    return rc == SCL_EXIT_OK ? scl_app_write_atomic(path, want, strlen(want)) : rc;
 }
 
 /* Scores already on disk: the first two columns and the last of candidates.csv. */
-static int load_done(struct search_env *env, struct done *d)
+static int load_done(struct scl_search_env *env, struct done *d)
 {
     char path[700], line[2048];
     d->generations = env->cfg.search.generations;
@@ -191,7 +192,7 @@ static int load_done(struct search_env *env, struct done *d)
     d->acc = calloc(cells, sizeof(*d->acc));
     d->gain = calloc(cells, sizeof(*d->gain));
     if (!d->fit || !d->have || !d->acc || !d->gain)
-        return CLI_EXIT_RUNTIME;
+        return SCL_EXIT_RUNTIME;
     snprintf(path, sizeof(path), "%s/candidates.csv", env->out);
     FILE *f = fopen(path, "r");
     while (f && fgets(line, sizeof(line), f)) {
@@ -212,48 +213,48 @@ static int load_done(struct search_env *env, struct done *d)
     }
     if (f)
         fclose(f);
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
-static void csv_header(const struct search_env *env, struct res_buf *b)
+static void csv_header(const struct scl_search_env *env, struct scl_res_buf *b)
 {
-    res_printf(b, "generation,candidate,steps,max_rate,alpha");
+    scl_res_printf(b, "generation,candidate,steps,max_rate,alpha");
     for (int l = 1; l <= env->layers; l++)
-        res_printf(b, ",beta%d", l);
-    res_printf(b, ",decay,inc,dec%s,val_acc,val_gain", env->input_gene >= 0 ? ",input" : "");
+        scl_res_printf(b, ",beta%d", l);
+    scl_res_printf(b, ",decay,inc,dec%s,val_acc,val_gain", env->input_gene >= 0 ? ",input" : "");
     for (int l = 0; l <= env->layers; l++)
-        res_printf(b, ",rate%d", l);
-    res_printf(b, ",bad_layers,fitness\n");
+        scl_res_printf(b, ",rate%d", l);
+    scl_res_printf(b, ",bad_layers,fitness\n");
 }
 
 /* Append one generation's rows (the file is rewritten whole: it stays small). */
-static int append_generation(struct search_env *env, int32_t g, const double *pop,
-                             const struct search_score *s)
+static int append_generation(struct scl_search_env *env, int32_t g, const double *pop,
+                             const struct scl_search_score *s)
 {
     char path[700];
-    struct res_buf b = {0};
+    struct scl_res_buf b = {0};
     snprintf(path, sizeof(path), "%s/candidates.csv", env->out);
     FILE *f = fopen(path, "rb");
     if (f) {
         char chunk[8192];
         size_t n;
         while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-            res_printf(&b, "%.*s", (int)n, chunk);
+            scl_res_printf(&b, "%.*s", (int)n, chunk);
         fclose(f);
     } else {
         csv_header(env, &b);
     }
     for (int32_t i = 0; i < env->ga.population; i++) {
         const double *x = pop + (size_t)i * (size_t)env->n_genes;
-        res_printf(&b, "%d,%d,%.0f", (int)g, (int)i, x[0]);
+        scl_res_printf(&b, "%d,%d,%.0f", (int)g, (int)i, x[0]);
         for (int32_t k = 1; k < env->n_genes; k++)
-            res_printf(&b, ",%.9g", x[k]);
-        res_printf(&b, ",%.6f,%+.6f", s[i].acc, s[i].gain);
+            scl_res_printf(&b, ",%.9g", x[k]);
+        scl_res_printf(&b, ",%.6f,%+.6f", s[i].acc, s[i].gain);
         for (int l = 0; l <= env->layers; l++)
-            res_printf(&b, ",%.3e", s[i].rate[l]);
-        res_printf(&b, ",%d,%.17g\n", s[i].bad_layers, s[i].fitness);
+            scl_res_printf(&b, ",%.3e", s[i].rate[l]);
+        scl_res_printf(&b, ",%d,%.17g\n", s[i].bad_layers, s[i].fitness);
     }
-    int rc = b.text ? cli_write_atomic(path, b.text, b.len) : CLI_EXIT_RUNTIME;
+    int rc = b.text ? scl_app_write_atomic(path, b.text, b.len) : SCL_EXIT_RUNTIME;
     free(b.text);
     return rc;
 }
@@ -261,7 +262,7 @@ static int append_generation(struct search_env *env, int32_t g, const double *po
 /* ---------------------------------------------------------------- best set */
 
 /* The best candidate's genes, rounded to the 6 digits best.ini keeps. */
-static void round_genes(const struct search_env *env, double *x)
+static void round_genes(const struct scl_search_env *env, double *x)
 {
     char text[64];
     for (int32_t k = 0; k < env->n_genes; k++) {
@@ -270,43 +271,44 @@ static void round_genes(const struct search_env *env, double *x)
     }
 }
 
-static void put_key(struct res_buf *b, const struct scl_config *cfg, const char *key)
+static void put_key(struct scl_res_buf *b, const struct scl_config *cfg, const char *key)
 {
     char value[256] = "";
     scl_cfg_get(cfg, key, value, sizeof(value));
-    res_printf(b, "%s = %s\n", strchr(key, '.') + 1, value);
+    scl_res_printf(b, "%s = %s\n", strchr(key, '.') + 1, value);
 }
 
-static int write_best(struct search_env *env, const double *x, int32_t g, int32_t i, double fitness)
+static int write_best(struct scl_search_env *env, const double *x, int32_t g, int32_t i,
+                      double fitness)
 {
-    struct res_buf b = {0};
+    struct scl_res_buf b = {0};
     char path[700];
     const int L = env->layers;
-    res_printf(&b,
-               "# Sleep parameters found by sleepcl search (data.fraction %g, %d nets, seed %u"
-               "):\n# generation %d candidate %d, validation fitness %.4f. Use alone (-c) "
-               "or through [config] include.\n[sleep]\nsteps = %.0f\n",
-               env->cfg.data.fraction, (int)env->cfg.search.nets, env->cfg.run.seed, (int)g, (int)i,
-               fitness, x[GENE_STEPS]);
+    scl_res_printf(&b,
+                   "# Sleep parameters found by sleepcl search (data.fraction %g, %d nets, seed %u"
+                   "):\n# generation %d candidate %d, validation fitness %.4f. Use alone (-c) "
+                   "or through [config] include.\n[sleep]\nsteps = %.0f\n",
+                   env->cfg.data.fraction, (int)env->cfg.search.nets, env->cfg.run.seed, (int)g,
+                   (int)i, fitness, x[SCL_GENE_STEPS]);
     put_key(&b, &env->cfg, "sleep.steps_per_task");
     put_key(&b, &env->cfg, "sleep.dt");
-    res_printf(&b, "max_rate = %.6g\n", x[GENE_MAX_RATE]);
+    scl_res_printf(&b, "max_rate = %.6g\n", x[SCL_GENE_MAX_RATE]);
     put_key(&b, &env->cfg, "sleep.gain");
-    res_printf(&b, "alpha = %.6g\nalpha_vector =\nbeta = ", x[GENE_ALPHA]);
+    scl_res_printf(&b, "alpha = %.6g\nalpha_vector =\nbeta = ", x[SCL_GENE_ALPHA]);
     for (int l = 0; l < L; l++)
-        res_printf(&b, "%s%.6g", l ? "," : "", x[GENE_BETA + l]);
-    res_printf(&b, "\ndecay = %.6g\ninc = %.6g\ndec = %.6g\n", x[GENE_BETA + L],
-               x[GENE_BETA + L + 1], x[GENE_BETA + L + 2]);
+        scl_res_printf(&b, "%s%.6g", l ? "," : "", x[SCL_GENE_BETA + l]);
+    scl_res_printf(&b, "\ndecay = %.6g\ninc = %.6g\ndec = %.6g\n", x[SCL_GENE_BETA + L],
+                   x[SCL_GENE_BETA + L + 1], x[SCL_GENE_BETA + L + 2]);
     put_key(&b, &env->cfg, "sleep.modulation");
     if (env->input_gene >= 0)
-        res_printf(&b, "input = %s\n", x[env->input_gene] >= 0.5 ? "window" : "mean");
+        scl_res_printf(&b, "input = %s\n", x[env->input_gene] >= 0.5 ? "window" : "mean");
     else
         put_key(&b, &env->cfg, "sleep.input");
     put_key(&b, &env->cfg, "sleep.norm");
     snprintf(path, sizeof(path), "%s/best.ini", env->out);
-    int rc = b.text ? cli_write_atomic(path, b.text, b.len) : CLI_EXIT_RUNTIME;
+    int rc = b.text ? scl_app_write_atomic(path, b.text, b.len) : SCL_EXIT_RUNTIME;
     free(b.text);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         fprintf(stderr, "sleepcl: search: best set written to %s\n", path);
     return rc;
 }
@@ -316,10 +318,10 @@ static int write_best(struct search_env *env, const double *x, int32_t g, int32_
 struct best {
     double fitness;
     int32_t generation, candidate;
-    double x[SEARCH_MAX_GENES];
+    double x[SCL_SEARCH_MAX_GENES];
 };
 
-static void progress(struct search_env *env, int32_t g, const struct search_score *s,
+static void progress(struct scl_search_env *env, int32_t g, const struct scl_search_score *s,
                      const struct best *b, double t_gen)
 {
     const int32_t n = env->ga.population, G = env->cfg.search.generations;
@@ -339,8 +341,8 @@ static void progress(struct search_env *env, int32_t g, const struct search_scor
 }
 
 /* Scores of generation g: from disk when all there, else computed and appended. */
-static int score_generation(struct search_env *env, struct done *d, int32_t g, const double *pop,
-                            struct search_score *s)
+static int score_generation(struct scl_search_env *env, struct done *d, int32_t g,
+                            const double *pop, struct scl_search_score *s)
 {
     const int32_t n = env->ga.population;
     int all = 1;
@@ -354,18 +356,18 @@ static int score_generation(struct search_env *env, struct done *d, int32_t g, c
             s[i].acc = d->acc[c];
             s[i].gain = d->gain[c];
         }
-        return CLI_EXIT_OK;
+        return SCL_EXIT_OK;
     }
-    int rc = env->n_nets ? CLI_EXIT_OK : search_nets_open(env);
-    if (rc == CLI_EXIT_OK)
-        rc = search_score_population(env, pop, n, s);
-    if (rc == CLI_EXIT_OK) /* %.17g: a resumed run reads back the same doubles */
+    int rc = env->n_nets ? SCL_EXIT_OK : scl_search_nets_open(env);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_search_score_population(env, pop, n, s);
+    if (rc == SCL_EXIT_OK) /* %.17g: a resumed run reads back the same doubles */
         rc = append_generation(env, g, pop, s);
     return rc;
 }
 
-static void take_best(struct search_env *env, int32_t g, const double *pop,
-                      const struct search_score *s, struct best *b)
+static void take_best(struct scl_search_env *env, int32_t g, const double *pop,
+                      const struct scl_search_score *s, struct best *b)
 {
     for (int32_t i = 0; i < env->ga.population; i++) {
         if (!(s[i].fitness > b->fitness))
@@ -377,27 +379,27 @@ static void take_best(struct search_env *env, int32_t g, const double *pop,
     }
 }
 
-static int run_generations(struct search_env *env, struct done *d, struct best *b)
+static int run_generations(struct scl_search_env *env, struct done *d, struct best *b)
 {
     const size_t cells = (size_t)env->ga.population * (size_t)env->n_genes;
     double *pop = calloc(cells, sizeof(double)), *next = calloc(cells, sizeof(double));
     double *fit = calloc((size_t)env->ga.population, sizeof(double));
-    struct search_score *s = calloc((size_t)env->ga.population, sizeof(*s));
-    int rc = pop && next && fit && s ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    struct scl_search_score *s = calloc((size_t)env->ga.population, sizeof(*s));
+    int rc = pop && next && fit && s ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
     b->fitness = -HUGE_VAL;
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         first_generation(env, pop);
-    for (int32_t g = 0; g < env->cfg.search.generations && rc == CLI_EXIT_OK; g++) {
-        const double t = cli_now();
+    for (int32_t g = 0; g < env->cfg.search.generations && rc == SCL_EXIT_OK; g++) {
+        const double t = scl_app_now();
         rc = score_generation(env, d, g, pop, s);
-        if (rc != CLI_EXIT_OK)
+        if (rc != SCL_EXIT_OK)
             break;
         take_best(env, g, pop, s, b);
-        progress(env, g, s, b, cli_now() - t);
+        progress(env, g, s, b, scl_app_now() - t);
         for (int32_t i = 0; i < env->ga.population; i++)
             fit[i] = s[i].fitness;
         if (scl_ga_next(&env->ga, env->genes, env->n_genes, pop, fit, g + 1, next) != SCL_OK)
-            rc = CLI_EXIT_RUNTIME;
+            rc = SCL_EXIT_RUNTIME;
         memcpy(pop, next, cells * sizeof(double));
     }
     free(pop);
@@ -409,58 +411,58 @@ static int run_generations(struct search_env *env, struct done *d, struct best *
 
 /* ---------------------------------------------------------------- the command */
 
-static int open_env(struct search_env *env, const struct cli_opts *o)
+static int open_env(struct scl_search_env *env, const struct scl_cli_opts *o)
 {
-    int rc = cli_config(o, &env->cfg);
-    if (rc != CLI_EXIT_OK)
+    int rc = scl_cli_config(o, &env->cfg);
+    if (rc != SCL_EXIT_OK)
         return rc;
     if (!(env->cfg.data.val_fraction > 0.0)) {
-        cli_error("search needs a validation split: set data.val_fraction (e.g. 0.2)");
-        return CLI_EXIT_USAGE;
+        scl_app_error("search needs a validation split: set data.val_fraction (e.g. 0.2)");
+        return SCL_EXIT_USAGE;
     }
     env->layers = env->cfg.model.sizes.n - 1;
     out_dir(env, o->config);
-    search_setup_genes(env);
-    rc = cli_mkdir_p(env->out);
-    if (rc == CLI_EXIT_OK)
+    scl_search_setup_genes(env);
+    rc = scl_app_mkdir_p(env->out);
+    if (rc == SCL_EXIT_OK)
         rc = check_hash(env);
-    if (rc == CLI_EXIT_OK && !(env->ctx = cli_open_cfg_ctx(&env->cfg)))
-        rc = CLI_EXIT_RUNTIME;
-    if (rc == CLI_EXIT_OK && !(env->train_full = cli_load_split(&env->cfg, "train")))
-        rc = CLI_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK && !(env->ctx = scl_app_open_cfg_ctx(&env->cfg)))
+        rc = SCL_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK && !(env->train_full = scl_app_load_split(&env->cfg, "train")))
+        rc = SCL_EXIT_RUNTIME;
     return rc;
 }
 
-int cmd_search(int argc, char **argv)
+int scl_cmd_search(int argc, char **argv)
 {
-    struct cli_opts o;
-    static struct search_env env;
+    struct scl_cli_opts o;
+    static struct scl_search_env env;
     struct done d = {0};
     struct best b;
     memset(&env, 0, sizeof(env));
     memset(&b, 0, sizeof(b));
-    int rc = cli_parse(argc, argv, usage, &o);
-    if (rc != CLI_EXIT_OK)
-        return rc == CLI_EXIT_HELP ? CLI_EXIT_OK : rc;
+    int rc = scl_cli_parse(argc, argv, usage, &o);
+    if (rc != SCL_EXIT_OK)
+        return rc == SCL_EXIT_HELP ? SCL_EXIT_OK : rc;
     if (!o.config) {
-        cli_error("search needs a config file (sleepcl search configs/search/mnist.ini)");
-        return CLI_EXIT_USAGE;
+        scl_app_error("search needs a config file (sleepcl search configs/search/mnist.ini)");
+        return SCL_EXIT_USAGE;
     }
-    env.t0 = cli_now();
+    env.t0 = scl_app_now();
     rc = open_env(&env, &o);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = load_done(&env, &d);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = run_generations(&env, &d, &b);
-    search_nets_close(&env); /* the test trials train their own nets */
-    if (rc == CLI_EXIT_OK) {
+    scl_search_nets_close(&env); /* the test trials train their own nets */
+    if (rc == SCL_EXIT_OK) {
         round_genes(&env, b.x);
         rc = write_best(&env, b.x, b.generation, b.candidate, b.fitness);
     }
-    struct scl_sleep_params best = search_params(&env, b.x, env.cfg.run.seed);
-    if (rc == CLI_EXIT_OK && env.cfg.search.trials > 0)
-        rc = search_final_trials(&env, &best);
-    if (rc == CLI_EXIT_OK)
+    struct scl_sleep_params best = scl_search_params(&env, b.x, env.cfg.run.seed);
+    if (rc == SCL_EXIT_OK && env.cfg.search.trials > 0)
+        rc = scl_search_final_trials(&env, &best);
+    if (rc == SCL_EXIT_OK)
         printf("search results in %s\n", env.out);
     free(d.fit);
     free(d.have);

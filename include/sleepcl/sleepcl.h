@@ -58,6 +58,27 @@ void scl_set_log_callback(scl_log_fn fn, void *user);
 /* Lines below `level` are dropped before they are formatted. Default: SCL_LOG_LEVEL_INFO. */
 void scl_set_log_level(scl_log_level level);
 
+/* ---------------------------------------------------------------- files and environment */
+
+/* Free memory the library handed to the caller (scl_read_file's buffer). NULL does nothing. */
+void scl_free(void *p);
+/* Whole files are written atomically: to a temporary file beside the target, then renamed over
+ * it, so a reader (or a crash) never sees half a file. scl_atomic_open opens the temporary file
+ * for writing and puts its name in tmp; NULL on failure. */
+FILE *scl_atomic_open(const char *path, char *tmp, size_t tmp_len);
+/* Close f and, if ok and nothing failed, rename tmp over path; otherwise remove tmp. Returns
+ * nonzero when path now holds the new content. f may be NULL (returns 0). */
+int scl_atomic_commit(FILE *f, const char *tmp, const char *path, int ok);
+/* Write len bytes to path atomically. Nonzero on success. */
+int scl_atomic_write(const char *path, const void *data, size_t len);
+/* Read the whole file into *out (NUL-terminated, freed with scl_free), its size into *len.
+ * SCL_ERR_IO when it cannot be opened or read, SCL_ERR_NOMEM. */
+scl_status scl_read_file(const char *path, char **out, size_t *len);
+/* Dataset directory: $SCL_DATA_DIR, else ${XDG_CACHE_HOME:-~/.cache}/sleepcl/data. */
+void scl_env_data_dir(char *buf, size_t len);
+/* Print the environment variables the library reads, with their help, for a --help text. */
+void scl_env_print_help(FILE *f);
+
 /* ---------------------------------------------------------------- random numbers */
 
 /* Purposes: the second word of the Philox key, so that streams for different uses never meet. */

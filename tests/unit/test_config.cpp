@@ -11,8 +11,6 @@
 #include "config.h"
 #include "test_dir.h"
 
-extern "C" void scl_test_fail_alloc_after(long n); // host/internal.h
-
 namespace
 {
 
@@ -436,15 +434,6 @@ TEST_F(Config, HelpListsEveryKey)
         EXPECT_NE(help.find(k), std::string::npos) << k;
     EXPECT_NE(help.find("softmax|sigmoid|relu"), std::string::npos) << help;
     EXPECT_NE(help.find("2-9 x 1..65536"), std::string::npos) << help;
-}
-
-TEST_F(Config, FailedAllocationIsReported)
-{
-    std::string p = write("a.ini", "[train]\nlr = 0.5\n");
-    scl_test_fail_alloc_after(0);
-    scl_status st = scl_cfg_load(&cfg, p.c_str(), msg, sizeof(msg));
-    scl_test_fail_alloc_after(-1);
-    EXPECT_EQ(st, SCL_ERR_NOMEM);
 }
 
 } // namespace

@@ -19,18 +19,18 @@
 static const char *const sets[] = {"published", "searched"};
 
 struct final_env {
-    struct search_env *env;
+    struct scl_search_env *env;
     scl_dataset *test;
     scl_ddata *dtest;
-    struct res_store res;
+    struct scl_res_store res;
     const struct scl_sleep_params *best;
 };
 
 static int fail(struct final_env *f, scl_status st)
 {
     const char *e = scl_ctx_last_error(f->env->ctx);
-    cli_error("search: final: %s", e[0] ? e : scl_status_str(st));
-    return cli_exit_code(st);
+    scl_app_error("search: final: %s", e[0] ? e : scl_status_str(st));
+    return scl_app_exit_code(st);
 }
 
 /* Evaluate m on the test split under the current set and `stage`. */
@@ -40,16 +40,16 @@ static int eval_stage(struct final_env *f, const scl_model *m, const char *stage
     scl_status st = scl_evaluate(f->env->ctx, m, f->dtest, f->env->cfg.train.gemm, &e);
     if (st != SCL_OK)
         return fail(f, st);
-    res_eval(&f->res, stage, &e);
+    scl_res_eval(&f->res, stage, &e);
     scl_eval_free(&e);
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 /* The fine-tune of `sleepcl run`, from a fresh trainer so both sets are treated alike. */
 static int finetune(struct final_env *f, scl_model *m, const scl_ddata *d, uint32_t seed)
 {
     const struct scl_cfg_train *t = &f->env->cfg.train;
-    struct scl_train_params tp = cli_train_params(&f->env->cfg, seed);
+    struct scl_train_params tp = scl_app_train_params(&f->env->cfg, seed);
     scl_trainer *tr = NULL;
     scl_status st = scl_trainer_create(f->env->ctx, m, &tp, &tr);
     if (st == SCL_OK)
@@ -57,7 +57,7 @@ static int finetune(struct final_env *f, scl_model *m, const scl_ddata *d, uint3
     if (st == SCL_OK)
         st = scl_trainer_get_model(tr, m);
     scl_trainer_destroy(tr);
-    return st == SCL_OK ? CLI_EXIT_OK : fail(f, st);
+    return st == SCL_OK ? SCL_EXIT_OK : fail(f, st);
 }
 
 /* Jobs 0 (published) and 1 (searched) on clones of m, alphas from the net's factors. */
@@ -66,21 +66,21 @@ static int sleep_both(struct final_env *f, const scl_model *m, const scl_dataset
 {
     float act_max[SCL_MAX_LAYERS], factors[SCL_MAX_LAYERS];
     const struct scl_config *cfg = &f->env->cfg;
-    int rc = cli_sleep_input_from_data(f->env->ctx, m, sub, cfg->train.gemm, mean, act_max);
-    if (rc == CLI_EXIT_OK &&
+    int rc = scl_app_sleep_input_from_data(f->env->ctx, m, sub, cfg->train.gemm, mean, act_max);
+    if (rc == SCL_EXIT_OK &&
         scl_sleep_factors(m, act_max, (scl_sleep_norm)cfg->sleep.norm, factors) != SCL_OK) {
-        cli_error("search: final: the net of seed %u has a dead layer", seed);
-        return CLI_EXIT_RUNTIME;
+        scl_app_error("search: final: the net of seed %u has a dead layer", seed);
+        return SCL_EXIT_RUNTIME;
     }
-    for (int i = 0; i < 2 && rc == CLI_EXIT_OK; i++) {
-        jobs[i].params = i ? *f->best : cli_sleep_params(cfg, seed, 1);
+    for (int i = 0; i < 2 && rc == SCL_EXIT_OK; i++) {
+        jobs[i].params = i ? *f->best : scl_app_sleep_params(cfg, seed, 1);
         jobs[i].params.seed = seed;
         jobs[i].mean_input = mean;
         scl_sleep_alpha(&jobs[i].params, m->n_layers, factors, jobs[i].alpha);
         if (scl_model_clone(m, &jobs[i].model) != SCL_OK)
-            rc = CLI_EXIT_RUNTIME;
+            rc = SCL_EXIT_RUNTIME;
     }
-    if (rc == CLI_EXIT_OK) {
+    if (rc == SCL_EXIT_OK) {
         scl_status st = scl_sleep_run_batch(f->env->ctx, jobs, 2);
         if (st != SCL_OK)
             rc = fail(f, st);
@@ -92,13 +92,13 @@ static int sleep_both(struct final_env *f, const scl_model *m, const scl_dataset
 static int eval_sets(struct final_env *f, struct scl_sleep_job *jobs, const scl_ddata *d,
                      uint32_t seed)
 {
-    int rc = CLI_EXIT_OK;
-    for (int i = 0; i < 2 && rc == CLI_EXIT_OK; i++) {
+    int rc = SCL_EXIT_OK;
+    for (int i = 0; i < 2 && rc == SCL_EXIT_OK; i++) {
         snprintf(f->res.condition, sizeof(f->res.condition), "%s", sets[i]);
         rc = eval_stage(f, jobs[i].model, "sleep");
-        if (rc == CLI_EXIT_OK && f->env->cfg.train.finetune_epochs > 0) {
+        if (rc == SCL_EXIT_OK && f->env->cfg.train.finetune_epochs > 0) {
             rc = finetune(f, jobs[i].model, d, seed);
-            if (rc == CLI_EXIT_OK)
+            if (rc == SCL_EXIT_OK)
                 rc = eval_stage(f, jobs[i].model, "sleep_finetune");
         }
     }
@@ -107,14 +107,14 @@ static int eval_sets(struct final_env *f, struct scl_sleep_job *jobs, const scl_
 
 static int trial(struct final_env *f, uint32_t seed)
 {
-    struct search_env *env = f->env;
-    struct scl_train_params tp = cli_train_params(&env->cfg, seed);
+    struct scl_search_env *env = f->env;
+    struct scl_train_params tp = scl_app_train_params(&env->cfg, seed);
     struct scl_sleep_job jobs[2];
     scl_model *m = NULL;
     scl_ddata *d = NULL;
     scl_trainer *tr = NULL;
     memset(jobs, 0, sizeof(jobs));
-    scl_dataset *sub = cli_train_subset(&env->cfg, env->train_full, seed);
+    scl_dataset *sub = scl_app_train_subset(&env->cfg, env->train_full, seed);
     float *mean = sub ? calloc((size_t)sub->dim, sizeof(float)) : NULL;
     const struct scl_cfg_ints *sz = &env->cfg.model.sizes;
     scl_status st = mean ? scl_model_create(sz->n - 1, sz->v, &m) : SCL_ERR_NOMEM;
@@ -128,17 +128,17 @@ static int trial(struct final_env *f, uint32_t seed)
         st = scl_trainer_fit(tr, d, tp.epochs, tp.lr, NULL, NULL);
     if (st == SCL_OK)
         st = scl_trainer_get_model(tr, m);
-    int rc = st == SCL_OK ? CLI_EXIT_OK : fail(f, st);
-    for (int i = 0; i < 2 && rc == CLI_EXIT_OK; i++) {
+    int rc = st == SCL_OK ? SCL_EXIT_OK : fail(f, st);
+    for (int i = 0; i < 2 && rc == SCL_EXIT_OK; i++) {
         snprintf(f->res.condition, sizeof(f->res.condition), "%s", sets[i]);
         rc = eval_stage(f, m, "baseline");
     }
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = sleep_both(f, m, sub, seed, jobs, mean);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = eval_sets(f, jobs, d, seed);
-    if (rc == CLI_EXIT_OK)
-        rc = res_commit(&f->res);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_res_commit(&f->res);
     for (int i = 0; i < 2; i++)
         scl_model_destroy(jobs[i].model);
     scl_trainer_destroy(tr);
@@ -167,7 +167,7 @@ static int read_final(const char *dir, double acc[2][3][1000], int *n_trials)
     snprintf(path, sizeof(path), "%s/results.csv", dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        return CLI_EXIT_RUNTIME;
+        return SCL_EXIT_RUNTIME;
     while (fgets(line, sizeof(line), f)) {
         if (sscanf(line, "%u,%63[^,],%63[^,],%63[^,],accuracy,%lf", &trial, set, stage, task, &v) !=
                 5 ||
@@ -183,7 +183,7 @@ static int read_final(const char *dir, double acc[2][3][1000], int *n_trials)
     }
     fclose(f);
     *n_trials = n + 1;
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 static void mean_std(const double *x, int n, double *mean, double *std)
@@ -231,19 +231,19 @@ static int write_summary(struct final_env *f)
     char path[700];
     int n = 0;
     memset(acc, 0, sizeof(acc));
-    if (read_final(f->res.dir, acc, &n) != CLI_EXIT_OK || n < 1)
-        return CLI_EXIT_OK;
+    if (read_final(f->res.dir, acc, &n) != SCL_EXIT_OK || n < 1)
+        return SCL_EXIT_OK;
     const int ft = f->env->cfg.train.finetune_epochs > 0;
     print_table(stdout, acc, n, ft);
     snprintf(path, sizeof(path), "%s/summary.txt", f->res.dir);
     FILE *out = fopen(path, "w");
     if (!out)
-        return CLI_EXIT_RUNTIME;
+        return SCL_EXIT_RUNTIME;
     print_table(out, acc, n, ft);
-    return fclose(out) == 0 ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    return fclose(out) == 0 ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
 }
 
-int search_final_trials(struct search_env *env, const struct scl_sleep_params *best)
+int scl_search_final_trials(struct scl_search_env *env, const struct scl_sleep_params *best)
 {
     struct final_env f;
     char dir[600];
@@ -251,26 +251,26 @@ int search_final_trials(struct search_env *env, const struct scl_sleep_params *b
     f.env = env;
     f.best = best;
     snprintf(dir, sizeof(dir), "%s/final", env->out);
-    res_init(&f.res, dir);
-    int rc = mkdir(dir, 0755) == 0 || errno == EEXIST ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
-    if (rc == CLI_EXIT_OK && !(f.test = cli_load_split(&env->cfg, "test")))
-        rc = CLI_EXIT_RUNTIME;
-    if (rc == CLI_EXIT_OK && scl_ddata_create(env->ctx, f.test, &f.dtest) != SCL_OK)
+    scl_res_init(&f.res, dir);
+    int rc = mkdir(dir, 0755) == 0 || errno == EEXIST ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK && !(f.test = scl_app_load_split(&env->cfg, "test")))
+        rc = SCL_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK && scl_ddata_create(env->ctx, f.test, &f.dtest) != SCL_OK)
         rc = fail(&f, SCL_ERR_OPENCL);
-    if (rc == CLI_EXIT_OK)
-        rc = res_load(&f.res);
-    for (int k = 0; k < env->cfg.search.trials && rc == CLI_EXIT_OK; k++) {
+    if (rc == SCL_EXIT_OK)
+        rc = scl_res_load(&f.res);
+    for (int k = 0; k < env->cfg.search.trials && rc == SCL_EXIT_OK; k++) {
         const uint32_t seed = env->cfg.run.seed + 1000u + (uint32_t)k;
         f.res.trial = seed;
-        if (res_is_done(&f.res, seed, sets[1]))
+        if (scl_res_is_done(&f.res, seed, sets[1]))
             continue;
         fprintf(stderr, "sleepcl: search: test trial %d/%d (seed %u), %.0f s elapsed\n", k + 1,
-                env->cfg.search.trials, seed, cli_now() - env->t0);
+                env->cfg.search.trials, seed, scl_app_now() - env->t0);
         rc = trial(&f, seed);
     }
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = write_summary(&f);
-    res_free(&f.res);
+    scl_res_free(&f.res);
     scl_ddata_destroy(f.dtest);
     scl_dataset_destroy(f.test);
     return rc;

@@ -89,13 +89,13 @@ static double time_pass(scl_ctx *ctx, struct batch_bench *b, int n, int32_t step
 {
     if (reset_runs(b, n, steps) != SCL_OK)
         return -1.0;
-    const double t0 = cli_now();
+    const double t0 = scl_app_now();
     scl_status st = SCL_OK;
     if (batched)
         st = scl_sleep_run_batch(ctx, b->jobs, n);
     for (int i = 0; !batched && i < n && st == SCL_OK; i++)
         st = scl_sleep_run(ctx, b->runs[i], &b->jobs[i].params, b->mean, b->alpha, NULL);
-    return st == SCL_OK ? cli_now() - t0 : -1.0;
+    return st == SCL_OK ? scl_app_now() - t0 : -1.0;
 }
 
 /* Milliseconds per step (all n runs), best of reps, from runs of T/5 and T steps (both long:
@@ -115,29 +115,29 @@ static double ms_per_step(scl_ctx *ctx, struct batch_bench *b, int n, int32_t T,
     return 1e3 * (bestT - best1) / (T - T / 5);
 }
 
-static int bench_batches(scl_ctx *ctx, const struct bench_opts *o)
+static int scl_bench_batches(scl_ctx *ctx, const struct scl_bench_opts *o)
 {
     static const int sizes[] = {1, 8, 32, 128};
     static struct batch_bench b;
     const int32_t T = o->quick ? 100 : 365;
     const int reps = o->quick ? 1 : 3;
-    int rc = setup_model(&b) == SCL_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    int rc = setup_model(&b) == SCL_OK ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
     /* warm-up: the first launch of each kernel pays for its compilation on PoCL */
-    if (rc == CLI_EXIT_OK && (time_pass(ctx, &b, 1, 2, 1) < 0 || time_pass(ctx, &b, 1, 2, 0) < 0))
-        rc = CLI_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK && (time_pass(ctx, &b, 1, 2, 1) < 0 || time_pass(ctx, &b, 1, 2, 0) < 0))
+        rc = SCL_EXIT_RUNTIME;
     printf("batched sleep, 784-1200-1200-10, 2024 MNIST set, T = %d, every run its own seed\n"
            "%5s %14s %14s %16s %18s %8s\n",
            (int)T, "B", "ms/step (all)", "ms/run-step", "run-steps/s", "B singles ms/step",
            "ratio");
-    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]) && rc == CLI_EXIT_OK; k++) {
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]) && rc == SCL_EXIT_OK; k++) {
         const int n = sizes[k];
         if (o->quick && n > 32)
             break;
         const double batch = ms_per_step(ctx, &b, n, T, reps, 1);
         const double single = n <= 32 ? ms_per_step(ctx, &b, n, T, reps, 0) : (double)NAN;
         if (!(batch > 0) || single < 0) {
-            cli_error("bench search: %s", scl_ctx_last_error(ctx));
-            rc = CLI_EXIT_RUNTIME;
+            scl_app_error("bench search: %s", scl_ctx_last_error(ctx));
+            rc = SCL_EXIT_RUNTIME;
             break;
         }
         printf("%5d %14.3f %14.4f %16.0f %18.3f %8.2f\n", n, batch, batch / n, 1e3 * n / batch,
@@ -154,44 +154,45 @@ static int bench_batches(scl_ctx *ctx, const struct bench_opts *o)
 }
 
 /* One generation of 32 candidates (the config's set and random ones) on one trained net. */
-static int bench_generation(scl_ctx *ctx)
+static int scl_bench_generation(scl_ctx *ctx)
 {
-    static struct search_env env;
-    static struct search_score s[32];
-    static double pop[32 * SEARCH_MAX_GENES];
+    static struct scl_search_env env;
+    static struct scl_search_score s[32];
+    static double pop[32 * SCL_SEARCH_MAX_GENES];
     const char *sets[] = {"search.nets=1", "search.population=32"};
-    char msg[512];
+    char msg[512], path[1200];
     memset(&env, 0, sizeof(env));
-    if (scl_cfg_build(&env.cfg, SCL_SOURCE_DIR "/configs/search/mnist.ini", sets, 2, msg,
-                      sizeof(msg)) != SCL_OK) {
-        cli_error("%s", msg);
-        return CLI_EXIT_USAGE;
+    if (scl_app_share_path("configs/search/mnist.ini", path, sizeof(path)) != SCL_EXIT_OK)
+        return SCL_EXIT_RUNTIME;
+    if (scl_cfg_build(&env.cfg, path, sets, 2, msg, sizeof(msg)) != SCL_OK) {
+        scl_app_error("%s", msg);
+        return SCL_EXIT_USAGE;
     }
     env.ctx = ctx;
     env.layers = env.cfg.model.sizes.n - 1;
-    search_setup_genes(&env);
-    struct scl_sleep_params own = cli_sleep_params(&env.cfg, 1, 1);
-    search_genes_of(&env, &own, pop);
+    scl_search_setup_genes(&env);
+    struct scl_sleep_params own = scl_app_sleep_params(&env.cfg, 1, 1);
+    scl_search_genes_of(&env, &own, pop);
     for (int32_t i = 1; i < 32; i++)
         scl_ga_random(&env.ga, env.genes, env.n_genes, 0, i, pop + (size_t)i * (size_t)env.n_genes);
-    env.train_full = cli_load_split(&env.cfg, "train");
-    int rc = env.train_full ? search_nets_open(&env) : CLI_EXIT_RUNTIME;
-    const double t0 = cli_now();
-    if (rc == CLI_EXIT_OK)
-        rc = search_score_population(&env, pop, 32, s);
-    const double t = cli_now() - t0;
-    if (rc == CLI_EXIT_OK)
+    env.train_full = scl_app_load_split(&env.cfg, "train");
+    int rc = env.train_full ? scl_search_nets_open(&env) : SCL_EXIT_RUNTIME;
+    const double t0 = scl_app_now();
+    if (rc == SCL_EXIT_OK)
+        rc = scl_search_score_population(&env, pop, 32, s);
+    const double t = scl_app_now() - t0;
+    if (rc == SCL_EXIT_OK)
         printf("one search generation, 32 candidates on 1 net at 3%% of MNIST (%d training, %d "
                "validation images): %.2f s: %.2f s in the batched sleep, %.2f s in the 32 "
                "validation evaluations; search.nets = 3 costs 3x\n",
                env.nets[0].train->n, env.nets[0].val->n, t, env.t_sleep, env.t_score);
-    search_nets_close(&env);
+    scl_search_nets_close(&env);
     scl_dataset_destroy(env.train_full);
     return rc;
 }
 
-int bench_search(scl_ctx *ctx, const struct bench_opts *o)
+int scl_bench_search(scl_ctx *ctx, const struct scl_bench_opts *o)
 {
-    int rc = bench_batches(ctx, o);
-    return rc == CLI_EXIT_OK ? bench_generation(ctx) : rc;
+    int rc = scl_bench_batches(ctx, o);
+    return rc == SCL_EXIT_OK ? scl_bench_generation(ctx) : rc;
 }

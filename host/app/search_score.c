@@ -14,50 +14,52 @@
 
 #include "search.h"
 
-static int fail(struct search_env *env, scl_status st)
+static int fail(struct scl_search_env *env, scl_status st)
 {
     const char *e = scl_ctx_last_error(env->ctx);
-    cli_error("search: %s", e[0] ? e : scl_status_str(st));
-    return cli_exit_code(st);
+    scl_app_error("search: %s", e[0] ? e : scl_status_str(st));
+    return scl_app_exit_code(st);
 }
 
-struct scl_sleep_params search_params(const struct search_env *env, const double *x, uint32_t seed)
+struct scl_sleep_params scl_search_params(const struct scl_search_env *env, const double *x,
+                                          uint32_t seed)
 {
-    struct scl_sleep_params p = cli_sleep_params(&env->cfg, seed, 1);
-    p.steps = (int32_t)x[GENE_STEPS];
-    p.max_rate = (float)x[GENE_MAX_RATE];
-    p.alpha_scale = (float)x[GENE_ALPHA];
+    struct scl_sleep_params p = scl_app_sleep_params(&env->cfg, seed, 1);
+    p.steps = (int32_t)x[SCL_GENE_STEPS];
+    p.max_rate = (float)x[SCL_GENE_MAX_RATE];
+    p.alpha_scale = (float)x[SCL_GENE_ALPHA];
     p.n_alpha = 0;
     p.n_beta = env->layers;
     for (int l = 0; l < env->layers; l++)
-        p.beta[l] = (float)x[GENE_BETA + l];
-    p.decay = (float)x[GENE_BETA + env->layers];
-    p.inc = (float)x[GENE_BETA + env->layers + 1];
-    p.dec = (float)x[GENE_BETA + env->layers + 2];
+        p.beta[l] = (float)x[SCL_GENE_BETA + l];
+    p.decay = (float)x[SCL_GENE_BETA + env->layers];
+    p.inc = (float)x[SCL_GENE_BETA + env->layers + 1];
+    p.dec = (float)x[SCL_GENE_BETA + env->layers + 2];
     if (env->input_gene >= 0)
         p.input = x[env->input_gene] >= 0.5 ? SCL_SLEEP_INPUT_WINDOW : SCL_SLEEP_INPUT_MEAN;
     return p;
 }
 
-void search_genes_of(const struct search_env *env, const struct scl_sleep_params *p, double *x)
+void scl_search_genes_of(const struct scl_search_env *env, const struct scl_sleep_params *p,
+                         double *x)
 {
-    x[GENE_STEPS] = p->steps;
-    x[GENE_MAX_RATE] = p->max_rate;
-    x[GENE_ALPHA] = p->alpha_scale;
+    x[SCL_GENE_STEPS] = p->steps;
+    x[SCL_GENE_MAX_RATE] = p->max_rate;
+    x[SCL_GENE_ALPHA] = p->alpha_scale;
     for (int l = 0; l < env->layers; l++)
-        x[GENE_BETA + l] = p->beta[l];
-    x[GENE_BETA + env->layers] = p->decay;
-    x[GENE_BETA + env->layers + 1] = p->inc;
-    x[GENE_BETA + env->layers + 2] = p->dec;
+        x[SCL_GENE_BETA + l] = p->beta[l];
+    x[SCL_GENE_BETA + env->layers] = p->decay;
+    x[SCL_GENE_BETA + env->layers + 1] = p->inc;
+    x[SCL_GENE_BETA + env->layers + 2] = p->dec;
     if (env->input_gene >= 0)
         x[env->input_gene] = p->input == SCL_SLEEP_INPUT_WINDOW ? 1.0 : 0.0;
 }
 
 /* The subset of `seed` split into a training part and a class-balanced validation part. */
-static int split_data(struct search_env *env, struct search_net *n)
+static int split_data(struct scl_search_env *env, struct scl_search_net *n)
 {
     const struct scl_cfg_data *d = &env->cfg.data;
-    scl_dataset *sub = cli_train_subset(&env->cfg, env->train_full, n->seed);
+    scl_dataset *sub = scl_app_train_subset(&env->cfg, env->train_full, n->seed);
     int32_t *idx = sub ? calloc((size_t)sub->n, sizeof(*idx)) : NULL;
     int32_t *rest = sub ? calloc((size_t)sub->n, sizeof(*rest)) : NULL;
     int32_t n_val = 0, n_rest = 0;
@@ -79,19 +81,19 @@ static int split_data(struct search_env *env, struct search_net *n)
     free(rest);
     scl_dataset_destroy(sub);
     if (st != SCL_OK || n_val < 1 || n_rest < 1) {
-        cli_error("search: cannot split the subset of seed %u into training and validation "
-                  "parts (data.val_fraction = %g)",
-                  n->seed, d->val_fraction);
-        return CLI_EXIT_USAGE;
+        scl_app_error("search: cannot split the subset of seed %u into training and validation "
+                      "parts (data.val_fraction = %g)",
+                      n->seed, d->val_fraction);
+        return SCL_EXIT_USAGE;
     }
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 /* Train the net on its training part; sleep statistics; validation accuracy before sleep. */
-static int train_net(struct search_env *env, struct search_net *n)
+static int train_net(struct scl_search_env *env, struct scl_search_net *n)
 {
     const struct scl_cfg_ints *sz = &env->cfg.model.sizes;
-    struct scl_train_params tp = cli_train_params(&env->cfg, n->seed);
+    struct scl_train_params tp = scl_app_train_params(&env->cfg, n->seed);
     float act_max[SCL_MAX_LAYERS];
     struct scl_eval e;
     scl_status st = scl_model_create(sz->n - 1, sz->v, &n->model);
@@ -110,36 +112,36 @@ static int train_net(struct search_env *env, struct search_net *n)
     if (st != SCL_OK)
         return fail(env, st);
     n->mean = calloc((size_t)n->train->dim, sizeof(float));
-    int rc = n->mean ? cli_sleep_input_from_data(env->ctx, n->model, n->train, env->cfg.train.gemm,
-                                                 n->mean, act_max)
-                     : CLI_EXIT_RUNTIME;
-    if (rc == CLI_EXIT_OK &&
+    int rc = n->mean ? scl_app_sleep_input_from_data(env->ctx, n->model, n->train,
+                                                     env->cfg.train.gemm, n->mean, act_max)
+                     : SCL_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK &&
         scl_sleep_factors(n->model, act_max, (scl_sleep_norm)env->cfg.sleep.norm, n->factors) !=
             SCL_OK) {
-        cli_error("search: net of seed %u has a dead layer", n->seed);
-        rc = CLI_EXIT_RUNTIME;
+        scl_app_error("search: net of seed %u has a dead layer", n->seed);
+        rc = SCL_EXIT_RUNTIME;
     }
-    if (rc == CLI_EXIT_OK &&
+    if (rc == SCL_EXIT_OK &&
         (st = scl_evaluate(env->ctx, n->model, n->dval, env->cfg.train.gemm, &e)) != SCL_OK)
         rc = fail(env, st);
-    if (rc == CLI_EXIT_OK) {
+    if (rc == SCL_EXIT_OK) {
         n->base_acc = e.accuracy;
         scl_eval_free(&e);
     }
     return rc;
 }
 
-int search_nets_open(struct search_env *env)
+int scl_search_nets_open(struct scl_search_env *env)
 {
-    int rc = CLI_EXIT_OK;
+    int rc = SCL_EXIT_OK;
     env->n_nets = env->cfg.search.nets;
-    for (int i = 0; i < env->n_nets && rc == CLI_EXIT_OK; i++) {
-        struct search_net *n = &env->nets[i];
+    for (int i = 0; i < env->n_nets && rc == SCL_EXIT_OK; i++) {
+        struct scl_search_net *n = &env->nets[i];
         n->seed = env->cfg.run.seed + (uint32_t)i;
         rc = split_data(env, n);
-        if (rc == CLI_EXIT_OK)
+        if (rc == SCL_EXIT_OK)
             rc = train_net(env, n);
-        if (rc == CLI_EXIT_OK)
+        if (rc == SCL_EXIT_OK)
             fprintf(stderr,
                     "sleepcl: search: net %d/%d (seed %u): %d training, %d validation images, "
                     "validation accuracy %.4f\n",
@@ -148,10 +150,10 @@ int search_nets_open(struct search_env *env)
     return rc;
 }
 
-void search_nets_close(struct search_env *env)
+void scl_search_nets_close(struct scl_search_env *env)
 {
-    for (int i = 0; i < SEARCH_MAX_NETS; i++) {
-        struct search_net *n = &env->nets[i];
+    for (int i = 0; i < SCL_SEARCH_MAX_NETS; i++) {
+        struct scl_search_net *n = &env->nets[i];
         scl_trainer_destroy(n->trainer);
         scl_ddata_destroy(n->dval);
         scl_ddata_destroy(n->dtrain);
@@ -183,28 +185,28 @@ static void batch_free(struct batch *b)
 }
 
 /* Jobs: a clone of the net per candidate, with the candidate's parameters. */
-static int batch_make(struct search_env *env, const struct search_net *net, const double *pop,
-                      int32_t n, struct batch *b)
+static int batch_make(struct scl_search_env *env, const struct scl_search_net *net,
+                      const double *pop, int32_t n, struct batch *b)
 {
     b->n = n;
     b->jobs = calloc((size_t)n, sizeof(*b->jobs));
     b->stats = calloc((size_t)n, sizeof(*b->stats));
     if (!b->jobs || !b->stats)
-        return CLI_EXIT_RUNTIME;
+        return SCL_EXIT_RUNTIME;
     for (int32_t i = 0; i < n; i++) {
         struct scl_sleep_job *j = &b->jobs[i];
-        j->params = search_params(env, pop + (size_t)i * (size_t)env->n_genes, net->seed);
+        j->params = scl_search_params(env, pop + (size_t)i * (size_t)env->n_genes, net->seed);
         j->mean_input = net->mean;
         j->stats = &b->stats[i];
         scl_sleep_alpha(&j->params, env->layers, net->factors, j->alpha);
         if (scl_model_clone(net->model, &j->model) != SCL_OK)
-            return CLI_EXIT_RUNTIME;
+            return SCL_EXIT_RUNTIME;
     }
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 /* With search.finetune, the fine-tune of `sleepcl run` on the net's training part. */
-static int finetune(struct search_env *env, struct search_net *net, scl_model *m)
+static int finetune(struct scl_search_env *env, struct scl_search_net *net, scl_model *m)
 {
     const struct scl_cfg_train *t = &env->cfg.train;
     scl_status st = scl_trainer_set_model(net->trainer, m);
@@ -213,21 +215,21 @@ static int finetune(struct search_env *env, struct search_net *net, scl_model *m
                              NULL, NULL);
     if (st == SCL_OK)
         st = scl_trainer_get_model(net->trainer, m);
-    return st == SCL_OK ? CLI_EXIT_OK : fail(env, st);
+    return st == SCL_OK ? SCL_EXIT_OK : fail(env, st);
 }
 
 /* Validation accuracy of every slept (and fine-tuned) model, in one batched evaluation. */
-static int score_models(struct search_env *env, struct search_net *net, struct batch *b,
+static int score_models(struct scl_search_env *env, struct scl_search_net *net, struct batch *b,
                         double *acc)
 {
     const scl_model **models = calloc((size_t)b->n, sizeof(*models));
-    int rc = models ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
-    for (int32_t i = 0; i < b->n && rc == CLI_EXIT_OK; i++) {
+    int rc = models ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
+    for (int32_t i = 0; i < b->n && rc == SCL_EXIT_OK; i++) {
         models[i] = b->jobs[i].model;
         if (env->cfg.search.finetune)
             rc = finetune(env, net, b->jobs[i].model);
     }
-    scl_status st = rc == CLI_EXIT_OK ? scl_evaluate_batch(env->ctx, models, b->n, net->dval,
+    scl_status st = rc == SCL_EXIT_OK ? scl_evaluate_batch(env->ctx, models, b->n, net->dval,
                                                            env->cfg.train.gemm, acc)
                                       : SCL_OK;
     if (st != SCL_OK)
@@ -236,28 +238,28 @@ static int score_models(struct search_env *env, struct search_net *net, struct b
     return rc;
 }
 
-static int score_on_net(struct search_env *env, struct search_net *net, const double *pop,
-                        int32_t n, struct search_score *out)
+static int score_on_net(struct scl_search_env *env, struct scl_search_net *net, const double *pop,
+                        int32_t n, struct scl_search_score *out)
 {
     struct batch b;
     memset(&b, 0, sizeof(b));
     int rc = batch_make(env, net, pop, n, &b);
-    double t = cli_now();
-    scl_status st = rc == CLI_EXIT_OK ? scl_sleep_run_batch(env->ctx, b.jobs, n) : SCL_ERR_NOMEM;
-    env->t_sleep += cli_now() - t;
-    t = cli_now();
+    double t = scl_app_now();
+    scl_status st = rc == SCL_EXIT_OK ? scl_sleep_run_batch(env->ctx, b.jobs, n) : SCL_ERR_NOMEM;
+    env->t_sleep += scl_app_now() - t;
+    t = scl_app_now();
     if (st != SCL_OK)
         rc = fail(env, st);
     double *acc = calloc((size_t)n, sizeof(*acc));
-    if (rc == CLI_EXIT_OK)
-        rc = acc ? score_models(env, net, &b, acc) : CLI_EXIT_RUNTIME;
-    for (int32_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
+    if (rc == SCL_EXIT_OK)
+        rc = acc ? score_models(env, net, &b, acc) : SCL_EXIT_RUNTIME;
+    for (int32_t i = 0; i < n && rc == SCL_EXIT_OK; i++) {
         out[i].acc += acc[i] / env->n_nets;
         out[i].gain += (acc[i] - net->base_acc) / env->n_nets;
         for (int l = 0; l <= env->layers; l++)
             out[i].rate[l] += b.stats[i].rate[l] / env->n_nets;
     }
-    env->t_score += cli_now() - t;
+    env->t_score += scl_app_now() - t;
     free(acc);
     batch_free(&b);
     return rc;
@@ -267,7 +269,7 @@ static int score_on_net(struct search_env *env, struct search_net *net, const do
  * above), and any layer at search.saturate or more (every unit fires: STDP then only depresses
  * or only potentiates). A silent output layer is allowed: it leaves W_L alone, which can be
  * what a good set does. */
-static int bad_layers(const struct search_env *env, const struct search_score *s)
+static int bad_layers(const struct scl_search_env *env, const struct scl_search_score *s)
 {
     int bad = 0;
     for (int l = 1; l <= env->layers; l++)
@@ -276,12 +278,12 @@ static int bad_layers(const struct search_env *env, const struct search_score *s
     return bad;
 }
 
-int search_score_population(struct search_env *env, const double *pop, int32_t n,
-                            struct search_score *out)
+int scl_search_score_population(struct scl_search_env *env, const double *pop, int32_t n,
+                                struct scl_search_score *out)
 {
-    int rc = CLI_EXIT_OK;
+    int rc = SCL_EXIT_OK;
     memset(out, 0, sizeof(*out) * (size_t)n);
-    for (int k = 0; k < env->n_nets && rc == CLI_EXIT_OK; k++)
+    for (int k = 0; k < env->n_nets && rc == SCL_EXIT_OK; k++)
         rc = score_on_net(env, &env->nets[k], pop, n, out);
     for (int32_t i = 0; i < n; i++) {
         out[i].bad_layers = bad_layers(env, &out[i]);

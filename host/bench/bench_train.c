@@ -32,33 +32,34 @@ static int time_sleepcl(scl_ctx *ctx, const scl_dataset *train, const scl_datase
         st = scl_ddata_create(ctx, test, &dtest);
     if (st == SCL_OK)
         st = scl_trainer_create(ctx, m, &p, &t);
-    double t0 = cli_now();
+    double t0 = scl_app_now();
     if (st == SCL_OK)
         st = scl_trainer_fit(t, dtrain, 1, p.lr, NULL, NULL);
-    out->epoch_s = cli_now() - t0;
+    out->epoch_s = scl_app_now() - t0;
     if (st == SCL_OK)
         st = scl_trainer_get_model(t, m);
-    t0 = cli_now();
+    t0 = scl_app_now();
     if (st == SCL_OK && (st = scl_evaluate(ctx, m, dtest, 0, &e)) == SCL_OK)
         scl_eval_free(&e);
-    out->eval_s = cli_now() - t0;
+    out->eval_s = scl_app_now() - t0;
     scl_trainer_destroy(t);
     scl_ddata_destroy(dtest);
     scl_ddata_destroy(dtrain);
     scl_model_destroy(m);
     if (st != SCL_OK)
-        cli_error("bench train: %s", scl_ctx_last_error(ctx));
-    return st == SCL_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+        scl_app_error("bench train: %s", scl_ctx_last_error(ctx));
+    return st == SCL_OK ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
 }
 
 /* PyTorch's times, or a negative epoch time when PyTorch is not there. */
 static void time_torch(const char *mnist_dir, struct epoch_times *out)
 {
-    char cmd[1400], line[256];
+    char cmd[2600], line[256], script[1200];
     out->epoch_s = out->eval_s = -1.0;
-    snprintf(cmd, sizeof(cmd),
-             "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s/tools/bench_torch.py' '%s' 2>/dev/null",
-             SCL_SOURCE_DIR, mnist_dir);
+    if (scl_app_share_path("tools/bench_torch.py", script, sizeof(script)) != SCL_EXIT_OK)
+        return;
+    snprintf(cmd, sizeof(cmd), "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 '%s' '%s' 2>/dev/null",
+             script, mnist_dir);
     FILE *p = popen(cmd, "r");
     while (p && fgets(line, sizeof(line), p))
         if (sscanf(line, "epoch_s=%lf eval_s=%lf", &out->epoch_s, &out->eval_s) == 2)
@@ -67,7 +68,7 @@ static void time_torch(const char *mnist_dir, struct epoch_times *out)
         pclose(p);
 }
 
-int bench_train(scl_ctx *ctx, const struct bench_opts *o)
+int scl_bench_train(scl_ctx *ctx, const struct scl_bench_opts *o)
 {
     char dir[1024], mnist[1100], msg[512];
     scl_dataset *train = NULL, *test = NULL;
@@ -77,14 +78,14 @@ int bench_train(scl_ctx *ctx, const struct bench_opts *o)
     snprintf(mnist, sizeof(mnist), "%s/mnist", dir);
     if (scl_dataset_load_dir(mnist, "train", &train, msg, sizeof(msg)) != SCL_OK ||
         scl_dataset_load_dir(mnist, "test", &test, msg, sizeof(msg)) != SCL_OK) {
-        cli_error("bench train: %s (run tools/setup.sh)", msg);
+        scl_app_error("bench train: %s (run tools/setup.sh)", msg);
         scl_dataset_destroy(train);
-        return CLI_EXIT_RUNTIME;
+        return SCL_EXIT_RUNTIME;
     }
     int rc = time_sleepcl(ctx, train, test, &ours);
     scl_dataset_destroy(train);
     scl_dataset_destroy(test);
-    if (rc != CLI_EXIT_OK)
+    if (rc != SCL_EXIT_OK)
         return rc;
     time_torch(mnist, &torch);
     printf("MNIST 784-1200-1200-10, batch 64, 60000 images\n");
@@ -92,10 +93,10 @@ int bench_train(scl_ctx *ctx, const struct bench_opts *o)
     printf("%-22s %10.2f %10.3f\n", "sleepcl (device)", ours.epoch_s, ours.eval_s);
     if (torch.epoch_s < 0) {
         printf("PyTorch: not installed (Debian python3-torch) - no baseline\n");
-        return CLI_EXIT_OK;
+        return SCL_EXIT_OK;
     }
     printf("%-22s %10.2f %10.3f\n", "PyTorch (CPU)", torch.epoch_s, torch.eval_s);
     printf("%-22s %10.2fx %9.2fx\n", "PyTorch / sleepcl", torch.epoch_s / ours.epoch_s,
            torch.eval_s / ours.eval_s);
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }

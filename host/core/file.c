@@ -18,21 +18,21 @@ FILE *scl_atomic_open(const char *path, char *tmp, size_t tmp_len)
     return fopen(tmp, "wb");
 }
 
-bool scl_atomic_commit(FILE *f, const char *tmp, const char *path, bool ok)
+int scl_atomic_commit(FILE *f, const char *tmp, const char *path, int ok)
 {
     if (!f)
-        return false;
+        return 0;
     ok = ok && !ferror(f);
     if (fclose(f) != 0)
-        ok = false;
+        ok = 0;
     if (!ok || rename(tmp, path) != 0) {
         remove(tmp);
-        return false;
+        return 0;
     }
-    return true;
+    return 1;
 }
 
-bool scl_atomic_write(const char *path, const void *data, size_t len)
+int scl_atomic_write(const char *path, const void *data, size_t len)
 {
     char tmp[1200];
     FILE *f = scl_atomic_open(path, tmp, sizeof(tmp));

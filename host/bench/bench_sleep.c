@@ -84,7 +84,7 @@ static scl_status run_ref(scl_ctx *ctx, scl_model *m, const struct sleep_bench *
 
 /* The MNIST training mean and its first images, or a blob shaped like that mean (about 0.13 on
  * average) and binary images drawn from it. */
-static void bench_input(struct sleep_bench *b)
+static void scl_bench_input(struct sleep_bench *b)
 {
     char dir[1024];
     char path[1100];
@@ -114,7 +114,7 @@ static void bench_input(struct sleep_bench *b)
     b->input_desc = "synthetic blob (MNIST not found)";
 }
 
-static scl_status bench_setup(struct sleep_bench *b)
+static scl_status scl_bench_setup(struct sleep_bench *b)
 {
     const int32_t sizes[N_LAYERS + 1] = {784, 1200, 1200, 10};
     float act[N_LAYERS];
@@ -132,7 +132,7 @@ static scl_status bench_setup(struct sleep_bench *b)
             b->m->w[l][i] = (2.0f * scl_rng_u01(w[0]) - 1.0f) * a;
         }
     }
-    bench_input(b);
+    scl_bench_input(b);
     b->p = scl_sleep_default_params();
     scl_ref_sleep_act_max(b->m, b->images, ACT_IMAGES, act);
     st = scl_sleep_factors(b->m, act, b->p.norm, fac);
@@ -151,9 +151,9 @@ static double time_engine(scl_ctx *ctx, struct sleep_bench *b, engine_fn fn, int
     b->p.steps = steps;
     *st = scl_model_clone(b->m, &m);
     if (*st == SCL_OK) {
-        double t0 = cli_now();
+        double t0 = scl_app_now();
         *st = fn(ctx, m, b, NULL);
-        t = cli_now() - t0;
+        t = scl_app_now() - t0;
     }
     scl_model_destroy(m);
     b->p.steps = keep;
@@ -228,7 +228,7 @@ static scl_status time_all(scl_ctx *ctx, struct sleep_bench *b, int reps, double
 }
 
 /* One modulation: every engine, printed against the fast C loop. */
-static scl_status bench_modulation(scl_ctx *ctx, struct sleep_bench *b, int reps)
+static scl_status scl_bench_modulation(scl_ctx *ctx, struct sleep_bench *b, int reps)
 {
     double best[N_ENGINES][2];
     double step[N_ENGINES];
@@ -248,11 +248,11 @@ static scl_status bench_modulation(scl_ctx *ctx, struct sleep_bench *b, int reps
     return SCL_OK;
 }
 
-int bench_sleep(scl_ctx *ctx, const struct bench_opts *o)
+int scl_bench_sleep(scl_ctx *ctx, const struct scl_bench_opts *o)
 {
     struct sleep_bench b;
     memset(&b, 0, sizeof(b));
-    scl_status st = bench_setup(&b);
+    scl_status st = scl_bench_setup(&b);
     const int reps = o->quick ? 1 : 5;
     printf("sleep: 784-1200-1200-10, random U(+-1/sqrt(fan_in)) weights, 2024 MNIST parameters "
            "(T %d, gain %g, input mean, norm ref), seed %u\n",
@@ -262,11 +262,11 @@ int bench_sleep(scl_ctx *ctx, const struct bench_opts *o)
     for (int mod = 0; mod < 2 && st == SCL_OK; mod++) {
         b.p.modulation = mod ? SCL_SLEEP_MOD_CONST : SCL_SLEEP_MOD_REF;
         printf(" f = %s\n", mod ? "const" : "ref");
-        st = bench_modulation(ctx, &b, reps);
+        st = scl_bench_modulation(ctx, &b, reps);
     }
     if (st != SCL_OK)
-        cli_error("bench sleep: %s (%s)", scl_status_str(st), scl_ctx_last_error(ctx));
+        scl_app_error("bench sleep: %s (%s)", scl_status_str(st), scl_ctx_last_error(ctx));
     scl_model_destroy(b.m);
     free(b.images);
-    return st == SCL_OK ? CLI_EXIT_OK : cli_exit_code(st);
+    return st == SCL_OK ? SCL_EXIT_OK : scl_app_exit_code(st);
 }

@@ -7,18 +7,18 @@
 #ifndef SLEEPCL_SEARCH_H
 #define SLEEPCL_SEARCH_H
 
-#include "cli.h"
+#include "app.h"
 
-#define SEARCH_MAX_NETS  64
-#define SEARCH_MAX_GENES (6 + SCL_MAX_LAYERS)
+#define SCL_SEARCH_MAX_NETS  64
+#define SCL_SEARCH_MAX_GENES (6 + SCL_MAX_LAYERS)
 
 /* Genes, in this order: steps, max_rate, alpha, beta_1..beta_L, decay, inc, dec, and with
  * search.input = 1 the input mode last (0 mean, 1 window; a 0/1 gene, so only crossover and
  * the random first generation change it, and a 5-sigma mutation). */
-enum { GENE_STEPS, GENE_MAX_RATE, GENE_ALPHA, GENE_BETA };
+enum { SCL_GENE_STEPS, SCL_GENE_MAX_RATE, SCL_GENE_ALPHA, SCL_GENE_BETA };
 
 /* A net trained on the training part of one data seed's subset, with its validation part. */
-struct search_net {
+struct scl_search_net {
     uint32_t seed;
     scl_model *model;
     scl_dataset *train, *val; /* owned */
@@ -30,20 +30,20 @@ struct search_net {
 };
 
 /* The score of one candidate, averaged over the nets. */
-struct search_score {
+struct scl_search_score {
     double acc, gain;                /* validation accuracy after sleep, and its change */
     double rate[SCL_MAX_LAYERS + 1]; /* spikes per unit per step, layers 0..L */
     int bad_layers;                  /* hidden/output layers silent or saturated */
     double fitness;                  /* acc - penalty * bad_layers */
 };
 
-struct search_env {
+struct scl_search_env {
     struct scl_config cfg;
     scl_ctx *ctx;
     scl_dataset *train_full;
-    struct search_net nets[SEARCH_MAX_NETS];
+    struct scl_search_net nets[SCL_SEARCH_MAX_NETS];
     int n_nets, layers;
-    struct scl_ga_gene genes[SEARCH_MAX_GENES];
+    struct scl_ga_gene genes[SCL_SEARCH_MAX_GENES];
     int32_t n_genes;
     int32_t input_gene; /* index of the input-mode gene, or -1 */
     struct scl_ga_params ga;
@@ -53,19 +53,21 @@ struct search_env {
 };
 
 /* The [sleep] parameters of candidate x (genes above) for a sleep with spike seed `seed`. */
-struct scl_sleep_params search_params(const struct search_env *env, const double *x, uint32_t seed);
+struct scl_sleep_params scl_search_params(const struct scl_search_env *env, const double *x,
+                                          uint32_t seed);
 /* The genes of the config's own [sleep] set (not clamped). */
-void search_genes_of(const struct search_env *env, const struct scl_sleep_params *p, double *x);
+void scl_search_genes_of(const struct scl_search_env *env, const struct scl_sleep_params *p,
+                         double *x);
 /* Genes (bounds from [search]) and GA parameters of the config; needs env->layers. */
-void search_setup_genes(struct search_env *env);
+void scl_search_setup_genes(struct scl_search_env *env);
 /* Train the scoring nets (search.nets data seeds from run.seed); prints errors. */
-int search_nets_open(struct search_env *env);
-void search_nets_close(struct search_env *env);
+int scl_search_nets_open(struct scl_search_env *env);
+void scl_search_nets_close(struct scl_search_env *env);
 /* Score candidates pop[n][n_genes] on every net; prints errors. */
-int search_score_population(struct search_env *env, const double *pop, int32_t n,
-                            struct search_score *out);
+int scl_search_score_population(struct scl_search_env *env, const double *pop, int32_t n,
+                                struct scl_search_score *out);
 /* search.trials test trials: the config's set against `best`, on the same nets; prints the
  * table and writes OUT/final/results.csv (resumable). */
-int search_final_trials(struct search_env *env, const struct scl_sleep_params *best);
+int scl_search_final_trials(struct scl_search_env *env, const struct scl_sleep_params *best);
 
 #endif

@@ -24,7 +24,22 @@
 #include <string.h>
 
 #include "config.h"
-#include "internal.h"
+
+#define CFG_ERR_LEN      1024
+#define CFG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* Format a one-line message into the caller's (msg, len) pair and return st. */
+CFG_PRINTF(4, 5)
+static scl_status cfg_fail(char *msg, size_t len, scl_status st, const char *fmt, ...)
+{
+    if (msg && len > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, len, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
 
 /* ---------------------------------------------------------------- the schema */
 
@@ -231,7 +246,7 @@ static bool clean_value(const char *in, char *out, size_t n)
 }
 
 /* Append to buf[0..n) at *len, snprintf-style: *len keeps counting past the end. */
-SCL_PRINTF(4, 5) static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
+CFG_PRINTF(4, 5) static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -669,14 +684,14 @@ struct parse {
     int seen[SCL_CFG_MAX_KEYS]; /* line where key i was set in this file; 0 = not yet */
     int err_line;               /* line of the first error; 0 = none */
     bool err_whole;             /* err is a whole message from an included file */
-    char err[SCL_ERR_LEN];
+    char err[CFG_ERR_LEN];
 };
 
 static scl_status parse_file(struct scl_config *cfg, const char *path, int depth, char *msg,
                              size_t n);
 
 /* Record the first problem at the current line; returns 0 for libinih. */
-SCL_PRINTF(2, 3) static int fail(struct parse *p, const char *fmt, ...)
+CFG_PRINTF(2, 3) static int fail(struct parse *p, const char *fmt, ...)
 {
     if (p->err_line)
         return 0;
@@ -773,16 +788,15 @@ static int on_pair(void *user, const char *section, const char *name, const char
 static scl_status parse_result(const struct parse *p, int r, char *msg, size_t n)
 {
     if (r == -2)
-        return scl_msg_fail(msg, n, SCL_ERR_NOMEM, "%s: out of memory", p->path);
+        return cfg_fail(msg, n, SCL_ERR_NOMEM, "%s: out of memory", p->path);
     if (r > 0 && (!p->err_line || r < p->err_line))
-        return scl_msg_fail(msg, n, SCL_ERR_CONFIG,
-                            "%s:%d: syntax error (expected [section] or key = value)", p->path, r);
+        return cfg_fail(msg, n, SCL_ERR_CONFIG,
+                        "%s:%d: syntax error (expected [section] or key = value)", p->path, r);
     if (!p->err_line)
         return SCL_OK;
     if (p->err_whole)
-        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "%s", p->err);
-    return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "%s:%d: %s", p->path, r > 0 ? r : p->err_line,
-                        p->err);
+        return cfg_fail(msg, n, SCL_ERR_CONFIG, "%s", p->err);
+    return cfg_fail(msg, n, SCL_ERR_CONFIG, "%s:%d: %s", p->path, r > 0 ? r : p->err_line, p->err);
 }
 
 /* Parse one file (includes recurse through libinih; MAX_DEPTH bounds them). SCL_ERR_IO: the
@@ -790,20 +804,20 @@ static scl_status parse_result(const struct parse *p, int r, char *msg, size_t n
 static scl_status parse_file(struct scl_config *cfg, const char *path, int depth, char *msg,
                              size_t n)
 {
-    struct parse *p = scl_calloc(1, sizeof(*p));
+    struct parse *p = calloc(1, sizeof(*p));
     if (!p)
-        return scl_msg_fail(msg, n, SCL_ERR_NOMEM, "%s: out of memory", path);
+        return cfg_fail(msg, n, SCL_ERR_NOMEM, "%s: out of memory", path);
     p->cfg = cfg;
     p->path = path;
     p->depth = depth;
     p->f = fopen(path, "r");
-    scl_status st = scl_msg_fail(msg, n, SCL_ERR_IO, "%s: cannot open", path);
+    scl_status st = cfg_fail(msg, n, SCL_ERR_IO, "%s: cannot open", path);
     if (p->f) {
         int r = ini_parse_stream(read_line, p, on_pair, p);
         (void)fclose(p->f);
         st = parse_result(p, r, msg, n);
     }
-    scl_free(p);
+    free(p);
     return st;
 }
 
@@ -824,19 +838,18 @@ scl_status scl_cfg_set(struct scl_config *cfg, const char *assignment, char *msg
     if (len < sizeof(name))
         snprintf(name, sizeof(name), "%.*s", (int)len, assignment);
     if (!eq || len >= sizeof(name) || !clean_value(name, name, sizeof(name)) || !strchr(name, '.'))
-        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: expected section.key=value",
-                            assignment);
+        return cfg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: expected section.key=value", assignment);
     const struct key_desc *k = find_name(name);
     if (!k && strcmp(name, "config.include") == 0)
-        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: include works only in files",
-                            assignment);
+        return cfg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: include works only in files",
+                        assignment);
     if (!k) {
         *strchr(name, '.') = '\0';
         describe_unknown(name, why, sizeof(why));
-        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: %s", assignment, why);
+        return cfg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: %s", assignment, why);
     }
     if (!set_explicit(cfg, k, eq + 1, why, sizeof(why)))
-        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: %s", assignment, why);
+        return cfg_fail(msg, n, SCL_ERR_CONFIG, "--set %s: %s", assignment, why);
     return SCL_OK;
 }
 
@@ -852,7 +865,7 @@ static scl_status check_fields(const struct scl_config *cfg, char *msg, size_t n
         const struct key_desc *k = &schema[i];
         types[k->type].format(k, (const char *)cfg + k->offset, text, sizeof(text));
         if (!parse_value(k, text, &v, why, sizeof(why)))
-            return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[%s] %s: %s", k->section, k->key, why);
+            return cfg_fail(msg, n, SCL_ERR_CONFIG, "[%s] %s: %s", k->section, k->key, why);
     }
     return SCL_OK;
 }
@@ -863,9 +876,9 @@ static scl_status check_per_layer(const char *key, int32_t count, int32_t layers
 {
     if (count == 0 || count == layers)
         return SCL_OK;
-    return scl_msg_fail(msg, n, SCL_ERR_CONFIG,
-                        "[sleep] %s: has %d entries, but model.sizes gives L = %d weight layers",
-                        key, (int)count, (int)layers);
+    return cfg_fail(msg, n, SCL_ERR_CONFIG,
+                    "[sleep] %s: has %d entries, but model.sizes gives L = %d weight layers", key,
+                    (int)count, (int)layers);
 }
 
 static scl_status check_classes(const struct scl_cfg_ints *c, char *msg, size_t n)
@@ -873,8 +886,8 @@ static scl_status check_classes(const struct scl_cfg_ints *c, char *msg, size_t 
     for (int32_t i = 0; i < c->n; i++)
         for (int32_t j = 0; j < i; j++)
             if (c->v[i] == c->v[j])
-                return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[data] classes: %d is listed twice",
-                                    (int)c->v[i]);
+                return cfg_fail(msg, n, SCL_ERR_CONFIG, "[data] classes: %d is listed twice",
+                                (int)c->v[i]);
     return SCL_OK;
 }
 
@@ -883,9 +896,9 @@ static scl_status check_shares(const char *key, const struct scl_cfg_floats *l, 
 {
     for (int32_t i = 0; i < l->n; i++)
         if (!(l->v[i] > 0.0 && l->v[i] <= 1.0))
-            return scl_msg_fail(msg, n, SCL_ERR_CONFIG,
-                                "[experiment] %s: entry %d is %g, must be in (0, 1]", key, i + 1,
-                                l->v[i]);
+            return cfg_fail(msg, n, SCL_ERR_CONFIG,
+                            "[experiment] %s: entry %d is %g, must be in (0, 1]", key, i + 1,
+                            l->v[i]);
     return SCL_OK;
 }
 
@@ -901,12 +914,12 @@ static scl_status check_search(const struct scl_cfg_search *c, char *msg, size_t
                   {"dec", &c->dec}};
     for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++)
         if (bounds[i].v->n != 2 || bounds[i].v->v[0] > bounds[i].v->v[1])
-            return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[search] %s: needs two bounds lo,hi",
-                                bounds[i].key);
+            return cfg_fail(msg, n, SCL_ERR_CONFIG, "[search] %s: needs two bounds lo,hi",
+                            bounds[i].key);
     if (c->decay.v[1] > 1.0)
-        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[search] decay: bounds must be in (0, 1]");
+        return cfg_fail(msg, n, SCL_ERR_CONFIG, "[search] decay: bounds must be in (0, 1]");
     if (c->elite > c->population)
-        return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[search] elite: more than population");
+        return cfg_fail(msg, n, SCL_ERR_CONFIG, "[search] elite: more than population");
     return SCL_OK;
 }
 
@@ -915,8 +928,8 @@ scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
     scl_status st = check_fields(cfg, msg, n);
     int32_t layers = cfg->model.sizes.n - 1;
     if (st == SCL_OK && (layers < 1 || layers > SCL_MAX_LAYERS))
-        st = scl_msg_fail(msg, n, SCL_ERR_CONFIG, "[model] sizes: needs 2..%d entries, has %d",
-                          SCL_MAX_LAYERS + 1, (int)cfg->model.sizes.n);
+        st = cfg_fail(msg, n, SCL_ERR_CONFIG, "[model] sizes: needs 2..%d entries, has %d",
+                      SCL_MAX_LAYERS + 1, (int)cfg->model.sizes.n);
     if (st == SCL_OK)
         st = check_per_layer("beta", cfg->sleep.beta.n, layers, msg, n);
     if (st == SCL_OK)
@@ -931,9 +944,9 @@ scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
         st = check_search(&cfg->search, msg, n);
     for (int32_t i = 0; st == SCL_OK && i < cfg->experiment.downscale.n; i++)
         if (cfg->experiment.downscale.v[i] > 1.0)
-            st = scl_msg_fail(msg, n, SCL_ERR_CONFIG,
-                              "[experiment] downscale: entry %d is %g, must be in [0, 1]", i + 1,
-                              cfg->experiment.downscale.v[i]);
+            st = cfg_fail(msg, n, SCL_ERR_CONFIG,
+                          "[experiment] downscale: entry %d is %g, must be in [0, 1]", i + 1,
+                          cfg->experiment.downscale.v[i]);
     return st;
 }
 
@@ -1122,7 +1135,7 @@ scl_status scl_cfg_parse_seeds(const char *text, uint32_t *out, size_t cap, size
         if (!seed_entry(&p, &lo, &hi, msg, n))
             return SCL_ERR_CONFIG;
         if (total + (hi - lo + 1) > SCL_CFG_MAX_SEEDS)
-            return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "more than %d seeds", SCL_CFG_MAX_SEEDS);
+            return cfg_fail(msg, n, SCL_ERR_CONFIG, "more than %d seeds", SCL_CFG_MAX_SEEDS);
         for (uint64_t s = lo; s <= hi; s++, total++)
             if (total < cap)
                 out[total] = (uint32_t)s;

@@ -19,35 +19,35 @@ static void condition_name(double fraction, char *buf, size_t n)
     snprintf(buf, n, "%g", fraction);
 }
 
-static int limited_trial(struct exp_env *env, double fraction, uint32_t seed)
+static int limited_trial(struct scl_exp_env *env, double fraction, uint32_t seed)
 {
-    struct exp_net net;
+    struct scl_exp_net net;
     char label[64];
     snprintf(label, sizeof(label), "fraction %g seed %u", fraction, seed);
-    exp_progress(env, label, "train");
-    scl_dataset *sub = cli_train_subset(&env->cfg, env->train_full, seed);
+    scl_exp_progress(env, label, "train");
+    scl_dataset *sub = scl_app_train_subset(&env->cfg, env->train_full, seed);
     if (!sub)
-        return CLI_EXIT_RUNTIME;
-    int rc = exp_net_train(env, &net, sub, seed);
-    if (rc == CLI_EXIT_OK)
-        rc = exp_eval(env, net.model, stages[0], NULL);
-    if (rc == CLI_EXIT_OK) {
-        exp_progress(env, label, "sleep");
-        rc = exp_sleep(env, &net, net.train, seed, 1, stages[1]);
+        return SCL_EXIT_RUNTIME;
+    int rc = scl_exp_net_train(env, &net, sub, seed);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_exp_eval(env, net.model, stages[0], NULL);
+    if (rc == SCL_EXIT_OK) {
+        scl_exp_progress(env, label, "sleep");
+        rc = scl_exp_sleep(env, &net, net.train, seed, 1, stages[1]);
     }
-    if (rc == CLI_EXIT_OK)
-        rc = exp_eval(env, net.model, stages[1], NULL);
-    if (rc == CLI_EXIT_OK && env->cfg.train.finetune_epochs > 0) {
-        exp_progress(env, label, "fine-tune");
-        rc = exp_finetune(env, &net);
-        if (rc == CLI_EXIT_OK)
-            rc = exp_eval(env, net.model, stages[2], NULL);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_exp_eval(env, net.model, stages[1], NULL);
+    if (rc == SCL_EXIT_OK && env->cfg.train.finetune_epochs > 0) {
+        scl_exp_progress(env, label, "fine-tune");
+        rc = scl_exp_finetune(env, &net);
+        if (rc == SCL_EXIT_OK)
+            rc = scl_exp_eval(env, net.model, stages[2], NULL);
     }
-    exp_net_free(&net);
-    return rc == CLI_EXIT_OK ? res_commit(&env->res) : rc;
+    scl_exp_net_free(&net);
+    return rc == SCL_EXIT_OK ? scl_res_commit(&env->res) : rc;
 }
 
-int exp_limited(struct exp_env *env)
+int scl_exp_limited(struct scl_exp_env *env)
 {
     const struct scl_cfg_floats *fr = &env->cfg.experiment.fractions;
     env->trials_total = fr->n * (int)env->n_seeds;
@@ -55,42 +55,42 @@ int exp_limited(struct exp_env *env)
         for (size_t s = 0; s < env->n_seeds; s++) {
             condition_name(fr->v[i], env->res.condition, sizeof(env->res.condition));
             env->res.trial = env->seeds[s];
-            if (res_is_done(&env->res, env->seeds[s], env->res.condition)) {
+            if (scl_res_is_done(&env->res, env->seeds[s], env->res.condition)) {
                 env->trials_skipped++;
                 continue;
             }
             env->cfg.data.fraction = fr->v[i];
             int rc = limited_trial(env, fr->v[i], env->seeds[s]);
-            if (rc != CLI_EXIT_OK)
+            if (rc != SCL_EXIT_OK)
                 return rc;
             env->trials_run++;
         }
     }
     if (env->trials_skipped)
         fprintf(stderr, "sleepcl: run: %d trials were already done\n", env->trials_skipped);
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 /* accuracy.dat: fraction, then mean and std of each stage. */
-static int write_accuracy_table(struct exp_env *env)
+static int write_accuracy_table(struct scl_exp_env *env)
 {
     const struct scl_cfg_floats *fr = &env->cfg.experiment.fractions;
-    struct res_buf out = {0};
+    struct scl_res_buf out = {0};
     char path[700], key[200], cond[64];
-    res_printf(&out, "# fraction baseline std sleep std sleep_finetune std\n");
+    scl_res_printf(&out, "# fraction baseline std sleep std sleep_finetune std\n");
     for (int32_t i = 0; i < fr->n; i++) {
         condition_name(fr->v[i], cond, sizeof(cond));
-        res_printf(&out, "%g", fr->v[i]);
+        scl_res_printf(&out, "%g", fr->v[i]);
         for (int s = 0; s < 3; s++) {
             double mean, std;
             snprintf(key, sizeof(key), "%s,%s,all,accuracy", cond, stages[s]);
-            exp_summary_get(env, key, &mean, &std);
-            res_printf(&out, " %.6g %.6g", mean, std);
+            scl_exp_summary_get(env, key, &mean, &std);
+            scl_res_printf(&out, " %.6g %.6g", mean, std);
         }
-        res_printf(&out, "\n");
+        scl_res_printf(&out, "\n");
     }
     snprintf(path, sizeof(path), "%s/accuracy_vs_fraction.dat", env->out);
-    int rc = cli_write_atomic(path, out.text, out.len);
+    int rc = scl_app_write_atomic(path, out.text, out.len);
     free(out.text);
     return rc;
 }
@@ -106,7 +106,7 @@ static const char accuracy_gp[] =
     "     '' using 1:6:7 with yerrorlines lw 2 title '+ sleep + fine-tune'\n";
 
 /* The mean confusion matrix of one condition and stage, rows normalised to 1, as a matrix. */
-static int write_confusion(struct exp_env *env, const char *cond, const char *stage,
+static int write_confusion(struct scl_exp_env *env, const char *cond, const char *stage,
                            const char *name)
 {
     char path[700], line[256], prefix[128];
@@ -123,22 +123,22 @@ static int write_confusion(struct exp_env *env, const char *cond, const char *st
     }
     if (f)
         fclose(f);
-    struct res_buf out = {0};
+    struct scl_res_buf out = {0};
     for (int t = 0; t < k; t++) {
         double row = 0;
         for (int q = 0; q < k; q++)
             row += m[t][q];
         for (int q = 0; q < k; q++)
-            res_printf(&out, "%s%.4f", q ? " " : "", row > 0 ? m[t][q] / row : 0.0);
-        res_printf(&out, "\n");
+            scl_res_printf(&out, "%s%.4f", q ? " " : "", row > 0 ? m[t][q] / row : 0.0);
+        scl_res_printf(&out, "\n");
     }
     snprintf(path, sizeof(path), "%s/%s.dat", env->out, name);
-    int rc = cli_write_atomic(path, out.text, out.len);
+    int rc = scl_app_write_atomic(path, out.text, out.len);
     free(out.text);
     return rc;
 }
 
-static int plot_confusions(struct exp_env *env)
+static int plot_confusions(struct scl_exp_env *env)
 {
     const struct scl_cfg_floats *fr = &env->cfg.experiment.fractions;
     char cond[64], script[2048];
@@ -148,7 +148,7 @@ static int plot_confusions(struct exp_env *env)
             best = i;
     condition_name(fr->v[best], cond, sizeof(cond));
     int rc = write_confusion(env, cond, "baseline", "confusion_before");
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = write_confusion(env, cond, "sleep", "confusion_after");
     snprintf(script, sizeof(script),
              "set terminal pngcairo noenhanced size 1100,500 font ',10'\n"
@@ -160,17 +160,17 @@ static int plot_confusions(struct exp_env *env)
              "set title 'after sleep'\nplot 'confusion_after.dat' matrix with image notitle\n"
              "unset multiplot\n",
              cond);
-    return rc == CLI_EXIT_OK ? exp_plot(env, "confusion", script) : rc;
+    return rc == SCL_EXIT_OK ? scl_exp_plot(env, "confusion", script) : rc;
 }
 
-int exp_limited_finish(struct exp_env *env)
+int scl_exp_limited_finish(struct scl_exp_env *env)
 {
-    int rc = exp_write_summary(env);
-    if (rc == CLI_EXIT_OK)
+    int rc = scl_exp_write_summary(env);
+    if (rc == SCL_EXIT_OK)
         rc = write_accuracy_table(env);
-    if (rc == CLI_EXIT_OK)
-        rc = exp_plot(env, "accuracy_vs_fraction", accuracy_gp);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
+        rc = scl_exp_plot(env, "accuracy_vs_fraction", accuracy_gp);
+    if (rc == SCL_EXIT_OK)
         rc = plot_confusions(env);
     return rc;
 }

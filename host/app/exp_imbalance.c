@@ -16,41 +16,41 @@ static void condition_name(int32_t cls, double level, char *buf, size_t n)
     snprintf(buf, n, "c%d_l%g", cls, level);
 }
 
-static int imbalance_trial(struct exp_env *env, int32_t cls, double level, uint32_t seed)
+static int imbalance_trial(struct scl_exp_env *env, int32_t cls, double level, uint32_t seed)
 {
-    struct exp_net net;
+    struct scl_exp_net net;
     char label[64];
-    scl_dataset *bal = cli_train_subset(&env->cfg, env->train_full, seed), *cut = NULL;
+    scl_dataset *bal = scl_app_train_subset(&env->cfg, env->train_full, seed), *cut = NULL;
     snprintf(label, sizeof(label), "class %d at %g seed %u", cls, level, seed);
-    exp_progress(env, label, "train");
+    scl_exp_progress(env, label, "train");
     if (!bal)
-        return CLI_EXIT_RUNTIME;
+        return SCL_EXIT_RUNTIME;
     scl_status st = scl_dataset_cut_class(bal, cls, level, seed, &cut);
     scl_dataset_destroy(bal);
     if (st != SCL_OK) {
-        cli_error("experiment.targets: class %d is not in the data", cls);
-        return CLI_EXIT_USAGE;
+        scl_app_error("experiment.targets: class %d is not in the data", cls);
+        return SCL_EXIT_USAGE;
     }
-    int rc = exp_net_train(env, &net, cut, seed);
-    if (rc == CLI_EXIT_OK)
-        rc = exp_eval(env, net.model, "baseline", NULL);
-    if (rc == CLI_EXIT_OK) {
-        exp_progress(env, label, "sleep");
-        rc = exp_sleep(env, &net, net.train, seed, 1, "sleep");
+    int rc = scl_exp_net_train(env, &net, cut, seed);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_exp_eval(env, net.model, "baseline", NULL);
+    if (rc == SCL_EXIT_OK) {
+        scl_exp_progress(env, label, "sleep");
+        rc = scl_exp_sleep(env, &net, net.train, seed, 1, "sleep");
     }
-    if (rc == CLI_EXIT_OK)
-        rc = exp_eval(env, net.model, "sleep", NULL);
-    if (rc == CLI_EXIT_OK && env->cfg.train.finetune_epochs > 0) {
-        rc = exp_finetune(env, &net);
-        if (rc == CLI_EXIT_OK)
-            rc = exp_eval(env, net.model, "sleep_finetune", NULL);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_exp_eval(env, net.model, "sleep", NULL);
+    if (rc == SCL_EXIT_OK && env->cfg.train.finetune_epochs > 0) {
+        rc = scl_exp_finetune(env, &net);
+        if (rc == SCL_EXIT_OK)
+            rc = scl_exp_eval(env, net.model, "sleep_finetune", NULL);
     }
-    exp_net_free(&net);
-    return rc == CLI_EXIT_OK ? res_commit(&env->res) : rc;
+    scl_exp_net_free(&net);
+    return rc == SCL_EXIT_OK ? scl_res_commit(&env->res) : rc;
 }
 
 /* The classes cut in turn: experiment.targets, or every class of the data. */
-static int32_t targets(const struct exp_env *env, int32_t *out)
+static int32_t targets(const struct scl_exp_env *env, int32_t *out)
 {
     const struct scl_cfg_ints *t = &env->cfg.experiment.targets;
     int32_t n = t->n ? t->n : env->train_full->n_classes;
@@ -59,7 +59,7 @@ static int32_t targets(const struct exp_env *env, int32_t *out)
     return n;
 }
 
-int exp_imbalance(struct exp_env *env)
+int scl_exp_imbalance(struct scl_exp_env *env)
 {
     const struct scl_cfg_floats *lv = &env->cfg.experiment.levels;
     int32_t cls[SCL_MAX_CLASSES];
@@ -70,57 +70,57 @@ int exp_imbalance(struct exp_env *env)
             for (size_t s = 0; s < env->n_seeds; s++) {
                 condition_name(cls[c], lv->v[i], env->res.condition, sizeof(env->res.condition));
                 env->res.trial = env->seeds[s];
-                if (res_is_done(&env->res, env->seeds[s], env->res.condition)) {
+                if (scl_res_is_done(&env->res, env->seeds[s], env->res.condition)) {
                     env->trials_skipped++;
                     continue;
                 }
                 int rc = imbalance_trial(env, cls[c], lv->v[i], env->seeds[s]);
-                if (rc != CLI_EXIT_OK)
+                if (rc != SCL_EXIT_OK)
                     return rc;
                 env->trials_run++;
             }
         }
     }
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 /* heatmap_<stage>.dat: rows = cut classes, columns = levels; the cut class's mean accuracy. */
-static int write_heatmap(struct exp_env *env, const char *stage, const char *minus,
+static int write_heatmap(struct scl_exp_env *env, const char *stage, const char *minus,
                          const char *name)
 {
     const struct scl_cfg_floats *lv = &env->cfg.experiment.levels;
     int32_t cls[SCL_MAX_CLASSES];
     int32_t nc = targets(env, cls);
     char key[200], cond[64], path[700];
-    struct res_buf out = {0};
+    struct scl_res_buf out = {0};
     for (int32_t c = 0; c < nc; c++) {
         for (int32_t i = 0; i < lv->n; i++) {
             double a, b = 0, sd;
             condition_name(cls[c], lv->v[i], cond, sizeof(cond));
             snprintf(key, sizeof(key), "%s,%s,class%d,accuracy", cond, stage, cls[c]);
-            exp_summary_get(env, key, &a, &sd);
+            scl_exp_summary_get(env, key, &a, &sd);
             if (minus) {
                 snprintf(key, sizeof(key), "%s,%s,class%d,accuracy", cond, minus, cls[c]);
-                exp_summary_get(env, key, &b, &sd);
+                scl_exp_summary_get(env, key, &b, &sd);
             }
-            res_printf(&out, "%s%.4f", i ? " " : "", a - b);
+            scl_res_printf(&out, "%s%.4f", i ? " " : "", a - b);
         }
-        res_printf(&out, "\n");
+        scl_res_printf(&out, "\n");
     }
     snprintf(path, sizeof(path), "%s/%s.dat", env->out, name);
-    int rc = cli_write_atomic(path, out.text, out.len);
+    int rc = scl_app_write_atomic(path, out.text, out.len);
     free(out.text);
     return rc;
 }
 
-int exp_imbalance_finish(struct exp_env *env)
+int scl_exp_imbalance_finish(struct scl_exp_env *env)
 {
     const struct scl_cfg_floats *lv = &env->cfg.experiment.levels;
     char script[3072], xtics[1024] = "", ytics[1024] = "";
-    int rc = exp_write_summary(env);
-    if (rc == CLI_EXIT_OK)
+    int rc = scl_exp_write_summary(env);
+    if (rc == SCL_EXIT_OK)
         rc = write_heatmap(env, "baseline", NULL, "imbalance_before");
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = write_heatmap(env, "sleep", "baseline", "imbalance_change");
     int32_t cls[SCL_MAX_CLASSES];
     int32_t nc = targets(env, cls);
@@ -147,5 +147,5 @@ int exp_imbalance_finish(struct exp_env *env)
         "set palette defined (-1 'red', 0 'white', 1 'dark-green')\n"
         "plot 'imbalance_change.dat' matrix with image notitle\nunset multiplot\n",
         xtics, ytics);
-    return rc == CLI_EXIT_OK ? exp_plot(env, "imbalance", script) : rc;
+    return rc == SCL_EXIT_OK ? scl_exp_plot(env, "imbalance", script) : rc;
 }

@@ -35,7 +35,7 @@ struct cond {
     bool sleep, parallel;
 };
 
-static void cond_name(const struct exp_env *env, const struct cond *c, char *buf, size_t n)
+static void cond_name(const struct scl_exp_env *env, const struct cond *c, char *buf, size_t n)
 {
     if (c->parallel)
         snprintf(buf, n, "parallel_f%g", c->f1);
@@ -47,7 +47,7 @@ static void cond_name(const struct exp_env *env, const struct cond *c, char *buf
 }
 
 /* The class order of a trial: 0..K-1, shuffled by the seed when asked. */
-static void class_order(const struct exp_env *env, uint32_t seed, int32_t *order, int32_t k)
+static void class_order(const struct scl_exp_env *env, uint32_t seed, int32_t *order, int32_t k)
 {
     for (int32_t i = 0; i < k; i++)
         order[i] = i;
@@ -60,15 +60,15 @@ static void class_order(const struct exp_env *env, uint32_t seed, int32_t *order
     }
 }
 
-static int make_plan(const struct exp_env *env, const struct cond *c, uint32_t seed,
+static int make_plan(const struct scl_exp_env *env, const struct cond *c, uint32_t seed,
                      struct task_plan *p)
 {
     int32_t k = env->train_full->n_classes, order[SCL_MAX_CLASSES];
     int32_t nt = env->cfg.experiment.n_tasks;
     if (nt > MAX_TASKS || nt > k) {
-        cli_error("experiment.n_tasks = %d: at most %d tasks of at least one class", nt,
-                  k < MAX_TASKS ? k : MAX_TASKS);
-        return CLI_EXIT_USAGE;
+        scl_app_error("experiment.n_tasks = %d: at most %d tasks of at least one class", nt,
+                      k < MAX_TASKS ? k : MAX_TASKS);
+        return SCL_EXIT_USAGE;
     }
     memset(p, 0, sizeof(*p));
     p->n_tasks = nt;
@@ -81,11 +81,11 @@ static int make_plan(const struct exp_env *env, const struct cond *c, uint32_t s
     }
     for (int32_t t = 0; t < nt; t++)
         p->fraction[t] = (t == 1 && env->cfg.experiment.grid) ? c->f2 : c->f1;
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 /* Training-set indices of task t: a balanced share, or the first N images in file order. */
-static int task_indices(const struct exp_env *env, const struct task_plan *p, int32_t t,
+static int task_indices(const struct scl_exp_env *env, const struct task_plan *p, int32_t t,
                         uint32_t seed, int32_t *idx, int32_t *n)
 {
     const scl_dataset *full = env->train_full;
@@ -95,42 +95,42 @@ static int task_indices(const struct exp_env *env, const struct task_plan *p, in
             for (int32_t c = 0; c < p->n_classes[t]; c++)
                 if (full->y[i] == p->classes[t][c])
                     idx[(*n)++] = i;
-        return CLI_EXIT_OK;
+        return SCL_EXIT_OK;
     }
     scl_status st = scl_dataset_balanced_indices(
         full, p->fraction[t], p->classes[t], p->n_classes[t], seed + 7919u * (uint32_t)t, idx, n);
-    return st == SCL_OK ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    return st == SCL_OK ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
 }
 
 /* Accuracy on every task, on all classes, and the mean over the tasks seen (stage row). */
-static int record_stage(struct exp_env *env, const struct task_plan *p, const scl_model *m,
+static int record_stage(struct scl_exp_env *env, const struct task_plan *p, const scl_model *m,
                         const char *stage, int32_t seen, double *row)
 {
     struct scl_eval e;
     char task[16];
-    int rc = exp_eval(env, m, stage, &e);
-    if (rc != CLI_EXIT_OK)
+    int rc = scl_exp_eval(env, m, stage, &e);
+    if (rc != SCL_EXIT_OK)
         return rc;
     double mean = 0.0;
     for (int32_t t = 0; t < p->n_tasks; t++) {
         row[t] = scl_eval_task_accuracy(&e, env->test->y, p->classes[t], p->n_classes[t]);
         snprintf(task, sizeof(task), "task%d", t + 1);
-        res_row(&env->res, stage, task, "accuracy", row[t]);
+        scl_res_row(&env->res, stage, task, "accuracy", row[t]);
         mean += t < seen ? row[t] : 0.0;
     }
-    res_row(&env->res, stage, "seen", "accuracy", mean / seen);
+    scl_res_row(&env->res, stage, "seen", "accuracy", mean / seen);
     if (seen > 1)
-        res_row(&env->res, stage, "seen", "balance_kl", scl_cl_balance(row, seen));
+        scl_res_row(&env->res, stage, "seen", "balance_kl", scl_cl_balance(row, seen));
     scl_eval_free(&e);
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 /* Train on task t (a fresh net for the first task), downscaling first when asked. */
-static int learn_task(struct exp_env *env, struct exp_net *net, scl_dataset *ds, int32_t t,
+static int learn_task(struct scl_exp_env *env, struct scl_exp_net *net, scl_dataset *ds, int32_t t,
                       double downscale, uint32_t seed)
 {
     if (t == 0)
-        return exp_net_train(env, net, ds, seed);
+        return scl_exp_net_train(env, net, ds, seed);
     scl_status st = SCL_OK;
     if (downscale > 0.0) {
         st = scl_model_downscale(net->model, downscale);
@@ -149,125 +149,125 @@ static int learn_task(struct exp_env *env, struct exp_net *net, scl_dataset *ds,
     if (st == SCL_OK)
         st = scl_trainer_get_model(net->trainer, net->model);
     if (st != SCL_OK) {
-        cli_error("%s", scl_ctx_last_error(env->ctx));
-        return CLI_EXIT_RUNTIME;
+        scl_app_error("%s", scl_ctx_last_error(env->ctx));
+        return SCL_EXIT_RUNTIME;
     }
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
-static bool sleeps_after(const struct exp_env *env, const struct task_plan *p, int32_t t)
+static bool sleeps_after(const struct scl_exp_env *env, const struct task_plan *p, int32_t t)
 {
     return p->sleep &&
            (env->cfg.experiment.sleep_after == SCL_CFG_SLEEP_AFTER_EVERY || t == p->n_tasks - 1);
 }
 
 /* Sleep (statistics over the tasks seen: indices seen_idx[0..n_seen)) and fine-tune. */
-static int sleep_stage(struct exp_env *env, struct exp_net *net, const struct task_plan *p,
+static int sleep_stage(struct scl_exp_env *env, struct scl_exp_net *net, const struct task_plan *p,
                        int32_t t, const int32_t *seen_idx, int32_t n_seen, uint32_t seed, double *r)
 {
     char stage[32];
     scl_dataset *seen = NULL;
     if (scl_dataset_subset(env->train_full, seen_idx, n_seen, &seen) != SCL_OK)
-        return CLI_EXIT_RUNTIME;
+        return SCL_EXIT_RUNTIME;
     snprintf(stage, sizeof(stage), "t%d_sleep", t + 1);
-    int rc = exp_sleep(env, net, seen, seed + (uint32_t)t, t + 1, stage);
+    int rc = scl_exp_sleep(env, net, seen, seed + (uint32_t)t, t + 1, stage);
     scl_dataset_destroy(seen);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = record_stage(env, p, net->model, stage, t + 1, r);
-    if (rc == CLI_EXIT_OK && env->cfg.train.finetune_epochs > 0) {
+    if (rc == SCL_EXIT_OK && env->cfg.train.finetune_epochs > 0) {
         snprintf(stage, sizeof(stage), "t%d_finetune", t + 1);
-        rc = exp_finetune(env, net);
-        if (rc == CLI_EXIT_OK)
+        rc = scl_exp_finetune(env, net);
+        if (rc == SCL_EXIT_OK)
             rc = record_stage(env, p, net->model, stage, t + 1, r);
     }
     return rc;
 }
 
 /* The continual-learning metrics of the final row of each task (after its sleep, if any). */
-static void record_metrics(struct exp_env *env, const double *r, int32_t nt)
+static void record_metrics(struct scl_exp_env *env, const double *r, int32_t nt)
 {
     struct scl_cl_metrics m;
     if (scl_cl_metrics(r, nt, &m) != SCL_OK)
         return;
-    res_row(&env->res, "final", "all", "average_accuracy", m.average_accuracy);
-    res_row(&env->res, "final", "all", "backward_transfer", m.backward_transfer);
-    res_row(&env->res, "final", "all", "forgetting", m.forgetting);
+    scl_res_row(&env->res, "final", "all", "average_accuracy", m.average_accuracy);
+    scl_res_row(&env->res, "final", "all", "backward_transfer", m.backward_transfer);
+    scl_res_row(&env->res, "final", "all", "forgetting", m.forgetting);
 }
 
-static int run_sequence(struct exp_env *env, const struct task_plan *p, uint32_t seed,
+static int run_sequence(struct scl_exp_env *env, const struct task_plan *p, uint32_t seed,
                         const char *label)
 {
-    struct exp_net net;
+    struct scl_exp_net net;
     double r[MAX_TASKS * MAX_TASKS];
     int32_t *seen = malloc(sizeof(*seen) * (size_t)env->train_full->n), n_seen = 0;
     int32_t *idx = malloc(sizeof(*idx) * (size_t)env->train_full->n), n = 0;
-    int rc = seen && idx ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    int rc = seen && idx ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
     memset(&net, 0, sizeof(net));
-    for (int32_t t = 0; rc == CLI_EXIT_OK && t < p->n_tasks; t++) {
+    for (int32_t t = 0; rc == SCL_EXIT_OK && t < p->n_tasks; t++) {
         char stage[32], phase[32];
         scl_dataset *ds = NULL;
         snprintf(phase, sizeof(phase), "task %d", t + 1);
-        exp_progress(env, label, phase);
+        scl_exp_progress(env, label, phase);
         rc = task_indices(env, p, t, seed, idx, &n);
-        if (rc == CLI_EXIT_OK && scl_dataset_subset(env->train_full, idx, n, &ds) != SCL_OK)
-            rc = CLI_EXIT_RUNTIME;
+        if (rc == SCL_EXIT_OK && scl_dataset_subset(env->train_full, idx, n, &ds) != SCL_OK)
+            rc = SCL_EXIT_RUNTIME;
         memcpy(seen + n_seen, idx, sizeof(*idx) * (size_t)n);
         n_seen += n;
-        if (rc == CLI_EXIT_OK)
+        if (rc == SCL_EXIT_OK)
             rc = learn_task(env, &net, ds, t, p->downscale, seed);
         snprintf(stage, sizeof(stage), "t%d", t + 1);
-        if (rc == CLI_EXIT_OK)
+        if (rc == SCL_EXIT_OK)
             rc = record_stage(env, p, net.model, stage, t + 1, r + t * p->n_tasks);
-        if (rc == CLI_EXIT_OK && sleeps_after(env, p, t))
+        if (rc == SCL_EXIT_OK && sleeps_after(env, p, t))
             rc = sleep_stage(env, &net, p, t, seen, n_seen, seed, r + t * p->n_tasks);
     }
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         record_metrics(env, r, p->n_tasks);
-    exp_net_free(&net);
+    scl_exp_net_free(&net);
     free(seen);
     free(idx);
     return rc;
 }
 
 /* The parallel baseline: one net trained on all tasks' data at once. */
-static int run_parallel(struct exp_env *env, const struct task_plan *p, uint32_t seed,
+static int run_parallel(struct scl_exp_env *env, const struct task_plan *p, uint32_t seed,
                         const char *label)
 {
-    struct exp_net net;
+    struct scl_exp_net net;
     double r[MAX_TASKS];
     int32_t *all = malloc(sizeof(*all) * (size_t)env->train_full->n), n_all = 0, n = 0;
-    int rc = all ? CLI_EXIT_OK : CLI_EXIT_RUNTIME;
+    int rc = all ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
     scl_dataset *ds = NULL;
-    exp_progress(env, label, "all tasks at once");
-    for (int32_t t = 0; rc == CLI_EXIT_OK && t < p->n_tasks; t++) {
+    scl_exp_progress(env, label, "all tasks at once");
+    for (int32_t t = 0; rc == SCL_EXIT_OK && t < p->n_tasks; t++) {
         rc = task_indices(env, p, t, seed, all + n_all, &n);
         n_all += n;
     }
-    if (rc == CLI_EXIT_OK && scl_dataset_subset(env->train_full, all, n_all, &ds) != SCL_OK)
-        rc = CLI_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK && scl_dataset_subset(env->train_full, all, n_all, &ds) != SCL_OK)
+        rc = SCL_EXIT_RUNTIME;
     free(all);
-    if (rc != CLI_EXIT_OK)
+    if (rc != SCL_EXIT_OK)
         return rc;
-    rc = exp_net_train(env, &net, ds, seed); /* net owns ds from here */
-    if (rc == CLI_EXIT_OK)
+    rc = scl_exp_net_train(env, &net, ds, seed); /* net owns ds from here */
+    if (rc == SCL_EXIT_OK)
         rc = record_stage(env, p, net.model, "parallel", p->n_tasks, r);
-    exp_net_free(&net);
+    scl_exp_net_free(&net);
     return rc;
 }
 
-static int tasks_trial(struct exp_env *env, const struct cond *c, uint32_t seed)
+static int tasks_trial(struct scl_exp_env *env, const struct cond *c, uint32_t seed)
 {
     struct task_plan p;
     char label[96];
     snprintf(label, sizeof(label), "%s seed %u", env->res.condition, seed);
     int rc = make_plan(env, c, seed, &p);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = c->parallel ? run_parallel(env, &p, seed, label) : run_sequence(env, &p, seed, label);
-    return rc == CLI_EXIT_OK ? res_commit(&env->res) : rc;
+    return rc == SCL_EXIT_OK ? scl_res_commit(&env->res) : rc;
 }
 
 /* Every condition of the sweep, in order, into out (returns the count). */
-static int conditions(const struct exp_env *env, struct cond *out, int cap)
+static int conditions(const struct scl_exp_env *env, struct cond *out, int cap)
 {
     const struct scl_cfg_experiment *x = &env->cfg.experiment;
     int n = 0;
@@ -289,24 +289,24 @@ static int conditions(const struct exp_env *env, struct cond *out, int cap)
     return n;
 }
 
-int exp_tasks(struct exp_env *env)
+int scl_exp_tasks(struct scl_exp_env *env)
 {
     enum { CAP = 4096 };
     struct cond *conds = malloc(sizeof(*conds) * CAP);
     if (!conds)
-        return CLI_EXIT_RUNTIME;
-    int nc = conditions(env, conds, CAP), rc = CLI_EXIT_OK;
+        return SCL_EXIT_RUNTIME;
+    int nc = conditions(env, conds, CAP), rc = SCL_EXIT_OK;
     env->trials_total = nc * (int)env->n_seeds;
-    for (int i = 0; rc == CLI_EXIT_OK && i < nc; i++) {
-        for (size_t s = 0; rc == CLI_EXIT_OK && s < env->n_seeds; s++) {
+    for (int i = 0; rc == SCL_EXIT_OK && i < nc; i++) {
+        for (size_t s = 0; rc == SCL_EXIT_OK && s < env->n_seeds; s++) {
             cond_name(env, &conds[i], env->res.condition, sizeof(env->res.condition));
             env->res.trial = env->seeds[s];
-            if (res_is_done(&env->res, env->seeds[s], env->res.condition)) {
+            if (scl_res_is_done(&env->res, env->seeds[s], env->res.condition)) {
                 env->trials_skipped++;
                 continue;
             }
             rc = tasks_trial(env, &conds[i], env->seeds[s]);
-            env->trials_run += rc == CLI_EXIT_OK;
+            env->trials_run += rc == SCL_EXIT_OK;
         }
     }
     free(conds);
@@ -316,7 +316,7 @@ int exp_tasks(struct exp_env *env)
 /* ------------------------------------------------------------------ summary plots */
 
 /* The stages of the sequence in order, as recorded: t1, t1_sleep, t1_finetune, t2, ... */
-static int stage_list(struct exp_env *env, const char *cond, char stages[][32], int cap)
+static int stage_list(struct scl_exp_env *env, const char *cond, char stages[][32], int cap)
 {
     static const char *const suffix[] = {"", "_sleep", "_finetune"};
     int n = 0;
@@ -326,7 +326,7 @@ static int stage_list(struct exp_env *env, const char *cond, char stages[][32], 
             double m, sd;
             snprintf(stages[n], 32, "t%d%s", t, suffix[k]);
             snprintf(key, sizeof(key), "%s,%s,task1,accuracy", cond, stages[n]);
-            exp_summary_get(env, key, &m, &sd);
+            scl_exp_summary_get(env, key, &m, &sd);
             n += !isnan(m);
         }
     }
@@ -334,25 +334,25 @@ static int stage_list(struct exp_env *env, const char *cond, char stages[][32], 
 }
 
 /* matrix_<cond>.dat (stage x task mean accuracy) and its heatmap. */
-static int plot_matrix(struct exp_env *env, const char *cond)
+static int plot_matrix(struct scl_exp_env *env, const char *cond)
 {
     char stages[3 * MAX_TASKS][32], path[700], key[2048], script[4096], ytics[1024] = "";
     int ns = stage_list(env, cond, stages, 3 * MAX_TASKS);
-    struct res_buf out = {0};
+    struct scl_res_buf out = {0};
     for (int i = 0; i < ns; i++) {
         for (int32_t t = 0; t < env->cfg.experiment.n_tasks; t++) {
             double m, sd;
             snprintf(key, sizeof(key), "%s,%s,task%d,accuracy", cond, stages[i], t + 1);
-            exp_summary_get(env, key, &m, &sd);
-            res_printf(&out, "%s%.4f", t ? " " : "", m);
+            scl_exp_summary_get(env, key, &m, &sd);
+            scl_res_printf(&out, "%s%.4f", t ? " " : "", m);
         }
-        res_printf(&out, "\n");
+        scl_res_printf(&out, "\n");
         char tic[48];
         snprintf(tic, sizeof(tic), "%s'%s' %d", i ? ", " : "", stages[i], i);
         strncat(ytics, tic, sizeof(ytics) - strlen(ytics) - 1);
     }
     snprintf(path, sizeof(path), "%s/matrix_%s.dat", env->out, cond);
-    int rc = cli_write_atomic(path, out.text ? out.text : "", out.len);
+    int rc = scl_app_write_atomic(path, out.text ? out.text : "", out.len);
     free(out.text);
     snprintf(script, sizeof(script),
              "set terminal pngcairo noenhanced size 700,%d font ',10'\nset output 'matrix_%s.png'\n"
@@ -363,18 +363,18 @@ static int plot_matrix(struct exp_env *env, const char *cond)
              "     '' matrix using ($1+1):2:(sprintf('%%.2f',$3)) with labels notitle\n",
              200 + 28 * ns, cond, cond, ytics, cond);
     snprintf(key, sizeof(key), "matrix_%s", cond);
-    return rc == CLI_EXIT_OK ? exp_plot(env, key, script) : rc;
+    return rc == SCL_EXIT_OK ? scl_exp_plot(env, key, script) : rc;
 }
 
 /* seen_accuracy.dat: one block per condition, mean accuracy over the tasks seen per stage. */
-static int plot_seen(struct exp_env *env, const struct cond *conds, int nc)
+static int plot_seen(struct scl_exp_env *env, const struct cond *conds, int nc)
 {
     char stages[3 * MAX_TASKS][32], cond[64], key[2048], path[700];
-    struct res_buf out = {0}, plot = {0};
-    res_printf(&plot, "set terminal pngcairo noenhanced size 1000,560 font ',10'\nset output "
-                      "'seen_accuracy.png'\nset title 'Mean accuracy over the tasks seen'\n"
-                      "set xlabel 'stage'\nset ylabel 'accuracy'\nset yrange [0:1]\nset grid\n"
-                      "set key outside right\nplot ");
+    struct scl_res_buf out = {0}, plot = {0};
+    scl_res_printf(&plot, "set terminal pngcairo noenhanced size 1000,560 font ',10'\nset output "
+                          "'seen_accuracy.png'\nset title 'Mean accuracy over the tasks seen'\n"
+                          "set xlabel 'stage'\nset ylabel 'accuracy'\nset yrange [0:1]\nset grid\n"
+                          "set key outside right\nplot ");
     int block = 0;
     for (int i = 0; i < nc; i++) {
         if (conds[i].parallel)
@@ -384,21 +384,21 @@ static int plot_seen(struct exp_env *env, const struct cond *conds, int nc)
         for (int s = 0; s < ns; s++) {
             double m, sd;
             snprintf(key, sizeof(key), "%s,%s,seen,accuracy", cond, stages[s]);
-            exp_summary_get(env, key, &m, &sd);
-            res_printf(&out, "%d %s %.4f %.4f\n", s, stages[s], m, sd);
+            scl_exp_summary_get(env, key, &m, &sd);
+            scl_res_printf(&out, "%d %s %.4f %.4f\n", s, stages[s], m, sd);
         }
-        res_printf(&out, "\n\n");
-        res_printf(&plot,
-                   "%s'seen_accuracy.dat' index %d using 1:3:xtic(2) with linespoints "
-                   "title '%s'",
-                   block ? ", \\\n     " : "", block, cond);
+        scl_res_printf(&out, "\n\n");
+        scl_res_printf(&plot,
+                       "%s'seen_accuracy.dat' index %d using 1:3:xtic(2) with linespoints "
+                       "title '%s'",
+                       block ? ", \\\n     " : "", block, cond);
         block++;
     }
-    res_printf(&plot, "\n");
+    scl_res_printf(&plot, "\n");
     snprintf(path, sizeof(path), "%s/seen_accuracy.dat", env->out);
-    int rc = cli_write_atomic(path, out.text ? out.text : "", out.len);
-    if (rc == CLI_EXIT_OK && block)
-        rc = exp_plot(env, "seen_accuracy", plot.text);
+    int rc = scl_app_write_atomic(path, out.text ? out.text : "", out.len);
+    if (rc == SCL_EXIT_OK && block)
+        rc = scl_exp_plot(env, "seen_accuracy", plot.text);
     free(out.text);
     free(plot.text);
     return rc;
@@ -406,29 +406,29 @@ static int plot_seen(struct exp_env *env, const struct cond *conds, int nc)
 
 /* Two tasks on a fraction grid (6.4): heatmaps over (task 1 share, task 2 share) of the
  * accuracy on task 1, task 2 and their mean, after task 1, after task 2 and after sleep. */
-static int plot_grid(struct exp_env *env)
+static int plot_grid(struct scl_exp_env *env)
 {
     static const char *const stages[] = {"t1", "t2", "t2_sleep"};
     static const char *const tasks[] = {"task1", "task2", "seen"};
     const struct scl_cfg_floats *fr = &env->cfg.experiment.fractions;
-    struct res_buf plot = {0};
+    struct scl_res_buf plot = {0};
     char path[760], key[300], tics[512] = "";
-    int rc = CLI_EXIT_OK;
+    int rc = SCL_EXIT_OK;
     for (int32_t i = 0; i < fr->n; i++) {
         char t[32];
         snprintf(t, sizeof(t), "%s'%g' %d", i ? ", " : "", fr->v[i], i);
         strncat(tics, t, sizeof(tics) - strlen(tics) - 1);
     }
-    res_printf(&plot,
-               "set terminal pngcairo noenhanced size 1300,1100 font ',9'\n"
-               "set output 'grid.png'\nset multiplot layout 3,3 title 'Two tasks: test "
-               "accuracy (mean over trials); x: task 2 share, y: task 1 share'\n"
-               "set xtics (%s)\nset ytics (%s)\nset cbrange [0:1]\n"
-               "set palette defined (0 'white', 1 'dark-blue')\n",
-               tics, tics);
-    for (int s = 0; s < 3 && rc == CLI_EXIT_OK; s++) {
-        for (int t = 0; t < 3 && rc == CLI_EXIT_OK; t++) {
-            struct res_buf out = {0};
+    scl_res_printf(&plot,
+                   "set terminal pngcairo noenhanced size 1300,1100 font ',9'\n"
+                   "set output 'grid.png'\nset multiplot layout 3,3 title 'Two tasks: test "
+                   "accuracy (mean over trials); x: task 2 share, y: task 1 share'\n"
+                   "set xtics (%s)\nset ytics (%s)\nset cbrange [0:1]\n"
+                   "set palette defined (0 'white', 1 'dark-blue')\n",
+                   tics, tics);
+    for (int s = 0; s < 3 && rc == SCL_EXIT_OK; s++) {
+        for (int t = 0; t < 3 && rc == SCL_EXIT_OK; t++) {
+            struct scl_res_buf out = {0};
             for (int32_t i = 0; i < fr->n; i++) {
                 for (int32_t j = 0; j < fr->n; j++) {
                     struct cond c = {fr->v[i], fr->v[j], 0.0, true, false};
@@ -436,43 +436,43 @@ static int plot_grid(struct exp_env *env)
                     double m, sd;
                     cond_name(env, &c, cond, sizeof(cond));
                     snprintf(key, sizeof(key), "%s,%s,%s,accuracy", cond, stages[s], tasks[t]);
-                    exp_summary_get(env, key, &m, &sd);
-                    res_printf(&out, "%s%.4f", j ? " " : "", m);
+                    scl_exp_summary_get(env, key, &m, &sd);
+                    scl_res_printf(&out, "%s%.4f", j ? " " : "", m);
                 }
-                res_printf(&out, "\n");
+                scl_res_printf(&out, "\n");
             }
             snprintf(path, sizeof(path), "%s/grid_%s_%s.dat", env->out, stages[s], tasks[t]);
-            rc = cli_write_atomic(path, out.text ? out.text : "", out.len);
+            rc = scl_app_write_atomic(path, out.text ? out.text : "", out.len);
             free(out.text);
-            res_printf(&plot,
-                       "set title '%s after %s'\nplot 'grid_%s_%s.dat' matrix with image "
-                       "notitle\n",
-                       tasks[t], stages[s], stages[s], tasks[t]);
+            scl_res_printf(&plot,
+                           "set title '%s after %s'\nplot 'grid_%s_%s.dat' matrix with image "
+                           "notitle\n",
+                           tasks[t], stages[s], stages[s], tasks[t]);
         }
     }
-    res_printf(&plot, "unset multiplot\n");
-    if (rc == CLI_EXIT_OK)
-        rc = exp_plot(env, "grid", plot.text);
+    scl_res_printf(&plot, "unset multiplot\n");
+    if (rc == SCL_EXIT_OK)
+        rc = scl_exp_plot(env, "grid", plot.text);
     free(plot.text);
     return rc;
 }
 
-int exp_tasks_finish(struct exp_env *env)
+int scl_exp_tasks_finish(struct scl_exp_env *env)
 {
     enum { CAP = 4096 };
     struct cond *conds = malloc(sizeof(*conds) * CAP);
     char cond[64];
-    int rc = conds ? exp_write_summary(env) : CLI_EXIT_RUNTIME;
+    int rc = conds ? scl_exp_write_summary(env) : SCL_EXIT_RUNTIME;
     int nc = conds ? conditions(env, conds, CAP) : 0;
-    for (int i = 0; rc == CLI_EXIT_OK && i < nc && i < 16; i++) {
+    for (int i = 0; rc == SCL_EXIT_OK && i < nc && i < 16; i++) {
         if (conds[i].parallel)
             continue;
         cond_name(env, &conds[i], cond, sizeof(cond));
         rc = plot_matrix(env, cond);
     }
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = plot_seen(env, conds, nc);
-    if (rc == CLI_EXIT_OK && env->cfg.experiment.grid && env->cfg.experiment.n_tasks == 2)
+    if (rc == SCL_EXIT_OK && env->cfg.experiment.grid && env->cfg.experiment.n_tasks == 2)
         rc = plot_grid(env);
     free(conds);
     return rc;

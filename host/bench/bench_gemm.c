@@ -109,7 +109,7 @@ static void openblas_run(const struct operands *o)
 /* Seconds for `reps` calls, from an idle queue to an idle queue; negative on failure. */
 static double run_batch(const struct job *j, int reps)
 {
-    double t0 = cli_now();
+    double t0 = scl_app_now();
     for (int r = 0; r < reps; r++) {
         if (j->host)
             openblas_run(j->o);
@@ -118,7 +118,7 @@ static double run_batch(const struct job *j, int reps)
     }
     if (!j->host && clFinish(j->ctx->queue) != CL_SUCCESS)
         return -1.0;
-    return cli_now() - t0;
+    return scl_app_now() - t0;
 }
 
 /* Calls per timed batch: two warm-ups, the second sizing the batch to `target` seconds. */
@@ -149,15 +149,15 @@ static void time_jobs(const struct job *jobs, int n, double target, int rounds, 
         }
 }
 
-static int bench_shape(scl_ctx *ctx, const struct shape *s, const struct bench_opts *opt)
+static int scl_bench_shape(scl_ctx *ctx, const struct shape *s, const struct scl_bench_opts *opt)
 {
     struct operands o = {0};
     double gflop = 2e-9 * (double)s->m * (double)s->n * (double)s->k;
     double t[3];
-    int rc = CLI_EXIT_OK;
+    int rc = SCL_EXIT_OK;
     if (operands_init(ctx, s, &o) != SCL_OK) {
-        cli_error("gemm %s: %s", s->name, scl_ctx_last_error(ctx));
-        rc = CLI_EXIT_RUNTIME;
+        scl_app_error("gemm %s: %s", s->name, scl_ctx_last_error(ctx));
+        rc = SCL_EXIT_RUNTIME;
         goto out_free;
     }
     const struct job jobs[3] = {{ctx, SCL_GEMM_NATIVE, false, &o},
@@ -165,8 +165,8 @@ static int bench_shape(scl_ctx *ctx, const struct shape *s, const struct bench_o
                                 {ctx, SCL_GEMM_AUTO, true, &o}};
     time_jobs(jobs, 3, opt->quick ? TARGET_QUICK_S : TARGET_S, opt->quick ? 1 : ROUNDS, t);
     if (t[0] < 0 || t[1] < 0) {
-        cli_error("gemm %s: %s", s->name, scl_ctx_last_error(ctx));
-        rc = CLI_EXIT_RUNTIME;
+        scl_app_error("gemm %s: %s", s->name, scl_ctx_last_error(ctx));
+        rc = SCL_EXIT_RUNTIME;
         goto out_free;
     }
     printf("%-12s %2s %5zu %5zu %5zu %8.1f %8.1f %8.1f %9.2f %9.2f\n", s->name,
@@ -178,15 +178,15 @@ out_free:
     return rc;
 }
 
-int bench_gemm(scl_ctx *ctx, const struct bench_opts *o)
+int scl_bench_gemm(scl_ctx *ctx, const struct scl_bench_opts *o)
 {
-    int rc = CLI_EXIT_OK;
+    int rc = SCL_EXIT_OK;
     printf("GFLOP/s; ratios are engine/OpenBLAS (same run, %d host threads)\n",
            openblas_get_num_threads());
     printf("%-12s %2s %5s %5s %5s %8s %8s %8s %9s %9s\n", "shape", "op", "m", "n", "k", "native",
            "clblast", "openblas", "nat/oblas", "clb/oblas");
     for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
-        if (bench_shape(ctx, &shapes[i], o) != CLI_EXIT_OK)
-            rc = CLI_EXIT_RUNTIME;
+        if (scl_bench_shape(ctx, &shapes[i], o) != SCL_EXIT_OK)
+            rc = SCL_EXIT_RUNTIME;
     return rc;
 }

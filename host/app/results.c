@@ -13,16 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "internal.h"
+#include "app.h"
 
-void res_init(struct res_store *r, const char *dir)
+void scl_res_init(struct scl_res_store *r, const char *dir)
 {
     memset(r, 0, sizeof(*r));
     snprintf(r->dir, sizeof(r->dir), "%s", dir);
 }
 
-static int buf_add(struct res_buf *b, const char *fmt, va_list ap)
+static int buf_add(struct scl_res_buf *b, const char *fmt, va_list ap)
 {
     va_list cp;
     va_copy(cp, ap);
@@ -43,16 +42,16 @@ static int buf_add(struct res_buf *b, const char *fmt, va_list ap)
     return 0;
 }
 
-void res_row(struct res_store *r, const char *stage, const char *task, const char *metric,
-             double value)
+void scl_res_row(struct scl_res_store *r, const char *stage, const char *task, const char *metric,
+                 double value)
 {
     char line[512];
     snprintf(line, sizeof(line), "%u,%s,%s,%s,%s,%.6g\n", r->trial, r->condition, stage, task,
              metric, value);
-    res_printf(&r->rows, "%s", line);
+    scl_res_printf(&r->rows, "%s", line);
 }
 
-void res_printf(struct res_buf *b, const char *fmt, ...)
+void scl_res_printf(struct scl_res_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -60,28 +59,28 @@ void res_printf(struct res_buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
-static void res_confusion(struct res_store *r, const char *stage, const struct scl_eval *e)
+static void scl_res_confusion(struct scl_res_store *r, const char *stage, const struct scl_eval *e)
 {
     for (int32_t t = 0; t < e->n_classes; t++)
         for (int32_t p = 0; p < e->n_classes; p++)
-            res_printf(&r->confusion, "%u,%s,%s,%d,%d,%d\n", r->trial, r->condition, stage, t, p,
-                       e->confusion[t * e->n_classes + p]);
+            scl_res_printf(&r->confusion, "%u,%s,%s,%d,%d,%d\n", r->trial, r->condition, stage, t,
+                           p, e->confusion[t * e->n_classes + p]);
 }
 
-void res_eval(struct res_store *r, const char *stage, const struct scl_eval *e)
+void scl_res_eval(struct scl_res_store *r, const char *stage, const struct scl_eval *e)
 {
     char cls[16];
-    res_row(r, stage, "all", "accuracy", e->accuracy);
+    scl_res_row(r, stage, "all", "accuracy", e->accuracy);
     for (int32_t c = 0; c < e->n_classes; c++) {
         snprintf(cls, sizeof(cls), "class%d", c);
-        res_row(r, stage, cls, "accuracy", e->class_accuracy[c]);
+        scl_res_row(r, stage, cls, "accuracy", e->class_accuracy[c]);
     }
-    res_confusion(r, stage, e);
+    scl_res_confusion(r, stage, e);
 }
 
 /* Append `add` to dir/name (creating it with `header`) through a temporary file and rename. */
 static int append_atomic(const char *dir, const char *name, const char *header,
-                         const struct res_buf *add)
+                         const struct scl_res_buf *add)
 {
     char path[1024], tmp[1200];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -99,19 +98,19 @@ static int append_atomic(const char *dir, const char *name, const char *header,
     if (ok && add->len)
         ok = fwrite(add->text, 1, add->len, out) == add->len;
     if (!scl_atomic_commit(out, tmp, path, ok)) {
-        cli_error("%s: cannot write", path);
-        return CLI_EXIT_RUNTIME;
+        scl_app_error("%s: cannot write", path);
+        return SCL_EXIT_RUNTIME;
     }
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
-int res_commit(struct res_store *r)
+int scl_res_commit(struct scl_res_store *r)
 {
     /* confusion first: a crash between the two leaves the trial not done in results.csv, and
-     * its confusion rows are then dropped on resume (res_load rewrites confusion.csv). */
+     * its confusion rows are then dropped on resume (scl_res_load rewrites confusion.csv). */
     int rc = append_atomic(r->dir, "confusion.csv", "trial,condition,stage,true,pred,count\n",
                            &r->confusion);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         rc = append_atomic(r->dir, "results.csv", "trial,condition,stage,task,metric,value\n",
                            &r->rows);
     r->rows.len = 0;
@@ -119,7 +118,7 @@ int res_commit(struct res_store *r)
     return rc;
 }
 
-void res_free(struct res_store *r)
+void scl_res_free(struct scl_res_store *r)
 {
     free(r->rows.text);
     free(r->confusion.text);
@@ -129,7 +128,7 @@ void res_free(struct res_store *r)
     memset(&r->rows, 0, sizeof(r->rows));
 }
 
-static void add_done(struct res_store *r, const char *key)
+static void add_done(struct scl_res_store *r, const char *key)
 {
     for (int i = 0; i < r->n_done; i++)
         if (strcmp(r->done[i], key) == 0)
@@ -153,7 +152,7 @@ static bool line_key(const char *line, char *key, size_t n)
     return true;
 }
 
-bool res_is_done(const struct res_store *r, uint32_t trial, const char *condition)
+bool scl_res_is_done(const struct scl_res_store *r, uint32_t trial, const char *condition)
 {
     char key[256];
     snprintf(key, sizeof(key), "%u,%s", trial, condition);
@@ -163,15 +162,15 @@ bool res_is_done(const struct res_store *r, uint32_t trial, const char *conditio
     return false;
 }
 
-/* Keep only confusion rows of trials that results.csv calls done (see res_commit). */
-static int prune_confusion(struct res_store *r)
+/* Keep only confusion rows of trials that results.csv calls done (see scl_res_commit). */
+static int prune_confusion(struct scl_res_store *r)
 {
     char path[1024], line[512], key[256];
-    struct res_buf keep = {0};
+    struct scl_res_buf keep = {0};
     snprintf(path, sizeof(path), "%s/confusion.csv", r->dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        return CLI_EXIT_OK;
+        return SCL_EXIT_OK;
     bool header = true;
     while (fgets(line, sizeof(line), f)) {
         if (header) {
@@ -181,7 +180,7 @@ static int prune_confusion(struct res_store *r)
         if (line_key(line, key, sizeof(key)))
             for (int i = 0; i < r->n_done; i++)
                 if (strcmp(r->done[i], key) == 0) {
-                    res_printf(&keep, "%s", line);
+                    scl_res_printf(&keep, "%s", line);
                     break;
                 }
     }
@@ -193,7 +192,7 @@ static int prune_confusion(struct res_store *r)
     return rc;
 }
 
-int res_load(struct res_store *r)
+int scl_res_load(struct scl_res_store *r)
 {
     char path[1024], line[512], key[256];
     snprintf(path, sizeof(path), "%s/results.csv", r->dir);

@@ -12,9 +12,9 @@
 
 #include "exp.h"
 
-void exp_progress(struct exp_env *env, const char *label, const char *phase)
+void scl_exp_progress(struct scl_exp_env *env, const char *label, const char *phase)
 {
-    double el = cli_now() - env->t0;
+    double el = scl_app_now() - env->t0;
     int done = env->trials_run, left = env->trials_total - env->trials_skipped - done;
     char eta[32] = "?";
     if (done > 0)
@@ -26,22 +26,23 @@ void exp_progress(struct exp_env *env, const char *label, const char *phase)
     fflush(stderr);
 }
 
-static int fail(struct exp_env *env, scl_status st)
+static int fail(struct scl_exp_env *env, scl_status st)
 {
     const char *e = scl_ctx_last_error(env->ctx);
-    cli_error("%s", e[0] ? e : scl_status_str(st));
-    return cli_exit_code(st);
+    scl_app_error("%s", e[0] ? e : scl_status_str(st));
+    return scl_app_exit_code(st);
 }
 
-int exp_net_train(struct exp_env *env, struct exp_net *n, scl_dataset *train, uint32_t seed)
+int scl_exp_net_train(struct scl_exp_env *env, struct scl_exp_net *n, scl_dataset *train,
+                      uint32_t seed)
 {
     const struct scl_cfg_ints *sz = &env->cfg.model.sizes;
     memset(n, 0, sizeof(*n));
     n->train = train;
-    n->params = cli_train_params(&env->cfg, seed);
+    n->params = scl_app_train_params(&env->cfg, seed);
     if (sz->v[0] != train->dim) {
-        cli_error("model.sizes starts with %d inputs, the data has %d", sz->v[0], train->dim);
-        return CLI_EXIT_USAGE;
+        scl_app_error("model.sizes starts with %d inputs, the data has %d", sz->v[0], train->dim);
+        return SCL_EXIT_USAGE;
     }
     scl_status st = scl_model_create(sz->n - 1, sz->v, &n->model);
     if (st == SCL_OK) {
@@ -54,10 +55,10 @@ int exp_net_train(struct exp_env *env, struct exp_net *n, scl_dataset *train, ui
         st = scl_trainer_fit(n->trainer, n->dtrain, n->params.epochs, n->params.lr, NULL, NULL);
     if (st == SCL_OK)
         st = scl_trainer_get_model(n->trainer, n->model);
-    return st == SCL_OK ? CLI_EXIT_OK : fail(env, st);
+    return st == SCL_OK ? SCL_EXIT_OK : fail(env, st);
 }
 
-void exp_net_free(struct exp_net *n)
+void scl_exp_net_free(struct scl_exp_net *n)
 {
     scl_trainer_destroy(n->trainer);
     scl_ddata_destroy(n->dtrain);
@@ -66,77 +67,78 @@ void exp_net_free(struct exp_net *n)
     memset(n, 0, sizeof(*n));
 }
 
-int exp_eval(struct exp_env *env, const scl_model *m, const char *stage, struct scl_eval *keep)
+int scl_exp_eval(struct scl_exp_env *env, const scl_model *m, const char *stage,
+                 struct scl_eval *keep)
 {
     struct scl_eval e;
     scl_status st = scl_evaluate(env->ctx, m, env->dtest, env->cfg.train.gemm, &e);
     if (st != SCL_OK)
         return fail(env, st);
-    res_eval(&env->res, stage, &e);
+    scl_res_eval(&env->res, stage, &e);
     if (keep)
         *keep = e;
     else
         scl_eval_free(&e);
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
 /* The spike rates of a sleep into the results, one row per layer. */
-static void record_rates(struct exp_env *env, const double *rates, int32_t n_layers,
+static void record_rates(struct scl_exp_env *env, const double *rates, int32_t n_layers,
                          const char *stage)
 {
     for (int32_t l = 0; l <= n_layers; l++) {
         char name[32];
         snprintf(name, sizeof(name), "layer%d", l);
-        res_row(&env->res, stage, name, "spike_rate", rates[l]);
+        scl_res_row(&env->res, stage, name, "spike_rate", rates[l]);
     }
 }
 
-int exp_sleep(struct exp_env *env, struct exp_net *n, const scl_dataset *inputs, uint32_t seed,
-              int task, const char *stage)
+int scl_exp_sleep(struct scl_exp_env *env, struct scl_exp_net *n, const scl_dataset *inputs,
+                  uint32_t seed, int task, const char *stage)
 {
     char prefix[700];
     double rates[SCL_MAX_LAYERS + 1];
-    struct cli_sleep_input in = {calloc((size_t)inputs->dim, sizeof(float)), {0}};
-    struct scl_sleep_params p = cli_sleep_params(&env->cfg, seed, task);
+    struct scl_app_sleep_input in = {calloc((size_t)inputs->dim, sizeof(float)), {0}};
+    struct scl_sleep_params p = scl_app_sleep_params(&env->cfg, seed, task);
     snprintf(prefix, sizeof(prefix), "%s/diag/%s_seed%u_%s", env->out, env->res.condition, seed,
              stage);
-    int rc = in.mean ? cli_sleep_input_from_data(env->ctx, n->model, inputs, env->cfg.train.gemm,
-                                                 in.mean, in.act_max)
-                     : CLI_EXIT_RUNTIME;
-    if (rc == CLI_EXIT_OK)
-        rc = cli_sleep_model(env->ctx, n->model, &p, &in, prefix, rates);
+    int rc = in.mean ? scl_app_sleep_input_from_data(env->ctx, n->model, inputs,
+                                                     env->cfg.train.gemm, in.mean, in.act_max)
+                     : SCL_EXIT_RUNTIME;
+    if (rc == SCL_EXIT_OK)
+        rc = scl_app_sleep_model(env->ctx, n->model, &p, &in, prefix, rates);
     free(in.mean);
-    if (rc == CLI_EXIT_OK && scl_trainer_set_model(n->trainer, n->model) != SCL_OK)
+    if (rc == SCL_EXIT_OK && scl_trainer_set_model(n->trainer, n->model) != SCL_OK)
         rc = fail(env, SCL_ERR_OPENCL);
-    if (rc == CLI_EXIT_OK)
+    if (rc == SCL_EXIT_OK)
         record_rates(env, rates, n->model->n_layers, stage);
     return rc;
 }
 
-int exp_finetune(struct exp_env *env, struct exp_net *n)
+int scl_exp_finetune(struct scl_exp_env *env, struct scl_exp_net *n)
 {
     const struct scl_cfg_train *t = &env->cfg.train;
     scl_status st = scl_trainer_fit(n->trainer, n->dtrain, t->finetune_epochs,
                                     (float)t->finetune_lr, NULL, NULL);
     if (st == SCL_OK)
         st = scl_trainer_get_model(n->trainer, n->model);
-    return st == SCL_OK ? CLI_EXIT_OK : fail(env, st);
+    return st == SCL_OK ? SCL_EXIT_OK : fail(env, st);
 }
 
 /* ------------------------------------------------------------------ summary */
 
-struct exp_group {
+struct scl_exp_group {
     char key[200]; /* condition,stage,task,metric */
     int n;
     double mean, m2; /* Welford */
 };
 
-static struct exp_group *find_group(struct exp_group **g, int *n, const char *key)
+static struct scl_exp_group *find_group(struct scl_exp_group **g, int *n, const char *key)
 {
     for (int i = 0; i < *n; i++)
         if (strcmp((*g)[i].key, key) == 0)
             return &(*g)[i];
-    struct exp_group *grown = realloc(*g, sizeof(**g) * (size_t)(*n + 1));
+    struct scl_exp_group *grown = realloc(*g, sizeof(**g) * (size_t)(*n + 1));
     if (!grown)
         return NULL;
     *g = grown;
@@ -145,7 +147,7 @@ static struct exp_group *find_group(struct exp_group **g, int *n, const char *ke
     return &(*g)[(*n)++];
 }
 
-static void add_line(struct exp_group **g, int *n, char *line)
+static void add_line(struct scl_exp_group **g, int *n, char *line)
 {
     char *first = strchr(line, ',');
     char *last = strrchr(line, ',');
@@ -153,7 +155,7 @@ static void add_line(struct exp_group **g, int *n, char *line)
         return;
     *last = '\0';
     double v = strtod(last + 1, NULL);
-    struct exp_group *gr = isfinite(v) ? find_group(g, n, first + 1) : NULL;
+    struct scl_exp_group *gr = isfinite(v) ? find_group(g, n, first + 1) : NULL;
     if (!gr)
         return;
     gr->n++;
@@ -162,58 +164,58 @@ static void add_line(struct exp_group **g, int *n, char *line)
     gr->m2 += d * (v - gr->mean);
 }
 
-int exp_write_summary(struct exp_env *env)
+int scl_exp_write_summary(struct scl_exp_env *env)
 {
     char path[700], line[512];
-    struct exp_group *g = NULL;
+    struct scl_exp_group *g = NULL;
     int n = 0;
-    struct res_buf out = {0};
+    struct scl_res_buf out = {0};
     free(env->summary); /* recomputed from everything on disk */
     env->summary = NULL;
     env->n_summary = 0;
     snprintf(path, sizeof(path), "%s/results.csv", env->out);
     FILE *f = fopen(path, "r");
     if (!f)
-        return CLI_EXIT_OK;
+        return SCL_EXIT_OK;
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\n")] = '\0';
         if (strncmp(line, "trial,", 6) != 0)
             add_line(&g, &n, line);
     }
     fclose(f);
-    res_printf(&out, "condition,stage,task,metric,n,mean,std\n");
+    scl_res_printf(&out, "condition,stage,task,metric,n,mean,std\n");
     for (int i = 0; i < n; i++)
-        res_printf(&out, "%s,%d,%.6g,%.6g\n", g[i].key, g[i].n, g[i].mean,
-                   g[i].n > 1 ? sqrt(g[i].m2 / (g[i].n - 1)) : 0.0);
-    env->summary = g; /* kept for exp_summary_get: the plots read it many times */
+        scl_res_printf(&out, "%s,%d,%.6g,%.6g\n", g[i].key, g[i].n, g[i].mean,
+                       g[i].n > 1 ? sqrt(g[i].m2 / (g[i].n - 1)) : 0.0);
+    env->summary = g; /* kept for scl_exp_summary_get: the plots read it many times */
     env->n_summary = n;
     snprintf(path, sizeof(path), "%s/summary.csv", env->out);
-    int rc = cli_write_atomic(path, out.text ? out.text : "", out.len);
+    int rc = scl_app_write_atomic(path, out.text ? out.text : "", out.len);
     free(out.text);
     return rc;
 }
 
-/* Mean and std of one summary entry, or NAN (from the groups exp_write_summary kept). */
-int exp_summary_get(struct exp_env *env, const char *key, double *mean, double *std)
+/* Mean and std of one summary entry, or NAN (from the groups scl_exp_write_summary kept). */
+int scl_exp_summary_get(struct scl_exp_env *env, const char *key, double *mean, double *std)
 {
     *mean = *std = NAN;
     for (int i = 0; i < env->n_summary; i++) {
-        const struct exp_group *g = &env->summary[i];
+        const struct scl_exp_group *g = &env->summary[i];
         if (strcmp(g->key, key) == 0) {
             *mean = g->mean;
             *std = g->n > 1 ? sqrt(g->m2 / (g->n - 1)) : 0.0;
             break;
         }
     }
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }
 
-int exp_plot(struct exp_env *env, const char *name, const char *script)
+int scl_exp_plot(struct scl_exp_env *env, const char *name, const char *script)
 {
     char gp[800], cmd[1800];
     snprintf(gp, sizeof(gp), "%s/%s.gp", env->out, name);
-    int rc = cli_write_atomic(gp, script, strlen(script));
-    if (rc != CLI_EXIT_OK)
+    int rc = scl_app_write_atomic(gp, script, strlen(script));
+    if (rc != SCL_EXIT_OK)
         return rc;
     snprintf(cmd, sizeof(cmd), "cd '%s' && gnuplot '%s.gp' 2>&1", env->out, name);
     FILE *p = popen(cmd, "r");
@@ -229,5 +231,5 @@ int exp_plot(struct exp_env *env, const char *name, const char *script)
                 env->out, name);
     else
         printf("plot: %s/%s.png\n", env->out, name);
-    return CLI_EXIT_OK;
+    return SCL_EXIT_OK;
 }

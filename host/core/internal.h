@@ -73,7 +73,6 @@ void scl_log_(scl_log_level level, const char *sub, const char *fmt, ...) SCL_PR
 /* ---- allocation (alloc.c): every heap allocation goes through here so tests can fail them */
 void *scl_alloc(size_t n);
 void *scl_calloc(size_t count, size_t size);
-void scl_free(void *p);
 /* Test hook: the n-th allocation from now (0 = the next) and all later ones fail; -1 = never. */
 void scl_test_fail_alloc_after(long n);
 
@@ -87,12 +86,8 @@ enum scl_env_var {
 };
 /* The variable's value, or NULL when unset or empty. */
 const char *scl_env_get(enum scl_env_var var);
-/* Data directory: $SCL_DATA_DIR, else ${XDG_CACHE_HOME:-~/.cache}/sleepcl/data. */
-void scl_env_data_dir(char *buf, size_t len);
 /* Program cache: $SCL_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/sleepcl/kernels. */
 void scl_env_cache_dir(char *buf, size_t len);
-/* Print the table of variables with their help, for --help. */
-void scl_env_print_help(FILE *f);
 
 /* ---- program and kernels (program.c) */
 /* Build or load the one program of all kernels; records timings in ctx. */
@@ -103,18 +98,6 @@ scl_status scl_kernel_get(scl_ctx *ctx, const char *name, cl_kernel *out);
  * dims: 1 or 2. */
 scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t *global,
                           const size_t *local);
-
-/* ---- whole files (file.c): written atomically (PATH.tmp, then rename), read at once */
-/* Open PATH.tmp for writing (its name goes to tmp); NULL on failure. */
-FILE *scl_atomic_open(const char *path, char *tmp, size_t tmp_len);
-/* Close f and, if ok and nothing failed, rename tmp over path; otherwise remove tmp. Returns
- * whether path now holds the new content. f may be NULL (returns false). */
-bool scl_atomic_commit(FILE *f, const char *tmp, const char *path, bool ok);
-/* Write len bytes to path atomically. */
-bool scl_atomic_write(const char *path, const void *data, size_t len);
-/* Read the whole file into *out (NUL-terminated, freed with scl_free), its size into *len.
- * SCL_ERR_IO when it cannot be opened or read, SCL_ERR_NOMEM. */
-scl_status scl_read_file(const char *path, char **out, size_t *len);
 
 /* ---- training (train.c) */
 /* Fisher-Yates permutation of 0..n-1 from the project generator (purpose SCL_RNG_SHUFFLE,

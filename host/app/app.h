@@ -1,0 +1,95 @@
+/*
+ * The application layer: what the program, the benchmarks and the tests build on top of the
+ * library, using only its public header. Configs (config.h), experiment protocols (exp.h), the
+ * parameter search (search.h), resumable results, and the helpers below. Messages go to stderr
+ * as "sleepcl: ..."; functions returning int return a process exit code.
+ */
+#ifndef SLEEPCL_APP_H
+#define SLEEPCL_APP_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "sleepcl/sleepcl.h"
+
+/* Process exit codes: 0 ok, 1 runtime error, 2 usage or config error. */
+#define SCL_EXIT_OK      0
+#define SCL_EXIT_RUNTIME 1
+#define SCL_EXIT_USAGE   2
+#define SCL_EXIT_HELP    -1 /* --help was printed: exit 0 without running */
+
+/* ---- results of a sweep (results.c): whole trials appended atomically, resumable */
+struct scl_res_buf {
+    char *text;
+    size_t len, cap;
+};
+struct scl_res_store {
+    char dir[512];
+    uint32_t trial;     /* seed of the trial being recorded */
+    char condition[64]; /* e.g. "0.03" */
+    struct scl_res_buf rows, confusion;
+    char **done; /* "trial,condition" pairs found on disk */
+    int n_done;
+};
+void scl_res_init(struct scl_res_store *r, const char *dir);
+/* Read dir/results.csv: which (trial, condition) pairs are done. Drops confusion rows of
+ * unfinished trials. */
+int scl_res_load(struct scl_res_store *r);
+bool scl_res_is_done(const struct scl_res_store *r, uint32_t trial, const char *condition);
+/* Buffer one row of the current trial and condition. */
+void scl_res_row(struct scl_res_store *r, const char *stage, const char *task, const char *metric,
+             double value);
+/* Accuracy, per-class accuracy and the confusion matrix of one stage. */
+void scl_res_eval(struct scl_res_store *r, const char *stage, const struct scl_eval *e);
+void scl_res_printf(struct scl_res_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append the buffered rows of the trial to the files, atomically. */
+int scl_res_commit(struct scl_res_store *r);
+void scl_res_free(struct scl_res_store *r);
+
+/* Open the config's device; prints the error and returns NULL on failure. */
+scl_ctx *scl_app_open_cfg_ctx(const struct scl_config *cfg);
+/* Load split "train" or "test" of the configured dataset; prints the error on failure. */
+scl_dataset *scl_app_load_split(const struct scl_config *cfg, const char *split);
+/* The configured class-balanced training subset; prints the error on failure. */
+scl_dataset *scl_app_train_subset(const struct scl_config *cfg, const scl_dataset *full, uint32_t seed);
+struct scl_train_params scl_app_train_params(const struct scl_config *cfg, uint32_t seed);
+/* The [sleep] section as library parameters; task k >= 1 adds steps_per_task * (k - 1) steps. */
+struct scl_sleep_params scl_app_sleep_params(const struct scl_config *cfg, uint32_t seed, int task);
+/* Mean input (host) and per-layer activation maxima (device, model m) of ds; prints errors. */
+int scl_app_sleep_input_from_data(scl_ctx *ctx, const scl_model *m, const scl_dataset *ds, int32_t gemm,
+                              float *mean, float *act_max);
+/* The two statistics of the training inputs a sleep needs. */
+struct scl_app_sleep_input {
+    float *mean;                   /* [sizes[0]]: per-pixel mean, the input rates */
+    float act_max[SCL_MAX_LAYERS]; /* per layer 1..L: largest activation, the scale factors */
+};
+void scl_app_sleep_input_free(struct scl_app_sleep_input *in);
+/* Validate, convert, sleep m in place, warn about silent or saturated layers, write the
+ * diagnostics to PREFIX.spikes.csv / PREFIX.dw_hist.csv (none when prefix is NULL), and the mean
+ * spikes per unit per step of layers 0..L to rates[L+1] (when not NULL). */
+int scl_app_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
+                    const struct scl_app_sleep_input *in, const char *prefix, double *rates);
+/* Accuracy, per-class accuracy and the confusion matrix. */
+void scl_app_print_eval(FILE *f, const char *title, const struct scl_eval *e);
+/* An scl_epoch_fn printing one progress line per epoch; user = phase name or NULL. */
+void scl_app_epoch_progress(const struct scl_epoch_report *r, void *user);
+
+/* "sleepcl: <message>" on stderr. */
+void scl_app_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Exit code for a library status: usage/config problems give 2, everything else 1. */
+int scl_app_exit_code(scl_status st);
+/* Open the device named by `device` (NULL: SCL_DEVICE or the first). Prints the error and
+ * returns NULL on failure. */
+scl_ctx *scl_app_open_ctx(const char *device);
+/* mkdir -p; prints the error. */
+int scl_app_mkdir_p(const char *dir);
+/* Write len bytes to PATH.tmp and rename it to path; prints the error. */
+int scl_app_write_atomic(const char *path, const char *data, size_t len);
+/* Seconds on a monotonic clock. */
+double scl_app_now(void);
+
+/* The path of a file the program ships (e.g. "configs/search/mnist.ini",
+ * "tools/bench_torch.py"), found beside the built or installed program; prints the error. */
+int scl_app_share_path(const char *rel, char *buf, size_t n);
+
+#endif

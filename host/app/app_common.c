@@ -1,0 +1,176 @@
+/*
+ * What the experiments, the search and the commands share: the configured device and datasets,
+ * the mapping from the config to the library's parameter structs, printing, and directories.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+
+void scl_app_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("sleepcl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int scl_app_exit_code(scl_status st)
+{
+    if (st == SCL_OK)
+        return SCL_EXIT_OK;
+    return (st == SCL_ERR_CONFIG || st == SCL_ERR_ARG) ? SCL_EXIT_USAGE : SCL_EXIT_RUNTIME;
+}
+
+double scl_app_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+scl_ctx *scl_app_open_ctx(const char *device)
+{
+    struct scl_ctx_params p = scl_ctx_default_params();
+    scl_ctx *ctx = NULL;
+    if (device)
+        p.device = device;
+    scl_status st = scl_ctx_create(&p, &ctx);
+    if (st != SCL_OK) {
+        scl_app_error("%s", ctx && scl_ctx_last_error(ctx)[0] ? scl_ctx_last_error(ctx)
+                                                              : scl_status_str(st));
+        scl_ctx_destroy(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+scl_ctx *scl_app_open_cfg_ctx(const struct scl_config *cfg)
+{
+    return scl_app_open_ctx(cfg->device.device[0] ? cfg->device.device : NULL);
+}
+
+scl_dataset *scl_app_load_split(const struct scl_config *cfg, const char *split)
+{
+    char dir[512], msg[512];
+    scl_dataset *ds = NULL;
+    scl_cfg_data_dir(cfg, dir, sizeof(dir));
+    scl_status st = scl_dataset_load_dir(dir, split, &ds, msg, sizeof(msg));
+    if (st != SCL_OK)
+        scl_app_error("%s (run tools/setup.sh to fetch the datasets)", msg);
+    return ds;
+}
+
+scl_dataset *scl_app_train_subset(const struct scl_config *cfg, const scl_dataset *full,
+                                  uint32_t seed)
+{
+    scl_dataset *ds = NULL;
+    if (scl_dataset_balanced(full, cfg->data.fraction, cfg->data.classes.v, cfg->data.classes.n,
+                             seed, &ds) != SCL_OK)
+        scl_app_error("cannot draw a %g subset of the training data (classes out of range?)",
+                      cfg->data.fraction);
+    return ds;
+}
+
+struct scl_train_params scl_app_train_params(const struct scl_config *cfg, uint32_t seed)
+{
+    const struct scl_cfg_train *t = &cfg->train;
+    struct scl_train_params p = scl_train_default_params();
+    p.output = (scl_output)t->output;
+    p.loss = (scl_loss)t->loss;
+    p.lr = (float)t->lr;
+    p.momentum = (float)t->momentum;
+    p.batch = t->batch;
+    p.epochs = t->epochs;
+    p.dropout = (float)t->dropout;
+    p.dropout_mode = (scl_dropout_mode)t->dropout_mode;
+    p.init = (scl_init)t->init;
+    p.init_a = (float)t->init_a;
+    p.gemm = (int32_t)t->gemm;
+    p.seed = seed;
+    return p;
+}
+
+void scl_app_print_eval(FILE *f, const char *title, const struct scl_eval *e)
+{
+    fprintf(f, "%s: accuracy %.4f on %d samples\n  per class:", title, e->accuracy, e->n);
+    for (int32_t c = 0; c < e->n_classes; c++)
+        fprintf(f, " %d:%.3f", c, e->class_accuracy[c]);
+    fprintf(f, "\n  confusion (rows true, columns predicted):\n");
+    for (int32_t r = 0; r < e->n_classes; r++) {
+        fprintf(f, "  %2d |", r);
+        for (int32_t c = 0; c < e->n_classes; c++)
+            fprintf(f, " %5d", e->confusion[r * e->n_classes + c]);
+        fputc('\n', f);
+    }
+}
+
+void scl_app_epoch_progress(const struct scl_epoch_report *r, void *user)
+{
+    const char *phase = user ? (const char *)user : "train";
+    double eta = r->seconds * (r->epochs - r->epoch);
+    fprintf(stderr, "sleepcl: %s: epoch %d/%d loss %.5f %.1f s, ETA %.0f s\n", phase, r->epoch,
+            r->epochs, r->loss, r->seconds, eta);
+}
+
+int scl_app_write_atomic(const char *path, const char *data, size_t len)
+{
+    if (!scl_atomic_write(path, data, len)) {
+        scl_app_error("%s: cannot write", path);
+        return SCL_EXIT_RUNTIME;
+    }
+    return SCL_EXIT_OK;
+}
+
+int scl_app_mkdir_p(const char *dir)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof(tmp), "%s", dir);
+    for (char *p = tmp + 1;; p++) {
+        char c = *p;
+        if (c != '/' && c != '\0')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+            scl_app_error("%s: cannot create directory", tmp);
+            return SCL_EXIT_RUNTIME;
+        }
+        *p = c;
+        if (!c)
+            break;
+    }
+    return SCL_EXIT_OK;
+}
+
+/* The program's shared files (configs, helper scripts) sit beside it: the build copies them to
+ * BUILD/share/sleepcl next to BUILD/sleepcl, an install puts them in PREFIX/share/sleepcl next
+ * to PREFIX/bin/sleepcl. Found from the running executable, never from a compiled-in path. */
+int scl_app_share_path(const char *rel, char *buf, size_t n)
+{
+    static const char *const roots[] = {"share/sleepcl", "../share/sleepcl"};
+    char exe[1024];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len <= 0) {
+        scl_app_error("cannot find the program's own path to locate %s", rel);
+        return SCL_EXIT_RUNTIME;
+    }
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+        snprintf(buf, n, "%s/%s/%s", exe, roots[i], rel);
+        if (access(buf, R_OK) == 0)
+            return SCL_EXIT_OK;
+    }
+    scl_app_error("%s not found in %s/share/sleepcl or %s/../share/sleepcl", rel, exe, exe);
+    return SCL_EXIT_RUNTIME;
+}
