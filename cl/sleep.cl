@@ -1,5 +1,5 @@
 /*
- * Sleep phase kernels (ALGORITHM.md sections 3-4); host/sleep.c drives them, and
+ * Sleep phase kernels (docs/METHOD.md sections 3-4); host/sleep.c drives them, and
  * host/ref/ref_sleep.c is the plain C twin that gives the same bits.
  *
  * Spikes are sparse, so a step is built around lists of the units that spiked. A step of an

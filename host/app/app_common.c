@@ -124,7 +124,7 @@ void scl_app_epoch_progress(const struct scl_epoch_report *r, void *user)
 int scl_app_write_atomic(const char *path, const char *data, size_t len)
 {
     if (!scl_atomic_write(path, data, len)) {
-        scl_app_error("%s: cannot write", path);
+        scl_app_error("%s: cannot write: %s", path, strerror(errno));
         return SCL_EXIT_RUNTIME;
     }
     return SCL_EXIT_OK;

@@ -1,5 +1,5 @@
 /*
- * Imbalance (ALGORITHM.md section 6.3): a class-balanced subset of data.fraction of the training
+ * Imbalance (docs/METHOD.md section 6.3): a class-balanced subset of data.fraction of the training
  * set (10% in the paper), then one class cut to each share in experiment.levels of its count,
  * for each class of experiment.targets in turn; train, sleep, fine-tune as in the limited-data
  * protocol. Condition "cC_lL" is class C kept at share L. The plot is the heatmap of the change

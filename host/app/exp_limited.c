@@ -1,5 +1,5 @@
 /*
- * Limited data (ALGORITHM.md sections 6.1 and 6.2): for every fraction of the training set and
+ * Limited data (docs/METHOD.md sections 6.1 and 6.2): for every fraction of the training set and
  * every trial seed, train on a class-balanced subset, then sleep (input statistics from the same
  * subset), then fine-tune; test accuracy, per-class accuracy and the confusion matrix at each of
  * the three stages. The plots: accuracy against fraction on a log axis with error bars, and the

@@ -1,5 +1,5 @@
 /*
- * Sequential tasks (ALGORITHM.md sections 6.4-6.7), kinds `tasks` and `incremental`.
+ * Sequential tasks (docs/METHOD.md sections 6.4-6.7), kinds `tasks` and `incremental`.
  *
  * The classes are split in order (or in a random order per trial, experiment.shuffle_tasks) into
  * experiment.n_tasks tasks with one shared output head. Each task's training data are a

@@ -8,6 +8,7 @@
  * Long form: trial,condition,stage,task,metric,value (results.csv) and
  * trial,condition,stage,true,pred,count (confusion.csv).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ static int append_atomic(const char *dir, const char *name, const char *header,
     if (ok && add->len)
         ok = fwrite(add->text, 1, add->len, out) == add->len;
     if (!scl_atomic_commit(out, tmp, path, ok)) {
-        scl_app_error("%s: cannot write", path);
+        scl_app_error("%s: cannot write: %s", path, strerror(errno));
         return SCL_EXIT_RUNTIME;
     }
     return SCL_EXIT_OK;

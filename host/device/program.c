@@ -138,7 +138,6 @@ static bool load_cached(scl_ctx *ctx, const char *path)
 static void store_cached(scl_ctx *ctx, const char *dir, const char *path)
 {
     size_t size = 0;
-    char tmp[1100];
     if (clGetProgramInfo(ctx->program, CL_PROGRAM_BINARY_SIZES, sizeof(size), &size, NULL) !=
             CL_SUCCESS ||
         size == 0)
@@ -150,13 +149,7 @@ static void store_cached(scl_ctx *ctx, const char *dir, const char *path)
     if (clGetProgramInfo(ctx->program, CL_PROGRAM_BINARIES, sizeof(bins), bins, NULL) ==
         CL_SUCCESS) {
         mkdir_p(dir);
-        snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-        FILE *f = fopen(tmp, "wb");
-        bool ok = f && fwrite(bin, 1, size, f) == size;
-        if (f && fclose(f) != 0)
-            ok = false;
-        if (!ok || rename(tmp, path) != 0)
-            remove(tmp);
+        scl_atomic_write(path, bin, size); /* a failed cache write only costs a rebuild */
     }
     scl_free(bin);
 }

@@ -11,6 +11,7 @@
  * Byte order: the host is assumed little-endian (checked at run time), as on every platform
  * OpenCL runs on today.
  */
+#include <errno.h>
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -113,7 +114,7 @@ scl_status scl_model_save(const scl_model *m, const char *path, char *msg, size_
     bool ok = scl_atomic_commit(f, tmp, path, f && write_all(f, m, header, hlen));
     free(header);
     if (!ok)
-        return scl_msg_fail(msg, msg_len, SCL_ERR_IO, "%s: cannot write", path);
+        return scl_msg_fail(msg, msg_len, SCL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     return SCL_OK;
 }
 

@@ -3,6 +3,7 @@
  * as the simplest loops with the same semantics. Float versions mirror the kernels operation for
  * operation; the double versions of the loss serve the finite-difference checks.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ static void output_act_d(const double *z, int k, int output, double *o)
 double scl_ref_loss_d(const double *z, int k, int label, int output, int loss)
 {
     double o[64], l = 0.0;
+    assert(label >= 0 && label < k); /* the library refuses such data (scl_ddata_check) */
     output_act_d(z, k, output, o);
     for (int j = 0; j < k; j++) {
         double t = j == label ? 1.0 : 0.0;
@@ -71,6 +73,7 @@ void scl_ref_loss_grad_d(const double *z, int k, int label, int output, int loss
 {
     double o[64], q[64], dot = 0.0;
     bool soft_bce = loss == SCL_LOSS_BCE && output == SCL_OUTPUT_SOFTMAX;
+    assert(label >= 0 && label < k);
     output_act_d(z, k, output, o);
     /* q_j = o_j dL/do_j for softmax+BCE (see cl/train.cl), else dL/dz_j = o_j - t_j. */
     for (int j = 0; j < k; j++) {

@@ -4,6 +4,7 @@
  * step, either of which means the parameters do not fit the model. Files are written to a
  * temporary name and renamed, so a reader never sees half a file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@
 static scl_status finish(FILE *f, const char *tmp, const char *path, char *msg, size_t len)
 {
     if (!scl_atomic_commit(f, tmp, path, true))
-        return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot write", path);
+        return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     return SCL_OK;
 }
 
@@ -25,7 +26,7 @@ static scl_status write_spikes(const struct scl_sleep_stats *s, const char *path
     char tmp[1200];
     FILE *f = scl_atomic_open(path, tmp, sizeof(tmp));
     if (!f)
-        return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot write", path);
+        return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     fprintf(f, "step");
     for (int32_t l = 0; l <= s->n_layers; l++)
         fprintf(f, ",layer%d", l);
@@ -45,7 +46,7 @@ static scl_status write_hist(const struct scl_sleep_stats *s, const char *path, 
     char tmp[1200];
     FILE *f = scl_atomic_open(path, tmp, sizeof(tmp));
     if (!f)
-        return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot write", path);
+        return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     fprintf(f, "layer,bin,dw_from,dw_to,count\n");
     for (int32_t l = 0; l < s->n_layers; l++) {
         for (int b = 0; b < SCL_SLEEP_HIST_BINS; b++) {

@@ -76,6 +76,9 @@ scl_status scl_evaluate(scl_ctx *ctx, const scl_model *m, const scl_ddata *d, in
     out->n_classes = m->sizes[m->n_layers];
     if (out->n_classes > SCL_MAX_CLASSES)
         return scl_ctx_fail(ctx, SCL_ERR_ARG, "eval: more than %d classes", SCL_MAX_CLASSES);
+    scl_status checked = scl_ddata_check(ctx, d, m, "eval");
+    if (checked != SCL_OK)
+        return checked;
     out->pred = scl_calloc((size_t)n, sizeof(*out->pred));
     out->confusion =
         scl_calloc((size_t)out->n_classes * (size_t)out->n_classes, sizeof(*out->confusion));

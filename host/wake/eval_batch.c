@@ -38,9 +38,11 @@ static scl_status batch_check(scl_ctx *ctx, const scl_model *const *models, int3
                               const scl_ddata *d)
 {
     const scl_model *m0 = models[0];
-    if (d->dim != m0->sizes[0] || m0->sizes[m0->n_layers] > SCL_MAX_CLASSES)
-        return scl_ctx_fail(ctx, SCL_ERR_ARG, "eval batch: data has %d inputs, the models %d",
-                            (int)d->dim, (int)m0->sizes[0]);
+    if (m0->sizes[m0->n_layers] > SCL_MAX_CLASSES)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "eval batch: more than %d classes", SCL_MAX_CLASSES);
+    scl_status st = scl_ddata_check(ctx, d, m0, "eval batch");
+    if (st != SCL_OK)
+        return st;
     for (int32_t b = 1; b < n; b++)
         if (models[b]->n_layers != m0->n_layers ||
             memcmp(models[b]->sizes, m0->sizes, sizeof(int32_t) * (size_t)(m0->n_layers + 1)) ||

@@ -21,6 +21,19 @@ scl_status scl_launch(scl_ctx *ctx, const char *name, size_t n, const struct scl
     return scl_kernel_run(ctx, k, 1, &global, NULL);
 }
 
+scl_status scl_ddata_check(scl_ctx *ctx, const scl_ddata *d, const scl_model *m, const char *what)
+{
+    int32_t outputs = m->sizes[m->n_layers];
+    if (d->dim != m->sizes[0])
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "%s: the data have %d inputs, the model %d", what,
+                            d->dim, m->sizes[0]);
+    if (d->n_classes > outputs)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG,
+                            "%s: the data have labels up to %d, the model has %d output%s", what,
+                            d->n_classes - 1, outputs, outputs == 1 ? "" : "s");
+    return SCL_OK;
+}
+
 static size_t wbytes(const struct scl_net *net, int32_t l)
 {
     return sizeof(float) * (size_t)net->sizes[l + 1] * (size_t)net->sizes[l];

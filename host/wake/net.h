@@ -26,7 +26,13 @@ struct scl_ddata {
     cl_mem x;              /* [n][dim] pixels */
     cl_mem y;              /* [n] uchar labels */
     const uint8_t *labels; /* [n], borrowed from the host dataset, which must outlive this */
+    int32_t n_classes;     /* 1 + the largest label */
 };
+
+/* Where data meet a model: the inputs must match the model's input layer and every label must
+ * have an output unit, else the one-hot targets and the confusion counts would index past their
+ * rows. SCL_ERR_ARG naming `what` ("eval", "train") otherwise. */
+scl_status scl_ddata_check(scl_ctx *ctx, const scl_ddata *d, const scl_model *m, const char *what);
 
 /* Dropout of one forward pass: p = 0 or a NULL pointer means none (test mode). */
 struct scl_dropout {

@@ -88,6 +88,9 @@ scl_status scl_ddata_create(scl_ctx *ctx, const scl_dataset *ds, scl_ddata **out
     d->n = ds->n;
     d->dim = ds->dim;
     d->labels = ds->y;
+    for (int32_t i = 0; i < ds->n; i++)
+        if (ds->y[i] >= d->n_classes)
+            d->n_classes = ds->y[i] + 1;
     scl_status st =
         scl_buf_create(ctx, sizeof(float) * (size_t)ds->n * (size_t)ds->dim, ds->x, &d->x);
     if (st == SCL_OK)
@@ -344,9 +347,14 @@ static scl_status run_epoch(scl_trainer *t, const scl_ddata *d, float lr, int32_
 scl_status scl_trainer_fit(scl_trainer *t, const scl_ddata *d, int32_t epochs, float lr,
                            scl_epoch_fn cb, void *user)
 {
+    int32_t outputs = t->net.sizes[t->net.n_layers];
     if (d->dim != t->net.sizes[0])
         return scl_ctx_fail(t->ctx, SCL_ERR_ARG, "train: data has %d inputs, the model %d", d->dim,
                             t->net.sizes[0]);
+    if (d->n_classes > outputs)
+        return scl_ctx_fail(t->ctx, SCL_ERR_ARG,
+                            "train: the data have labels up to %d, the model has %d outputs",
+                            d->n_classes - 1, outputs);
     scl_status st = ensure_capacity(t, d->n);
     int32_t *perm = scl_alloc(sizeof(*perm) * (size_t)d->n);
     float *losses = scl_alloc(sizeof(*losses) * (size_t)d->n);

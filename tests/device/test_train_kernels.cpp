@@ -360,4 +360,31 @@ TEST(Eval, MatchesHostForward)
     scl_model_destroy(m);
 }
 
+// Labels the model has no output for are refused where data meet the model, with one clear
+// message, before anything indexes a one-hot target or a confusion row with them (they used to
+// write past the confusion matrix).
+TEST(Eval, LabelsPastTheOutputsAreRefused)
+{
+    SCL_REQUIRE_DEVICE();
+    const int32_t sizes[] = {67, 8, 5};
+    scl_model *m = nullptr;
+    ASSERT_EQ(scl_model_create(2, sizes, &m), SCL_OK);
+    scl_dataset *ds = odd_data(40, 67, 5); // labels 0..9
+    scl_ddata *dd = nullptr;
+    ASSERT_EQ(scl_ddata_create(test_ctx(), ds, &dd), SCL_OK);
+    struct scl_eval e;
+    EXPECT_EQ(scl_evaluate(test_ctx(), m, dd, 2, &e), SCL_ERR_ARG);
+    EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("labels up to 9"), std::string::npos)
+        << scl_ctx_last_error(test_ctx());
+    struct scl_train_params p = scl_train_default_params();
+    scl_trainer *t = nullptr;
+    ASSERT_EQ(scl_trainer_create(test_ctx(), m, &p, &t), SCL_OK);
+    EXPECT_EQ(scl_trainer_fit(t, dd, 1, p.lr, nullptr, nullptr), SCL_ERR_ARG);
+    EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("5 outputs"), std::string::npos);
+    scl_trainer_destroy(t);
+    scl_ddata_destroy(dd);
+    scl_dataset_destroy(ds);
+    scl_model_destroy(m);
+}
+
 } // namespace
