@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job from nothing: install what is missing and fetch the data (tools/setup.sh), build,
-# and run the default experiment: the limited-data MNIST experiment (ALGORITHM.md section 6.1) at
+# and run the default experiment: the limited-data MNIST experiment (docs/METHOD.md section 6.1) at
 # a few fractions and trials, small enough to finish in minutes on a 2-core machine without a
 # GPU. Results, plots and diagnostics land in runs/limited_mnist_quick/.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Which switches go with the 2024 sleep sets? (ALGORITHM.md section 5; issue "Experiments",
+# Which switches go with the 2024 sleep sets? (docs/METHOD.md section 5; issue "Experiments",
 # item 8.) Runs the limited-data experiment at 3% of the data, 10 trials, for every combination
 # of modulation (ref, const), input gain (1, 2) and input mode (mean, window), on MNIST and
 # Fashion-MNIST, and prints one table row per combination: mean test accuracy before and after
