@@ -17,7 +17,8 @@
  * beta == 0 never reads D, so NaN garbage in D is overwritten, as in BLAS.
  */
 
-#define SCL_GEMM_MR 6 /* rows of D per work-item; the tile is 6 x 2W */
+/* SCL_GEMM_MR (rows of D per work-item) and SCL_GEMM_BLOCK (the transpose's block edge) come
+ * from cl/scl_contract.h, which host/gemm.c sizes its launches by. */
 
 /* Eight floats of a row of Q from column c0, clamped to the last existing column `last`. */
 float8 scl_gemm_gather8(const __global float *row, uint c0, uint last)
@@ -156,16 +157,17 @@ SCL_GEMM_TILE_KERNEL(16)
 
 /*
  * dst[c][r] = src[r][c] for a rows x cols block of src (row stride lds) into dst (row stride ldd).
- * One work-item moves an 8x8 block, so that reads and writes both touch 8 contiguous floats.
- * Global size (ceil(cols / 8), ceil(rows / 8)).
+ * One work-item moves an 8x8 block (SCL_GEMM_BLOCK; its float8 moves are written for 8), so
+ * that reads and writes both touch 8 contiguous floats. Global size (ceil(cols / 8),
+ * ceil(rows / 8)).
  */
 __kernel void scl_gemm_transpose(const __global float *src, uint src_off, uint lds,
                                  __global float *dst, uint dst_off, uint ldd, uint rows, uint cols)
 {
-    uint c0 = (uint)get_global_id(0) * 8, r0 = (uint)get_global_id(1) * 8;
+    uint c0 = (uint)get_global_id(0) * SCL_GEMM_BLOCK, r0 = (uint)get_global_id(1) * SCL_GEMM_BLOCK;
     const __global float *s = src + src_off + r0 * lds + c0;
     __global float *t = dst + dst_off + c0 * ldd + r0;
-    if (r0 + 8 <= rows && c0 + 8 <= cols) {
+    if (r0 + SCL_GEMM_BLOCK <= rows && c0 + SCL_GEMM_BLOCK <= cols) {
         float8 v[8];
 #pragma unroll
         for (int i = 0; i < 8; i++)
@@ -188,7 +190,7 @@ __kernel void scl_gemm_transpose(const __global float *src, uint src_off, uint l
                 t + 7 * ldd);
         return;
     }
-    for (uint i = 0; i < 8 && r0 + i < rows; i++)
-        for (uint j = 0; j < 8 && c0 + j < cols; j++)
+    for (uint i = 0; i < SCL_GEMM_BLOCK && r0 + i < rows; i++)
+        for (uint j = 0; j < SCL_GEMM_BLOCK && c0 + j < cols; j++)
             t[j * ldd + i] = s[i * lds + j];
 }

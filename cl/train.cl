@@ -5,12 +5,13 @@
  * them.
  *
  * Conventions: activations are row-major [rows][cols] with rows = samples; labels are int.
- * Dropout masks come from the project generator (purpose 3 = SCL_RNG_DROPOUT): one Philox call
+ * Dropout masks come from the project generator (purpose SCL_RNG_DROPOUT): one Philox call
  * gives the four words of elements 4q..4q+3, counter {q, step, layer}.
  */
 #pragma OPENCL FP_CONTRACT OFF
 
-#define SCL_PURPOSE_DROPOUT 3u
+/* The generator purpose, output and loss codes and SCL_K_MAX_OUTPUTS come from
+ * cl/scl_contract.h, which checks them against the public enums. */
 
 /* Xb[r][:] = X[perm[start + r]][:], yb[r] = Y[perm[start + r]]. Global size (dim, rows). */
 __kernel void scl_gather_rows(__global const float *x, __global const uchar *y,
@@ -36,7 +37,7 @@ __kernel void scl_relu_dropout(__global float *a, int n, float p, float keep_sca
     int q = get_global_id(0);
     if (4 * q >= n)
         return;
-    uint4 w = scl_rng4(seed, SCL_PURPOSE_DROPOUT, (uint)q, step, layer);
+    uint4 w = scl_rng4(seed, SCL_K_RNG_DROPOUT, (uint)q, step, layer);
     uint words[4] = {w.x, w.y, w.z, w.w};
     for (int j = 0; j < 4; j++) {
         int i = 4 * q + j;
@@ -64,29 +65,22 @@ __kernel void scl_relu_backward(__global float *g, __global const float *a, int 
         g[i] = a[i] > 0.0f ? g[i] * keep_scale : 0.0f;
 }
 
-#define SCL_OUT_SOFTMAX 0
-#define SCL_OUT_SIGMOID 1
-#define SCL_OUT_RELU    2
-#define SCL_LOSS_BCE    0
-#define SCL_LOSS_CE     1
-#define SCL_LOSS_MSE    2
-
 /* The output activation of row z (k values) into o, and 1 - o into om computed without
  * cancellation (the other probabilities for softmax, sigmoid(-z) for sigmoid). */
 void scl_output_act(const __global float *z, int k, int output, float *o, float *om)
 {
     float m = z[0], s = 0.0f;
     for (int j = 0; j < k; j++) {
-        if (output == SCL_OUT_SIGMOID) {
+        if (output == SCL_K_OUT_SIGMOID) {
             o[j] = 1.0f / (1.0f + exp(-z[j]));
             om[j] = 1.0f / (1.0f + exp(z[j]));
-        } else if (output == SCL_OUT_RELU) {
+        } else if (output == SCL_K_OUT_RELU) {
             o[j] = z[j] > 0.0f ? z[j] : 0.0f;
             om[j] = 1.0f - o[j];
         }
         m = fmax(m, z[j]);
     }
-    if (output != SCL_OUT_SOFTMAX)
+    if (output != SCL_K_OUT_SOFTMAX)
         return;
     for (int j = 0; j < k; j++) {
         o[j] = exp(z[j] - m);
@@ -107,9 +101,9 @@ float scl_row_loss(const float *o, const float *om, int k, int label, int loss)
     float l = 0.0f;
     for (int j = 0; j < k; j++) {
         float t = j == label ? 1.0f : 0.0f;
-        if (loss == SCL_LOSS_BCE)
+        if (loss == SCL_K_LOSS_BCE)
             l -= t * fmax(log(o[j]), -100.0f) + (1.0f - t) * fmax(log(om[j]), -100.0f);
-        else if (loss == SCL_LOSS_CE)
+        else if (loss == SCL_K_LOSS_CE)
             l -= t * fmax(log(o[j]), -100.0f);
         else
             l += 0.5f * (o[j] - t) * (o[j] - t);
@@ -127,7 +121,7 @@ float scl_row_loss(const float *o, const float *om, int k, int label, int loss)
  */
 void scl_softmax_bce_grad(const float *o, const float *om, int k, int label, float *dz)
 {
-    float q[16], sum = 0.0f;
+    float q[SCL_K_MAX_OUTPUTS], sum = 0.0f;
     bool floored = false;
     for (int j = 0; j < k; j++) {
         float rest = om[j], t = j == label ? 1.0f : 0.0f;
@@ -159,14 +153,14 @@ __kernel void scl_loss_grad(__global const float *z, __global const int *y, int 
                             __global float *loss_out, int loss_off)
 {
     int r = get_global_id(0);
-    float o[16], om[16], d[16];
-    if (r >= rows || k > 16)
+    float o[SCL_K_MAX_OUTPUTS], om[SCL_K_MAX_OUTPUTS], d[SCL_K_MAX_OUTPUTS];
+    if (r >= rows || k > SCL_K_MAX_OUTPUTS)
         return;
     const __global float *zr = z + (size_t)r * k;
     int label = y[r];
     scl_output_act(zr, k, output, o, om);
     loss_out[loss_off + r] = scl_row_loss(o, om, k, label, loss);
-    if (loss == SCL_LOSS_BCE && output == SCL_OUT_SOFTMAX)
+    if (loss == SCL_K_LOSS_BCE && output == SCL_K_OUT_SOFTMAX)
         scl_softmax_bce_grad(o, om, k, label, d);
     else
         for (int j = 0; j < k; j++)
@@ -194,9 +188,9 @@ __kernel void scl_predict(__global const float *z, int rows, int k, int output, 
         return;
     const __global float *zr = z + (size_t)r * k;
     int best = 0;
-    float bv = output == SCL_OUT_RELU ? fmax(zr[0], 0.0f) : zr[0];
+    float bv = output == SCL_K_OUT_RELU ? fmax(zr[0], 0.0f) : zr[0];
     for (int j = 1; j < k; j++) {
-        float v = output == SCL_OUT_RELU ? fmax(zr[j], 0.0f) : zr[j];
+        float v = output == SCL_K_OUT_RELU ? fmax(zr[j], 0.0f) : zr[j];
         if (v > bv) {
             bv = v;
             best = j;

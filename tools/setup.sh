@@ -13,7 +13,7 @@ PACKAGES=(
     libclblast-dev pocl-opencl-icd libopenblas-dev
     libgtest-dev googletest
     zlib1g-dev libinih-dev libcjson-dev librandom123-dev
-    clang clang-format clang-tidy
+    clang clang-format clang-tidy libclang-rt-14-dev # libclang-rt: libFuzzer (tools/fuzz.sh)
     gnuplot-nox
     dataset-fashion-mnist
 )

@@ -1,5 +1,5 @@
 /*
- * The genetic algorithm of the sleep-parameter search (ALGORITHM.md section 7): a population of
+ * The genetic algorithm of the sleep-parameter search (docs/SEARCH.md): a population of
  * real-valued candidates, elitism, tournament selection, uniform crossover and normal mutation,
  * in log space for the genes that are rates, thresholds or step sizes (they span decades, and a
  * step of +-10 % should mean the same at 1e-4 as at 1e-2).

@@ -12,6 +12,10 @@
 #include "config.h"
 #include "sleepcl/sleepcl.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Process exit codes: 0 ok, 1 runtime error, 2 usage or config error. */
 #define SCL_EXIT_OK      0
 #define SCL_EXIT_RUNTIME 1
@@ -32,16 +36,20 @@ struct scl_res_store {
     int n_done;
 };
 void scl_res_init(struct scl_res_store *r, const char *dir);
-/* Read dir/results.csv: which (trial, condition) pairs are done. Drops confusion rows of
- * unfinished trials. */
+/* Take the run directory's advisory lock for the life of the process (a second process on the
+ * same directory gets a one-line refusal naming the holder's pid). */
+int scl_res_lock(const char *dir);
+/* Lock the directory (scl_res_lock), then read dir/results.csv: which (trial, condition) pairs
+ * are done. Drops confusion rows of unfinished trials. */
 int scl_res_load(struct scl_res_store *r);
 bool scl_res_is_done(const struct scl_res_store *r, uint32_t trial, const char *condition);
 /* Buffer one row of the current trial and condition. */
 void scl_res_row(struct scl_res_store *r, const char *stage, const char *task, const char *metric,
-             double value);
+                 double value);
 /* Accuracy, per-class accuracy and the confusion matrix of one stage. */
 void scl_res_eval(struct scl_res_store *r, const char *stage, const struct scl_eval *e);
-void scl_res_printf(struct scl_res_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void scl_res_printf(struct scl_res_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Append the buffered rows of the trial to the files, atomically. */
 int scl_res_commit(struct scl_res_store *r);
 void scl_res_free(struct scl_res_store *r);
@@ -51,24 +59,43 @@ scl_ctx *scl_app_open_cfg_ctx(const struct scl_config *cfg);
 /* Load split "train" or "test" of the configured dataset; prints the error on failure. */
 scl_dataset *scl_app_load_split(const struct scl_config *cfg, const char *split);
 /* The configured class-balanced training subset; prints the error on failure. */
-scl_dataset *scl_app_train_subset(const struct scl_config *cfg, const scl_dataset *full, uint32_t seed);
+scl_dataset *scl_app_train_subset(const struct scl_config *cfg, const scl_dataset *full,
+                                  uint32_t seed);
+/* The [train] section as library parameters, with this run's seed. */
 struct scl_train_params scl_app_train_params(const struct scl_config *cfg, uint32_t seed);
+/* A fresh net of model.sizes for seed `seed`, trained on d (scl_model_train_new); *trainer
+ * may be NULL. Prints the error. */
+int scl_app_train_new(scl_ctx *ctx, const struct scl_config *cfg, uint32_t seed, const scl_ddata *d,
+                      scl_epoch_fn cb, void *user, scl_model **model, scl_trainer **trainer);
 /* The [sleep] section as library parameters; task k >= 1 adds steps_per_task * (k - 1) steps. */
 struct scl_sleep_params scl_app_sleep_params(const struct scl_config *cfg, uint32_t seed, int task);
-/* Mean input (host) and per-layer activation maxima (device, model m) of ds; prints errors. */
-int scl_app_sleep_input_from_data(scl_ctx *ctx, const scl_model *m, const scl_dataset *ds, int32_t gemm,
-                              float *mean, float *act_max);
-/* The two statistics of the training inputs a sleep needs. */
-struct scl_app_sleep_input {
-    float *mean;                   /* [sizes[0]]: per-pixel mean, the input rates */
-    float act_max[SCL_MAX_LAYERS]; /* per layer 1..L: largest activation, the scale factors */
-};
-void scl_app_sleep_input_free(struct scl_app_sleep_input *in);
-/* Validate, convert, sleep m in place, warn about silent or saturated layers, write the
- * diagnostics to PREFIX.spikes.csv / PREFIX.dw_hist.csv (none when prefix is NULL), and the mean
- * spikes per unit per step of layers 0..L to rates[L+1] (when not NULL). */
-int scl_app_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
-                    const struct scl_app_sleep_input *in, const char *prefix, double *rates);
+/* Check the [sleep] set against the net model.sizes describes (before any training), through
+ * the library's own check; prints the error. */
+int scl_app_check_sleep(const struct scl_config *cfg);
+/* Sleep m in place (scl_sleep_model), write the diagnostics to PREFIX.spikes.csv and
+ * PREFIX.dw_hist.csv (none when prefix is NULL) and the mean spikes per unit per step of layers
+ * 0..L to rates[L+1] (when not NULL). Prints the error. */
+int scl_app_sleep(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
+                  const struct scl_input_stats *in, const char *prefix, double *rates);
+/* The same, the statistics computed from ds with model m (scl_sleep_model_on_data). */
+int scl_app_sleep_on_data(scl_ctx *ctx, const struct scl_config *cfg, scl_model *m,
+                          const struct scl_sleep_params *p, const scl_dataset *ds,
+                          const char *prefix, double *rates);
+/* sleepcl sleep: the model at model_path slept with the [sleep] set (seed run.seed), its input
+ * statistics from input_path (a saved statistic) or, when NULL, from the configured training
+ * subset (saved to OUT.sleep_input.json); writes OUT and the diagnostics OUT.*. */
+int scl_app_sleep_file(const struct scl_config *cfg, const char *model_path, const char *input_path,
+                       const char *out);
+/* sleepcl train: a fresh net on the configured subset (seed run.seed), its test accuracy
+ * printed, saved to `out` with the profile and config hash in its metadata. */
+int scl_app_train_file(const struct scl_config *cfg, const char *out);
+/* sleepcl eval: each saved model's accuracy, per-class accuracy and confusion on split "test"
+ * or "train", and the change from the first to each other. */
+int scl_app_eval_files(const struct scl_config *cfg, const char *const *paths, int n,
+                       const char *split);
+/* The run directory of a config: run.out/experiment.name, or run.out/<config file name
+ * without extension> ("experiment" without a file). */
+void scl_app_out_dir(const struct scl_config *cfg, const char *config_path, char *buf, size_t n);
 /* Accuracy, per-class accuracy and the confusion matrix. */
 void scl_app_print_eval(FILE *f, const char *title, const struct scl_eval *e);
 /* An scl_epoch_fn printing one progress line per epoch; user = phase name or NULL. */
@@ -78,6 +105,9 @@ void scl_app_epoch_progress(const struct scl_epoch_report *r, void *user);
 void scl_app_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Exit code for a library status: usage/config problems give 2, everything else 1. */
 int scl_app_exit_code(scl_status st);
+/* Print "WHAT: detail" (the context's last error, else the status's text; WHAT may be NULL)
+ * and return the exit code of st. */
+int scl_app_fail(scl_ctx *ctx, scl_status st, const char *what);
 /* Open the device named by `device` (NULL: SCL_DEVICE or the first). Prints the error and
  * returns NULL on failure. */
 scl_ctx *scl_app_open_ctx(const char *device);
@@ -92,4 +122,7 @@ double scl_app_now(void);
  * "tools/bench_torch.py"), found beside the built or installed program; prints the error. */
 int scl_app_share_path(const char *rel, char *buf, size_t n);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -3,6 +3,7 @@
  * the mapping from the config to the library's parameter structs, printing, and directories.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,17 @@ int scl_app_exit_code(scl_status st)
     if (st == SCL_OK)
         return SCL_EXIT_OK;
     return (st == SCL_ERR_CONFIG || st == SCL_ERR_ARG) ? SCL_EXIT_USAGE : SCL_EXIT_RUNTIME;
+}
+
+int scl_app_fail(scl_ctx *ctx, scl_status st, const char *what)
+{
+    const char *detail =
+        ctx && scl_ctx_last_error(ctx)[0] ? scl_ctx_last_error(ctx) : scl_status_str(st);
+    if (what)
+        scl_app_error("%s: %s", what, detail);
+    else
+        scl_app_error("%s", detail);
+    return scl_app_exit_code(st);
 }
 
 double scl_app_now(void)
@@ -82,21 +94,34 @@ scl_dataset *scl_app_train_subset(const struct scl_config *cfg, const scl_datase
 
 struct scl_train_params scl_app_train_params(const struct scl_config *cfg, uint32_t seed)
 {
-    const struct scl_cfg_train *t = &cfg->train;
-    struct scl_train_params p = scl_train_default_params();
-    p.output = (scl_output)t->output;
-    p.loss = (scl_loss)t->loss;
-    p.lr = (float)t->lr;
-    p.momentum = (float)t->momentum;
-    p.batch = t->batch;
-    p.epochs = t->epochs;
-    p.dropout = (float)t->dropout;
-    p.dropout_mode = (scl_dropout_mode)t->dropout_mode;
-    p.init = (scl_init)t->init;
-    p.init_a = (float)t->init_a;
-    p.gemm = (int32_t)t->gemm;
+    struct scl_train_params p = cfg->train;
     p.seed = seed;
     return p;
+}
+
+int scl_app_train_new(scl_ctx *ctx, const struct scl_config *cfg, uint32_t seed, const scl_ddata *d,
+                      scl_epoch_fn cb, void *user, scl_model **model, scl_trainer **trainer)
+{
+    const struct scl_train_params p = scl_app_train_params(cfg, seed);
+    const struct scl_cfg_ints *sz = &cfg->model.sizes;
+    scl_status st = scl_model_train_new(ctx, sz->v, sz->n - 1, &p, d, cb, user, model, trainer);
+    return st == SCL_OK ? SCL_EXIT_OK : scl_app_fail(ctx, st, NULL);
+}
+
+void scl_app_out_dir(const struct scl_config *cfg, const char *config_path, char *buf, size_t n)
+{
+    char name[256];
+    char copy[512];
+    if (cfg->experiment.name[0]) {
+        snprintf(name, sizeof(name), "%s", cfg->experiment.name);
+    } else {
+        snprintf(copy, sizeof(copy), "%s", config_path ? config_path : "experiment");
+        snprintf(name, sizeof(name), "%s", basename(copy));
+        char *dot = strrchr(name, '.');
+        if (dot)
+            *dot = '\0';
+    }
+    snprintf(buf, n, "%s/%s", cfg->run.out, name);
 }
 
 void scl_app_print_eval(FILE *f, const char *title, const struct scl_eval *e)
@@ -140,7 +165,7 @@ int scl_app_mkdir_p(const char *dir)
             continue;
         *p = '\0';
         if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
-            scl_app_error("%s: cannot create directory", tmp);
+            scl_app_error("%s: cannot create directory: %s", tmp, strerror(errno));
             return SCL_EXIT_RUNTIME;
         }
         *p = c;

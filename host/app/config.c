@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 
@@ -43,7 +44,15 @@ static scl_status cfg_fail(char *msg, size_t len, scl_status st, const char *fmt
 
 /* ---------------------------------------------------------------- the schema */
 
-enum key_type { T_INT, T_U32, T_FLOAT, T_STRING, T_ENUM, T_FLOATS, T_INTS, T_COUNT };
+/* T_F32 and T_F32S are the float fields of the library's parameter structs: a float, and a
+ * per-layer list stored as an int32_t count followed by float[SCL_MAX_LAYERS]. */
+enum key_type { T_INT, T_U32, T_FLOAT, T_F32, T_STRING, T_ENUM, T_FLOATS, T_F32S, T_INTS, T_COUNT };
+
+/* The layout of a T_F32S field: scl_sleep_params' n_alpha/alpha[] and n_beta/beta[]. */
+struct f32_list {
+    int32_t n;
+    float v[SCL_MAX_LAYERS];
+};
 
 enum {
     LO_OPEN = 1, /* the lower bound is excluded */
@@ -60,12 +69,13 @@ struct key_desc {
     int32_t nmin, nmax;       /* list lengths */
     const char *const *names; /* enum names in enum order, NULL-terminated */
     bool (*check)(const char *s, char *why, size_t n); /* extra check of a string */
-    const char *def;                                   /* default, as config text */
+    const char *def; /* default, as config text; FROM_LIB: the library's *_default_params() */
     const char *help;
 };
 
 static bool check_seeds(const char *s, char *why, size_t n);
 
+/* Enum names in the order of the enum's values (the library's enums for [train] and [sleep]). */
 static const char *const dataset_names[] = {"mnist", "fashion", NULL};
 static const char *const profile_names[] = {"paper2024", "ref2022", NULL};
 static const char *const output_names[] = {"softmax", "sigmoid", "relu", NULL};
@@ -79,9 +89,18 @@ static const char *const norm_names[] = {"ref", "diehl", NULL};
 static const char *const sleep_after_names[] = {"every", "last", NULL};
 static const char *const kind_names[] = {"limited", "imbalance", "tasks", "incremental", NULL};
 
-#define INF HUGE_VAL
+_Static_assert(SCL_OUTPUT_RELU == 2 && SCL_LOSS_MSE == 2 && SCL_DROPOUT_TEST_SCALE == 1 &&
+                   SCL_INIT_UNIFORM == 1 && SCL_GEMM_NATIVE == 2,
+               "[train] enum names follow sleepcl.h");
+_Static_assert(SCL_SLEEP_MOD_CONST == 1 && SCL_SLEEP_INPUT_WINDOW == 1 && SCL_SLEEP_NORM_DIEHL == 1,
+               "[sleep] enum names follow sleepcl.h");
+
+#define INF      HUGE_VAL
+#define FROM_LIB NULL
 /* NOLINTNEXTLINE(bugprone-macro-parentheses): S.K is a member designator */
 #define AT(S, K) .section = #S, .key = #K, .offset = offsetof(struct scl_config, S.K)
+/* Key S.K stored in another field (a member designator path of struct scl_config). */
+#define AT_FIELD(S, K, FIELD) .section = #S, .key = #K, .offset = offsetof(struct scl_config, FIELD)
 #define INT(S, K, LO, HI, DEF, HELP)                                                  \
     {                                                                                 \
         AT(S, K), .type = T_INT, .lo = (LO), .hi = (HI), .def = (DEF), .help = (HELP) \
@@ -95,9 +114,34 @@ static const char *const kind_names[] = {"limited", "imbalance", "tasks", "incre
         AT(S, K), .type = T_FLOAT, .lo = (LO), .hi = (HI), .flags = (FL), .def = (DEF), \
                   .help = (HELP)                                                        \
     }
+/* A float of a library struct, or one stored in another field; default from the library. */
+#define F32(S, K, LO, HI, FL, HELP)                                                      \
+    {                                                                                    \
+        AT(S, K), .type = T_F32, .lo = (LO), .hi = (HI), .flags = (FL), .def = FROM_LIB, \
+                  .help = (HELP)                                                         \
+    }
+#define F32_AT(S, K, FIELD, LO, HI, FL, HELP)                                        \
+    {                                                                                \
+        AT_FIELD(S, K, FIELD), .type = T_F32, .lo = (LO), .hi = (HI), .flags = (FL), \
+                               .def = FROM_LIB, .help = (HELP)                       \
+    }
+/* A per-layer float list of a library struct: FIELD is its int32_t count. */
+#define F32S_AT(S, K, FIELD, HELP)                                                     \
+    {                                                                                  \
+        AT_FIELD(S, K, FIELD), .type = T_F32S, .lo = 0, .hi = INF, .flags = LO_OPEN,   \
+                               .nmax = SCL_MAX_LAYERS, .def = FROM_LIB, .help = (HELP) \
+    }
 #define STR(S, K, FL, CHECK, DEF, HELP)                                                           \
     {                                                                                             \
         AT(S, K), .type = T_STRING, .flags = (FL), .check = (CHECK), .def = (DEF), .help = (HELP) \
+    }
+#define ENUM_AT(S, K, FIELD, DEF, HELP)                                                         \
+    {                                                                                           \
+        AT_FIELD(S, K, FIELD), .type = T_ENUM, .names = K##_names, .def = (DEF), .help = (HELP) \
+    }
+#define INT_AT(S, K, FIELD, LO, HI, DEF, HELP)                                                     \
+    {                                                                                              \
+        AT_FIELD(S, K, FIELD), .type = T_INT, .lo = (LO), .hi = (HI), .def = (DEF), .help = (HELP) \
     }
 #define ENUM(S, K, DEF, HELP)                                                      \
     {                                                                              \
@@ -114,7 +158,8 @@ static const char *const kind_names[] = {"limited", "imbalance", "tasks", "incre
                   .def = (DEF), .help = (HELP)                                            \
     }
 
-/* Defaults are the paper2024 profile with the 2024 MNIST sleep set (ALGORITHM.md 1 and 5). */
+/* Defaults: FROM_LIB keys take theirs from scl_train_default_params() (the paper2024 profile)
+ * and scl_sleep_default_params() (the 2024 MNIST set), so no value is written twice. */
 static const struct key_desc schema[] = {
     STR(device, device, NO_HASH, NULL, "", "OpenCL device: index or name substring; \"\" = first"),
     ENUM(data, dataset, "mnist", "mnist or fashion (Fashion-MNIST)"),
@@ -124,37 +169,39 @@ static const struct key_desc schema[] = {
     INTS(data, classes, 0, SCL_CFG_LIST, 0, 255, "", "class labels to use; empty = all"),
     INTS(model, sizes, 2, SCL_MAX_LAYERS + 1, 1, 65536, "784,1200,1200,10",
          "units per layer, input first (the input size must match the data)"),
-    ENUM(train, profile, "paper2024", "preset of output..finetune_epochs; explicit keys win"),
-    ENUM(train, output, "softmax", "output activation"),
-    ENUM(train, loss, "bce", "binary cross-entropy, cross-entropy, or 0.5*|y-o|^2"),
-    FLT(train, lr, 0, INF, LO_OPEN, "0.06", "SGD learning rate"),
-    FLT(train, momentum, 0, 1, HI_OPEN, "0", "SGD momentum: V = momentum*V + lr*G"),
-    INT(train, batch, 1, 65536, "64", "minibatch size"),
-    INT(train, epochs, 0, 10000, "5", "epochs per task"),
-    FLT(train, dropout, 0, 1, HI_OPEN, "0.25", "dropout probability of hidden units"),
-    ENUM(train, dropout_mode, "inverted", "scale kept units in training, or activations at test"),
-    ENUM(train, init, "fan_in", "U(+-1/sqrt(fan_in)) or U(-a, a)"),
-    FLT(train, init_a, 0, INF, LO_OPEN, "0.01", "a of init = uniform"),
-    ENUM(train, gemm, "auto", "matrix products through CLBlast or our own kernels"),
-    FLT(train, finetune_lr, 0, INF, LO_OPEN, "0.02", "learning rate of the fine-tune after sleep"),
-    INT(train, finetune_epochs, 0, 1000, "1", "epochs of the fine-tune after sleep"),
-    INT(sleep, steps, 1, INT32_MAX, "365", "time steps T of a sleep"),
-    INT(sleep, steps_per_task, 0, INT32_MAX, "0", "steps added to T per later task (2022)"),
-    FLT(sleep, dt, 0, INF, LO_OPEN, "0.001", "time step (s)"),
-    FLT(sleep, max_rate, 0, INF, LO_OPEN, "211.9", "maximal input rate (Hz)"),
-    FLT(sleep, gain, 0, INF, LO_OPEN, "2", "input spike probability gain"),
-    FLT(sleep, alpha, 0, INF, LO_OPEN, "15.5", "alpha scale: alpha_l = alpha * factor_l"),
-    FLTS(sleep, alpha_vector, SCL_MAX_LAYERS, 0, LO_OPEN, "",
-         "alpha_l per layer l = 1..L, used instead; empty = alpha scale * factors"),
-    FLTS(sleep, beta, SCL_MAX_LAYERS, 0, LO_OPEN, "24.3,5.08,18.42",
-         "firing thresholds beta_l per layer l = 1..L"),
-    FLT(sleep, decay, 0, 1, LO_OPEN, "0.97", "membrane potential decay per step"),
-    FLT(sleep, inc, 0, INF, 0, "7.49e-4", "STDP potentiation"),
-    FLT(sleep, dec, 0, INF, 0, "1.87e-4", "STDP depression"),
-    ENUM(sleep, modulation, "ref", "STDP factor f: 2/(1+exp(w/0.001)), or 1"),
-    ENUM(sleep, input, "mean", "mean image, or the mean in a random 11x11 window"),
-    ENUM(sleep, norm, "ref", "layer factor chaining: reference code, or Diehl"),
-    ENUM(experiment, kind, "limited", "protocol of sleepcl run (ALGORITHM.md section 6)"),
+    ENUM_AT(train, profile, profile, "paper2024",
+            "preset of the other [train] keys; explicit keys win"),
+    ENUM(train, output, FROM_LIB, "output activation"),
+    ENUM(train, loss, FROM_LIB, "binary cross-entropy, cross-entropy, or 0.5*|y-o|^2"),
+    F32(train, lr, 0, INF, LO_OPEN, "SGD learning rate"),
+    F32(train, momentum, 0, 1, HI_OPEN, "SGD momentum: V = momentum*V + lr*G"),
+    INT(train, batch, 1, 65536, FROM_LIB, "minibatch size"),
+    INT(train, epochs, 0, 10000, FROM_LIB, "epochs per task"),
+    F32(train, dropout, 0, 1, HI_OPEN, "dropout probability of hidden units"),
+    ENUM(train, dropout_mode, FROM_LIB, "scale kept units in training, or activations at test"),
+    ENUM(train, init, FROM_LIB, "U(+-1/sqrt(fan_in)) or U(-a, a)"),
+    F32(train, init_a, 0, INF, LO_OPEN, "a of init = uniform"),
+    ENUM(train, gemm, FROM_LIB, "matrix products through CLBlast or our own kernels"),
+    F32(train, finetune_lr, 0, INF, LO_OPEN, "learning rate of the fine-tune after sleep"),
+    INT(train, finetune_epochs, 0, 1000, FROM_LIB, "epochs of the fine-tune after sleep"),
+    INT(sleep, steps, 1, INT32_MAX, FROM_LIB, "time steps T of a sleep"),
+    INT_AT(sleep, steps_per_task, steps_per_task, 0, INT32_MAX, "0",
+           "steps added to T per later task (2022)"),
+    F32(sleep, dt, 0, INF, LO_OPEN, "time step (s)"),
+    F32(sleep, max_rate, 0, INF, LO_OPEN, "maximal input rate (Hz)"),
+    F32(sleep, gain, 0, INF, LO_OPEN, "input spike probability gain"),
+    F32_AT(sleep, alpha, sleep.alpha_scale, 0, INF, LO_OPEN,
+           "alpha scale: alpha_l = alpha * factor_l"),
+    F32S_AT(sleep, alpha_vector, sleep.n_alpha,
+            "alpha_l per layer l = 1..L, used instead; empty = alpha scale * factors"),
+    F32S_AT(sleep, beta, sleep.n_beta, "firing thresholds beta_l per layer l = 1..L"),
+    F32(sleep, decay, 0, 1, LO_OPEN, "membrane potential decay per step"),
+    F32(sleep, inc, 0, INF, 0, "STDP potentiation"),
+    F32(sleep, dec, 0, INF, 0, "STDP depression"),
+    ENUM(sleep, modulation, FROM_LIB, "STDP factor f: 2/(1+exp(w/0.001)), or 1"),
+    ENUM(sleep, input, FROM_LIB, "mean image, or the mean in a random 11x11 window"),
+    ENUM(sleep, norm, FROM_LIB, "layer factor chaining: reference code, or Diehl"),
+    ENUM(experiment, kind, "limited", "protocol of sleepcl run (docs/METHOD.md section 6)"),
     STR(experiment, name, 0, NULL, "", "output subdirectory of run.out; \"\" = config name"),
     FLTS(experiment, fractions, SCL_CFG_LIST, 0, LO_OPEN, "0.01,0.03,0.1",
          "limited, tasks: training-data fractions of the sweep"),
@@ -199,23 +246,21 @@ static const struct key_desc schema[] = {
 
 #define N_KEYS (sizeof(schema) / sizeof(schema[0]))
 _Static_assert(N_KEYS <= SCL_CFG_MAX_KEYS, "raise SCL_CFG_MAX_KEYS in config.h");
-_Static_assert(sizeof(enum scl_cfg_loss) == sizeof(int), "enum fields are stored as int");
-_Static_assert(sizeof(profile_names) / sizeof(profile_names[0]) == 3, "one preset per profile");
+_Static_assert(sizeof(scl_loss) == sizeof(int) && sizeof(scl_sleep_norm) == sizeof(int),
+               "enum fields are stored as int");
+_Static_assert(offsetof(struct scl_sleep_params, alpha) ==
+                       offsetof(struct scl_sleep_params, n_alpha) + offsetof(struct f32_list, v) &&
+                   offsetof(struct scl_sleep_params, beta) ==
+                       offsetof(struct scl_sleep_params, n_beta) + offsetof(struct f32_list, v),
+               "T_F32S fields are a count followed by float[SCL_MAX_LAYERS]");
 
-/* Profile presets (ALGORITHM.md section 1), one column per train.profile name. Every row names
- * both profiles, so switching profiles never leaves the other's values behind. The 2022
- * reference code does not fine-tune: ref2022 sets 0 fine-tune epochs. */
-static const struct {
-    const char *name;
-    const char *value[2]; /* [SCL_CFG_PROFILE_PAPER2024], [SCL_CFG_PROFILE_REF2022] */
-} presets[] = {
-    {"train.output", {"softmax", "relu"}},   {"train.loss", {"bce", "mse"}},
-    {"train.lr", {"0.06", "0.1"}},           {"train.momentum", {"0", "0.5"}},
-    {"train.batch", {"64", "100"}},          {"train.epochs", {"5", "2"}},
-    {"train.dropout", {"0.25", "0.25"}},     {"train.dropout_mode", {"inverted", "test_scale"}},
-    {"train.init", {"fan_in", "uniform"}},   {"train.init_a", {"0.01", "0.01"}},
-    {"train.finetune_lr", {"0.02", "0.02"}}, {"train.finetune_epochs", {"1", "0"}},
-};
+/* The parameters of each train.profile name, in profile_names order (docs/METHOD.md section 1):
+ * a profile fills every [train] key that no file or --set has set. */
+static struct scl_train_params (*const profile_params[])(void) = {scl_train_default_params,
+                                                                  scl_train_ref2022_params};
+_Static_assert(sizeof(profile_names) / sizeof(profile_names[0]) ==
+                   sizeof(profile_params) / sizeof(profile_params[0]) + 1,
+               "one parameter set per profile");
 
 /* Directory names under the data directory, as tools/setup.sh makes them. */
 static const char *const dataset_dirs[] = {"mnist", "fashion-mnist"};
@@ -266,6 +311,20 @@ static void format_double(double v, char *buf, size_t n)
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, n, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* The shortest %g that reads back (through (float)strtod) as exactly the float v. */
+static void format_float32(float v, char *buf, size_t n)
+{
+    if (v == floorf(v) && fabsf(v) < 1e15f) {
+        snprintf(buf, n, "%.0f", (double)v);
+        return;
+    }
+    for (int prec = 1; prec <= 9; prec++) {
+        snprintf(buf, n, "%.*g", prec, (double)v);
+        if ((float)strtod(buf, NULL) == v)
             return;
     }
 }
@@ -357,7 +416,9 @@ union value {
     double d;
     int e;
     char s[SCL_CFG_STR];
+    float f;
     struct scl_cfg_floats fl;
+    struct f32_list fs;
     struct scl_cfg_ints il;
 };
 
@@ -377,6 +438,26 @@ static bool parse_float(const struct key_desc *k, const char *s, union value *v,
                         size_t n)
 {
     return check_float(k, s, &v->d, why, n);
+}
+
+/* A number for a float field: checked as a double, then converted as (float) the way every
+ * caller of the library converted config values, and checked again (1e-50 is no longer > 0). */
+static bool check_f32(const struct key_desc *k, const char *s, float *out, char *why, size_t n)
+{
+    double d;
+    if (!check_float(k, s, &d, why, n))
+        return false;
+    *out = (float)d;
+    if (!isfinite(*out)) {
+        snprintf(why, n, "'%s' is not a finite number in float range", s);
+        return false;
+    }
+    return in_bounds(k, (double)*out) ? true : out_of_range(k, s, why, n);
+}
+
+static bool parse_f32(const struct key_desc *k, const char *s, union value *v, char *why, size_t n)
+{
+    return check_f32(k, s, &v->f, why, n);
 }
 
 static bool parse_string(const struct key_desc *k, const char *s, union value *v, char *why,
@@ -440,6 +521,8 @@ static bool list_entry(const struct key_desc *k, const char *item, int32_t i, un
     }
     if (k->type == T_FLOATS)
         return check_float(k, item, &v->fl.v[i], why, n);
+    if (k->type == T_F32S)
+        return check_f32(k, item, &v->fs.v[i], why, n);
     if (!check_integer(k, item, &x, why, n))
         return false;
     v->il.v[i] = (int32_t)x;
@@ -449,7 +532,7 @@ static bool list_entry(const struct key_desc *k, const char *item, int32_t i, un
 /* A comma-separated list of k->nmin..k->nmax entries; "" is the empty list. */
 static bool parse_list(const struct key_desc *k, const char *s, union value *v, char *why, size_t n)
 {
-    int32_t *count = k->type == T_FLOATS ? &v->fl.n : &v->il.n;
+    int32_t *count = k->type == T_FLOATS ? &v->fl.n : k->type == T_F32S ? &v->fs.n : &v->il.n;
     char item[64];
     char inner[256];
     for (const char *p = s; *s; p++) {
@@ -488,6 +571,28 @@ static void format_float(const struct key_desc *k, const void *field, char *buf,
 {
     (void)k;
     format_double(*(const double *)field, buf, n);
+}
+
+static void format_f32(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    float v;
+    (void)k;
+    memcpy(&v, field, sizeof(v));
+    format_float32(v, buf, n);
+}
+
+static void format_f32s(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    struct f32_list l;
+    size_t len = 0;
+    (void)k;
+    memcpy(&l, field, sizeof(l));
+    buf[0] = '\0';
+    for (int32_t i = 0; i < l.n && i < SCL_MAX_LAYERS; i++) {
+        char num[32];
+        format_float32(l.v[i], num, sizeof(num));
+        append(buf, n, &len, "%s%s", i ? "," : "", num);
+    }
 }
 
 static void format_string(const struct key_desc *k, const void *field, char *buf, size_t n)
@@ -538,9 +643,11 @@ static const struct type_ops {
     [T_INT] = {"int", sizeof(int32_t), parse_int, format_int},
     [T_U32] = {"int", sizeof(uint32_t), parse_int, format_int},
     [T_FLOAT] = {"float", sizeof(double), parse_float, format_float},
+    [T_F32] = {"float", sizeof(float), parse_f32, format_f32},
     [T_STRING] = {"string", SCL_CFG_STR, parse_string, format_string},
     [T_ENUM] = {"enum", sizeof(int), parse_enum, format_enum},
     [T_FLOATS] = {"floats", sizeof(struct scl_cfg_floats), parse_list, format_floats},
+    [T_F32S] = {"floats", sizeof(struct f32_list), parse_list, format_f32s},
     [T_INTS] = {"ints", sizeof(struct scl_cfg_ints), parse_list, format_ints},
 };
 
@@ -623,13 +730,17 @@ static bool assign(struct scl_config *cfg, const struct key_desc *k, const char 
     return true;
 }
 
-/* Fill the keys of profile `profile` that no file or --set has set. */
+/* Fill the [train] keys that no file or --set has set from the profile's parameters: every
+ * key whose field lies inside cfg->train takes the profile struct's field at the same place. */
 static void apply_preset(struct scl_config *cfg, int profile)
 {
-    for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
-        const struct key_desc *k = find_name(presets[i].name);
-        if (k && !cfg->is_set[key_index(k)])
-            (void)assign(cfg, k, presets[i].value[profile], NULL, 0);
+    const struct scl_train_params p = profile_params[profile]();
+    const size_t base = offsetof(struct scl_config, train);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const struct key_desc *k = &schema[i];
+        if (k->offset >= base && k->offset < base + sizeof(p) && !cfg->is_set[i])
+            memcpy((char *)cfg + k->offset, (const char *)&p + (k->offset - base),
+                   types[k->type].size);
     }
 }
 
@@ -641,15 +752,18 @@ static bool set_explicit(struct scl_config *cfg, const struct key_desc *k, const
         return false;
     cfg->is_set[key_index(k)] = 1;
     if (k == find_name("train.profile"))
-        apply_preset(cfg, (int)cfg->train.profile);
+        apply_preset(cfg, (int)cfg->profile);
     return true;
 }
 
 void scl_cfg_defaults(struct scl_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
+    cfg->train = scl_train_default_params();
+    cfg->sleep = scl_sleep_default_params();
     for (size_t i = 0; i < N_KEYS; i++)
-        (void)assign(cfg, &schema[i], schema[i].def, NULL, 0);
+        if (schema[i].def != FROM_LIB)
+            (void)assign(cfg, &schema[i], schema[i].def, NULL, 0);
 }
 
 /* "unknown key (keys of [train]: profile, output, ...)" or "unknown section [x] (...)". */
@@ -810,8 +924,13 @@ static scl_status parse_file(struct scl_config *cfg, const char *path, int depth
     p->cfg = cfg;
     p->path = path;
     p->depth = depth;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) { /* stdio reads a directory as empty */
+        free(p);
+        return cfg_fail(msg, n, SCL_ERR_CONFIG, "%s: not a regular file", path);
+    }
     p->f = fopen(path, "r");
-    scl_status st = cfg_fail(msg, n, SCL_ERR_IO, "%s: cannot open", path);
+    scl_status st = cfg_fail(msg, n, SCL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (p->f) {
         int r = ini_parse_stream(read_line, p, on_pair, p);
         (void)fclose(p->f);
@@ -870,17 +989,6 @@ static scl_status check_fields(const struct scl_config *cfg, char *msg, size_t n
     return SCL_OK;
 }
 
-/* A per-layer list must be empty or have one entry per weight layer. */
-static scl_status check_per_layer(const char *key, int32_t count, int32_t layers, char *msg,
-                                  size_t n)
-{
-    if (count == 0 || count == layers)
-        return SCL_OK;
-    return cfg_fail(msg, n, SCL_ERR_CONFIG,
-                    "[sleep] %s: has %d entries, but model.sizes gives L = %d weight layers", key,
-                    (int)count, (int)layers);
-}
-
 static scl_status check_classes(const struct scl_cfg_ints *c, char *msg, size_t n)
 {
     for (int32_t i = 0; i < c->n; i++)
@@ -930,10 +1038,6 @@ scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
     if (st == SCL_OK && (layers < 1 || layers > SCL_MAX_LAYERS))
         st = cfg_fail(msg, n, SCL_ERR_CONFIG, "[model] sizes: needs 2..%d entries, has %d",
                       SCL_MAX_LAYERS + 1, (int)cfg->model.sizes.n);
-    if (st == SCL_OK)
-        st = check_per_layer("beta", cfg->sleep.beta.n, layers, msg, n);
-    if (st == SCL_OK)
-        st = check_per_layer("alpha_vector", cfg->sleep.alpha_vector.n, layers, msg, n);
     if (st == SCL_OK)
         st = check_classes(&cfg->data.classes, msg, n);
     if (st == SCL_OK)
@@ -1039,7 +1143,7 @@ static void range_text(const struct key_desc *k, char *buf, size_t n)
     if (k->type == T_ENUM)
         for (int i = 0; k->names[i]; i++)
             append(buf, n, &len, "%s%s", i ? "|" : "", k->names[i]);
-    else if (k->type == T_FLOATS || k->type == T_INTS)
+    else if (k->type == T_FLOATS || k->type == T_F32S || k->type == T_INTS)
         append(buf, n, &len, "%d-%d x %s", (int)k->nmin, (int)k->nmax, b);
     else if (k->type != T_STRING)
         append(buf, n, &len, "%s", b);

@@ -1,8 +1,10 @@
 /*
- * Run configuration (private to libsleepcl and the CLI): struct scl_config, read from INI files
- * through libinih and from "--set section.key=value" overrides, both through one parser driven
- * by the schema table in config.c (STYLE.md H16). The table gives every key its type, bounds,
- * default and help; parsing, validation, --help-keys and --dump all come from it.
+ * Run configuration (the application layer's): struct scl_config, read from INI files through
+ * libinih and from "--set section.key=value" overrides, both through one parser driven by the
+ * schema table in config.c. The table gives every key its type, bounds, default and help;
+ * parsing, validation, --help-keys and --dump all come from it. The [train] and [sleep] keys are
+ * the fields of the library's own scl_train_params and scl_sleep_params (held in the config as
+ * they are), with the library's enums and the library's defaults: one representation of each.
  *
  * Usual sequence: scl_cfg_defaults, scl_cfg_load (a file), scl_cfg_set (each --set), then
  * scl_cfg_validate; scl_cfg_build does all four. Errors are one line in the caller's
@@ -38,17 +40,11 @@ struct scl_cfg_ints {
     int32_t v[SCL_CFG_LIST];
 };
 
-/* Enum keys: the names in the config are the lower-case suffixes ("fashion", "test_scale"). */
+/* Enum keys: the names in the config are the lower-case suffixes ("fashion", "test_scale").
+ * Keys of the library's parameters ([train], [sleep]) use the library's own enums (sleepcl.h);
+ * the enums here are the application's own, with no counterpart in the library. */
 enum scl_cfg_dataset { SCL_CFG_DATASET_MNIST, SCL_CFG_DATASET_FASHION };
 enum scl_cfg_profile { SCL_CFG_PROFILE_PAPER2024, SCL_CFG_PROFILE_REF2022 };
-enum scl_cfg_output { SCL_CFG_OUTPUT_SOFTMAX, SCL_CFG_OUTPUT_SIGMOID, SCL_CFG_OUTPUT_RELU };
-enum scl_cfg_loss { SCL_CFG_LOSS_BCE, SCL_CFG_LOSS_CE, SCL_CFG_LOSS_MSE };
-enum scl_cfg_dropout_mode { SCL_CFG_DROPOUT_INVERTED, SCL_CFG_DROPOUT_TEST_SCALE };
-enum scl_cfg_init { SCL_CFG_INIT_FAN_IN, SCL_CFG_INIT_UNIFORM };
-enum scl_cfg_gemm { SCL_CFG_GEMM_AUTO, SCL_CFG_GEMM_CLBLAST, SCL_CFG_GEMM_NATIVE };
-enum scl_cfg_modulation { SCL_CFG_MODULATION_REF, SCL_CFG_MODULATION_CONST };
-enum scl_cfg_input { SCL_CFG_INPUT_MEAN, SCL_CFG_INPUT_WINDOW };
-enum scl_cfg_norm { SCL_CFG_NORM_REF, SCL_CFG_NORM_DIEHL };
 enum scl_cfg_sleep_after { SCL_CFG_SLEEP_AFTER_EVERY, SCL_CFG_SLEEP_AFTER_LAST };
 enum scl_cfg_kind {
     SCL_CFG_KIND_LIMITED,    /* section 6.1-6.2: data fractions, confusion matrices */
@@ -73,39 +69,6 @@ struct scl_cfg_model {
     struct scl_cfg_ints sizes; /* units per layer, input first: 2..SCL_MAX_LAYERS+1 entries */
 };
 
-struct scl_cfg_train {
-    enum scl_cfg_profile profile; /* preset for the keys below (ALGORITHM.md section 1) */
-    enum scl_cfg_output output;
-    enum scl_cfg_loss loss;
-    double lr;       /* SGD learning rate */
-    double momentum; /* [0, 1): V = momentum V + lr G */
-    int32_t batch;   /* samples per minibatch */
-    int32_t epochs;  /* epochs per task */
-    double dropout;  /* [0, 1): drop probability of hidden units */
-    enum scl_cfg_dropout_mode dropout_mode;
-    enum scl_cfg_init init;
-    double init_a; /* half-width of U(-a, a) for init = uniform */
-    enum scl_cfg_gemm gemm;
-    double finetune_lr;
-    int32_t finetune_epochs;
-};
-
-struct scl_cfg_sleep {
-    int32_t steps;                      /* T, time steps of the first sleep */
-    int32_t steps_per_task;             /* added to T for each later task (2022 protocol) */
-    double dt;                          /* s per step */
-    double max_rate;                    /* Hz */
-    double gain;                        /* input spike probability multiplier */
-    double alpha;                       /* alpha scale, times the layer factors */
-    struct scl_cfg_floats alpha_vector; /* per layer l = 1..L; empty = alpha * factors */
-    struct scl_cfg_floats beta;         /* thresholds per layer l = 1..L */
-    double decay;                       /* (0, 1]: membrane decay per step */
-    double inc, dec;                    /* STDP potentiation and depression */
-    enum scl_cfg_modulation modulation;
-    enum scl_cfg_input input;
-    enum scl_cfg_norm norm;
-};
-
 struct scl_cfg_experiment {
     enum scl_cfg_kind kind;
     char name[SCL_CFG_STR];          /* output subdirectory of run.out; "" = config file name */
@@ -123,7 +86,7 @@ struct scl_cfg_experiment {
 };
 
 struct scl_cfg_run {
-    uint32_t seed;           /* the one seed of a single run (STYLE.md H15) */
+    uint32_t seed;           /* the one seed of a single run: fixes every random draw */
     char seeds[SCL_CFG_STR]; /* "1..10", "1,2,5" or a mix; "" = just `seed` */
     char out[SCL_CFG_STR];   /* output directory */
 };
@@ -147,8 +110,16 @@ struct scl_config {
     struct scl_cfg_device device;
     struct scl_cfg_data data;
     struct scl_cfg_model model;
-    struct scl_cfg_train train;
-    struct scl_cfg_sleep sleep;
+    /* [train]: the preset (train.profile) and the library's parameters themselves; their
+     * defaults are scl_train_default_params(), a profile's are scl_train_ref2022_params() or
+     * the defaults. train.seed is not a key: runs set it from their seed. */
+    enum scl_cfg_profile profile;
+    struct scl_train_params train;
+    /* [sleep]: the library's parameters (defaults scl_sleep_default_params(), which is the set
+     * of configs/sleep/mnist2024.ini; sleep.seed is set by each run), and the protocol's
+     * steps_per_task: steps added to T for each later task (2022 class-incremental). */
+    struct scl_sleep_params sleep;
+    int32_t steps_per_task;
     struct scl_cfg_experiment experiment;
     struct scl_cfg_run run;
     struct scl_cfg_search search;
@@ -157,7 +128,8 @@ struct scl_config {
     unsigned char is_set[SCL_CFG_MAX_KEYS];
 };
 
-/* Every key at its schema default (which is the paper2024 profile); nothing marked as set. */
+/* Every key at its default: [train] and [sleep] from the library's *_default_params(), the
+ * others from the schema; nothing marked as set. */
 void scl_cfg_defaults(struct scl_config *cfg);
 
 /*
@@ -171,8 +143,10 @@ scl_status scl_cfg_load(struct scl_config *cfg, const char *path, char *msg, siz
 /* Apply one "section.key=value" override, as a --set option does. Later calls win. */
 scl_status scl_cfg_set(struct scl_config *cfg, const char *assignment, char *msg, size_t n);
 
-/* Cross-key checks, after the file and the overrides: list lengths against model.sizes,
- * duplicate classes, the seed list. Returns SCL_OK or SCL_ERR_CONFIG with a one-line message. */
+/* Cross-key checks, after the file and the overrides: model.sizes, duplicate classes, shares,
+ * the [search] bounds. The [sleep] set is checked against a model by the library when that
+ * model sleeps (scl_sleep_validate), not here: `sleepcl sleep` sleeps a model from a file.
+ * Returns SCL_OK or SCL_ERR_CONFIG with a one-line message. */
 scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n);
 
 /* Defaults, then the file (if path is not NULL), then each of sets[0..n_sets), then validate. */

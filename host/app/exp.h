@@ -31,7 +31,6 @@ struct scl_exp_net {
     scl_trainer *trainer;
     scl_dataset *train; /* owned */
     scl_ddata *dtrain;
-    struct scl_train_params params;
 };
 
 /* Progress on stderr: "trial i/n [label] phase, elapsed, ETA"; redrawn in place on a terminal. */
@@ -48,7 +47,7 @@ int scl_exp_eval(struct scl_exp_env *env, const scl_model *m, const char *stage,
  * under `stage`, and hand the slept weights to the trainer. */
 int scl_exp_sleep(struct scl_exp_env *env, struct scl_exp_net *n, const scl_dataset *inputs,
                   uint32_t seed, int task, const char *stage);
-/* Fine-tune train.finetune_epochs epochs at train.finetune_lr on n's own data. */
+/* Fine-tune (scl_trainer_finetune: train.finetune_epochs at train.finetune_lr) on n's data. */
 int scl_exp_finetune(struct scl_exp_env *env, struct scl_exp_net *n);
 /* summary.csv: mean and std over trials of every (condition, stage, task, metric). */
 int scl_exp_write_summary(struct scl_exp_env *env);
@@ -56,6 +55,10 @@ int scl_exp_write_summary(struct scl_exp_env *env);
 int scl_exp_summary_get(struct scl_exp_env *env, const char *key, double *mean, double *std);
 /* Run gnuplot on OUT/NAME.gp to make OUT/NAME.png; a missing gnuplot is a warning. */
 int scl_exp_plot(struct scl_exp_env *env, const char *name, const char *script);
+
+/* sleepcl run: the protocol of cfg's experiment.kind over its seeds, into
+ * run.out/experiment.name (scl_app_out_dir), resumable; prints errors and progress. */
+int scl_exp_run(const struct scl_config *cfg, const char *config_path);
 
 int scl_exp_limited(struct scl_exp_env *env);
 int scl_exp_limited_finish(struct scl_exp_env *env);

@@ -28,34 +28,19 @@ void scl_exp_progress(struct scl_exp_env *env, const char *label, const char *ph
 
 static int fail(struct scl_exp_env *env, scl_status st)
 {
-    const char *e = scl_ctx_last_error(env->ctx);
-    scl_app_error("%s", e[0] ? e : scl_status_str(st));
-    return scl_app_exit_code(st);
+    return scl_app_fail(env->ctx, st, NULL);
 }
 
 int scl_exp_net_train(struct scl_exp_env *env, struct scl_exp_net *n, scl_dataset *train,
                       uint32_t seed)
 {
-    const struct scl_cfg_ints *sz = &env->cfg.model.sizes;
     memset(n, 0, sizeof(*n));
     n->train = train;
-    n->params = scl_app_train_params(&env->cfg, seed);
-    if (sz->v[0] != train->dim) {
-        scl_app_error("model.sizes starts with %d inputs, the data has %d", sz->v[0], train->dim);
-        return SCL_EXIT_USAGE;
-    }
-    scl_status st = scl_model_create(sz->n - 1, sz->v, &n->model);
-    if (st == SCL_OK) {
-        scl_model_init(n->model, &n->params);
-        st = scl_ddata_create(env->ctx, train, &n->dtrain);
-    }
-    if (st == SCL_OK)
-        st = scl_trainer_create(env->ctx, n->model, &n->params, &n->trainer);
-    if (st == SCL_OK)
-        st = scl_trainer_fit(n->trainer, n->dtrain, n->params.epochs, n->params.lr, NULL, NULL);
-    if (st == SCL_OK)
-        st = scl_trainer_get_model(n->trainer, n->model);
-    return st == SCL_OK ? SCL_EXIT_OK : fail(env, st);
+    scl_status st = scl_ddata_create(env->ctx, train, &n->dtrain);
+    if (st != SCL_OK)
+        return fail(env, st);
+    return scl_app_train_new(env->ctx, &env->cfg, seed, n->dtrain, NULL, NULL, &n->model,
+                             &n->trainer);
 }
 
 void scl_exp_net_free(struct scl_exp_net *n)
@@ -98,16 +83,10 @@ int scl_exp_sleep(struct scl_exp_env *env, struct scl_exp_net *n, const scl_data
 {
     char prefix[700];
     double rates[SCL_MAX_LAYERS + 1];
-    struct scl_app_sleep_input in = {calloc((size_t)inputs->dim, sizeof(float)), {0}};
-    struct scl_sleep_params p = scl_app_sleep_params(&env->cfg, seed, task);
+    const struct scl_sleep_params p = scl_app_sleep_params(&env->cfg, seed, task);
     snprintf(prefix, sizeof(prefix), "%s/diag/%s_seed%u_%s", env->out, env->res.condition, seed,
              stage);
-    int rc = in.mean ? scl_app_sleep_input_from_data(env->ctx, n->model, inputs,
-                                                     env->cfg.train.gemm, in.mean, in.act_max)
-                     : SCL_EXIT_RUNTIME;
-    if (rc == SCL_EXIT_OK)
-        rc = scl_app_sleep_model(env->ctx, n->model, &p, &in, prefix, rates);
-    free(in.mean);
+    int rc = scl_app_sleep_on_data(env->ctx, &env->cfg, n->model, &p, inputs, prefix, rates);
     if (rc == SCL_EXIT_OK && scl_trainer_set_model(n->trainer, n->model) != SCL_OK)
         rc = fail(env, SCL_ERR_OPENCL);
     if (rc == SCL_EXIT_OK)
@@ -117,9 +96,7 @@ int scl_exp_sleep(struct scl_exp_env *env, struct scl_exp_net *n, const scl_data
 
 int scl_exp_finetune(struct scl_exp_env *env, struct scl_exp_net *n)
 {
-    const struct scl_cfg_train *t = &env->cfg.train;
-    scl_status st = scl_trainer_fit(n->trainer, n->dtrain, t->finetune_epochs,
-                                    (float)t->finetune_lr, NULL, NULL);
+    scl_status st = scl_trainer_finetune(n->trainer, n->dtrain, NULL, NULL);
     if (st == SCL_OK)
         st = scl_trainer_get_model(n->trainer, n->model);
     return st == SCL_OK ? SCL_EXIT_OK : fail(env, st);
@@ -198,7 +175,7 @@ int scl_exp_write_summary(struct scl_exp_env *env)
 /* Mean and std of one summary entry, or NAN (from the groups scl_exp_write_summary kept). */
 int scl_exp_summary_get(struct scl_exp_env *env, const char *key, double *mean, double *std)
 {
-    *mean = *std = NAN;
+    *mean = *std = (double)NAN;
     for (int i = 0; i < env->n_summary; i++) {
         const struct scl_exp_group *g = &env->summary[i];
         if (strcmp(g->key, key) == 0) {

@@ -144,8 +144,7 @@ static int learn_task(struct scl_exp_env *env, struct scl_exp_net *net, scl_data
     if (st == SCL_OK)
         st = scl_ddata_create(env->ctx, ds, &net->dtrain);
     if (st == SCL_OK)
-        st = scl_trainer_fit(net->trainer, net->dtrain, net->params.epochs, net->params.lr, NULL,
-                             NULL);
+        st = scl_trainer_fit(net->trainer, net->dtrain, NULL, NULL);
     if (st == SCL_OK)
         st = scl_trainer_get_model(net->trainer, net->model);
     if (st != SCL_OK) {

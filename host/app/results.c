@@ -9,10 +9,12 @@
  * trial,condition,stage,true,pred,count (confusion.csv).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 
@@ -22,7 +24,8 @@ void scl_res_init(struct scl_res_store *r, const char *dir)
     snprintf(r->dir, sizeof(r->dir), "%s", dir);
 }
 
-static int buf_add(struct scl_res_buf *b, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int buf_add(struct scl_res_buf *b, const char *fmt,
+                                                         va_list ap)
 {
     va_list cp;
     va_copy(cp, ap);
@@ -186,16 +189,58 @@ static int prune_confusion(struct scl_res_store *r)
                 }
     }
     fclose(f);
-    remove(path);
-    int rc =
-        append_atomic(r->dir, "confusion.csv", "trial,condition,stage,true,pred,count\n", &keep);
+    /* Replaced in one rename: removing it first would lose every kept row to a kill between. */
+    const char *head = "trial,condition,stage,true,pred,count\n";
+    size_t hlen = strlen(head);
+    char *text = malloc(hlen + keep.len + 1);
+    int rc = text ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
+    if (text) {
+        memcpy(text, head, hlen);
+        if (keep.len)
+            memcpy(text + hlen, keep.text, keep.len);
+        rc = scl_app_write_atomic(path, text, hlen + keep.len);
+    } else {
+        scl_app_error("%s: out of memory", path);
+    }
+    free(text);
     free(keep.text);
     return rc;
+}
+
+/* One writer per run directory: an advisory lock on DIR/.lock, held until the process ends (the
+ * descriptor stays open; the kernel drops the lock when the process dies, however it dies). The
+ * file holds the owner's pid so that a refused second writer can say who holds it. */
+int scl_res_lock(const char *dir)
+{
+    char path[1024], owner[32] = "";
+    snprintf(path, sizeof(path), "%s/.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        scl_app_error("%s: cannot open the run directory's lock: %s", path, strerror(errno));
+        return SCL_EXIT_RUNTIME;
+    }
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (fcntl(fd, F_SETLK, &lk) != 0) {
+        ssize_t n = pread(fd, owner, sizeof(owner) - 1, 0);
+        owner[n > 0 ? n : 0] = '\0';
+        owner[strcspn(owner, "\n")] = '\0';
+        scl_app_error("%s is in use by another sleepcl process (pid %s); wait for it to finish "
+                      "or choose another run.out",
+                      dir, owner[0] ? owner : "unknown");
+        close(fd);
+        return SCL_EXIT_RUNTIME;
+    }
+    int len = snprintf(owner, sizeof(owner), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, owner, (size_t)len, 0) != len)
+        scl_app_error("warning: %s: cannot record the owner's pid: %s", path, strerror(errno));
+    return SCL_EXIT_OK; /* fd deliberately kept open: closing it would release the lock */
 }
 
 int scl_res_load(struct scl_res_store *r)
 {
     char path[1024], line[512], key[256];
+    if (scl_res_lock(r->dir) != SCL_EXIT_OK)
+        return SCL_EXIT_RUNTIME;
     snprintf(path, sizeof(path), "%s/results.csv", r->dir);
     FILE *f = fopen(path, "r");
     if (!f)

@@ -1,8 +1,9 @@
 /*
- * sleepcl search: the shared state of the sleep-parameter search (cmd_search.c drives the
+ * sleepcl search: the shared state of the sleep-parameter search (search_run.c drives the
  * generations, the files and the resume; search_score.c trains the scoring nets, sleeps a
- * population on each of them in one batch and scores it on the validation split, and runs the
- * final test trials). The test split is loaded only by the final trials: the search never sees it.
+ * population on each of them in one batch and scores it on the validation split;
+ * search_final.c runs the final test trials). The test split is loaded only by the final
+ * trials: the search never sees it.
  */
 #ifndef SLEEPCL_SEARCH_H
 #define SLEEPCL_SEARCH_H
@@ -23,10 +24,10 @@ struct scl_search_net {
     scl_model *model;
     scl_dataset *train, *val; /* owned */
     scl_ddata *dtrain, *dval;
-    scl_trainer *trainer; /* for scoring after sleep + fine-tune */
-    float *mean;          /* [dim]: sleep input statistics of the training part */
-    float factors[SCL_MAX_LAYERS];
-    double base_acc; /* validation accuracy before sleep */
+    scl_trainer *trainer;          /* for scoring after sleep + fine-tune */
+    struct scl_input_stats in;     /* sleep input statistics of the training part */
+    float factors[SCL_MAX_LAYERS]; /* layer scale factors from them */
+    double base_acc;               /* validation accuracy before sleep */
 };
 
 /* The score of one candidate, averaged over the nets. */
@@ -52,6 +53,9 @@ struct scl_search_env {
     double t_sleep, t_score; /* seconds spent in batched sleeps and in scoring, so far */
 };
 
+/* sleepcl search: the whole search of cfg (config_path names the run directory and locates
+ * the published sets in configs/sleep), resumable; prints errors and progress. */
+int scl_search_run(const struct scl_config *cfg, const char *config_path);
 /* The [sleep] parameters of candidate x (genes above) for a sleep with spike seed `seed`. */
 struct scl_sleep_params scl_search_params(const struct scl_search_env *env, const double *x,
                                           uint32_t seed);

@@ -28,9 +28,7 @@ struct final_env {
 
 static int fail(struct final_env *f, scl_status st)
 {
-    const char *e = scl_ctx_last_error(f->env->ctx);
-    scl_app_error("search: final: %s", e[0] ? e : scl_status_str(st));
-    return scl_app_exit_code(st);
+    return scl_app_fail(f->env->ctx, st, "search: final");
 }
 
 /* Evaluate m on the test split under the current set and `stage`. */
@@ -48,43 +46,40 @@ static int eval_stage(struct final_env *f, const scl_model *m, const char *stage
 /* The fine-tune of `sleepcl run`, from a fresh trainer so both sets are treated alike. */
 static int finetune(struct final_env *f, scl_model *m, const scl_ddata *d, uint32_t seed)
 {
-    const struct scl_cfg_train *t = &f->env->cfg.train;
     struct scl_train_params tp = scl_app_train_params(&f->env->cfg, seed);
     scl_trainer *tr = NULL;
     scl_status st = scl_trainer_create(f->env->ctx, m, &tp, &tr);
     if (st == SCL_OK)
-        st = scl_trainer_fit(tr, d, t->finetune_epochs, (float)t->finetune_lr, NULL, NULL);
+        st = scl_trainer_finetune(tr, d, NULL, NULL);
     if (st == SCL_OK)
         st = scl_trainer_get_model(tr, m);
     scl_trainer_destroy(tr);
     return st == SCL_OK ? SCL_EXIT_OK : fail(f, st);
 }
 
-/* Jobs 0 (published) and 1 (searched) on clones of m, alphas from the net's factors. */
+/* Jobs 0 (published) and 1 (searched) on clones of m, with the net's layer factors. */
 static int sleep_both(struct final_env *f, const scl_model *m, const scl_dataset *sub,
-                      uint32_t seed, struct scl_sleep_job *jobs, float *mean)
+                      uint32_t seed, struct scl_sleep_job *jobs, struct scl_input_stats *in)
 {
-    float act_max[SCL_MAX_LAYERS], factors[SCL_MAX_LAYERS];
+    float factors[SCL_MAX_LAYERS];
     const struct scl_config *cfg = &f->env->cfg;
-    int rc = scl_app_sleep_input_from_data(f->env->ctx, m, sub, cfg->train.gemm, mean, act_max);
+    scl_status st = scl_input_stats_compute(f->env->ctx, m, sub, cfg->train.gemm, in);
+    int rc = st == SCL_OK ? SCL_EXIT_OK : fail(f, st);
     if (rc == SCL_EXIT_OK &&
-        scl_sleep_factors(m, act_max, (scl_sleep_norm)cfg->sleep.norm, factors) != SCL_OK) {
+        scl_sleep_factors(m, in->act_max, cfg->sleep.norm, factors) != SCL_OK) {
         scl_app_error("search: final: the net of seed %u has a dead layer", seed);
         return SCL_EXIT_RUNTIME;
     }
     for (int i = 0; i < 2 && rc == SCL_EXIT_OK; i++) {
         jobs[i].params = i ? *f->best : scl_app_sleep_params(cfg, seed, 1);
         jobs[i].params.seed = seed;
-        jobs[i].mean_input = mean;
-        scl_sleep_alpha(&jobs[i].params, m->n_layers, factors, jobs[i].alpha);
+        jobs[i].mean_input = in->mean;
+        memcpy(jobs[i].factors, factors, sizeof(float) * (size_t)m->n_layers);
         if (scl_model_clone(m, &jobs[i].model) != SCL_OK)
             rc = SCL_EXIT_RUNTIME;
     }
-    if (rc == SCL_EXIT_OK) {
-        scl_status st = scl_sleep_run_batch(f->env->ctx, jobs, 2);
-        if (st != SCL_OK)
-            rc = fail(f, st);
-    }
+    if (rc == SCL_EXIT_OK && (st = scl_sleep_run_batch(f->env->ctx, jobs, 2)) != SCL_OK)
+        rc = fail(f, st);
     return rc;
 }
 
@@ -108,44 +103,35 @@ static int eval_sets(struct final_env *f, struct scl_sleep_job *jobs, const scl_
 static int trial(struct final_env *f, uint32_t seed)
 {
     struct scl_search_env *env = f->env;
-    struct scl_train_params tp = scl_app_train_params(&env->cfg, seed);
     struct scl_sleep_job jobs[2];
+    struct scl_input_stats in;
     scl_model *m = NULL;
     scl_ddata *d = NULL;
-    scl_trainer *tr = NULL;
     memset(jobs, 0, sizeof(jobs));
+    memset(&in, 0, sizeof(in));
     scl_dataset *sub = scl_app_train_subset(&env->cfg, env->train_full, seed);
-    float *mean = sub ? calloc((size_t)sub->dim, sizeof(float)) : NULL;
-    const struct scl_cfg_ints *sz = &env->cfg.model.sizes;
-    scl_status st = mean ? scl_model_create(sz->n - 1, sz->v, &m) : SCL_ERR_NOMEM;
-    if (st == SCL_OK)
-        st = scl_model_init(m, &tp);
-    if (st == SCL_OK)
-        st = scl_ddata_create(env->ctx, sub, &d);
-    if (st == SCL_OK)
-        st = scl_trainer_create(env->ctx, m, &tp, &tr);
-    if (st == SCL_OK)
-        st = scl_trainer_fit(tr, d, tp.epochs, tp.lr, NULL, NULL);
-    if (st == SCL_OK)
-        st = scl_trainer_get_model(tr, m);
+    if (!sub)
+        return SCL_EXIT_RUNTIME;
+    scl_status st = scl_ddata_create(env->ctx, sub, &d);
     int rc = st == SCL_OK ? SCL_EXIT_OK : fail(f, st);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_app_train_new(env->ctx, &env->cfg, seed, d, NULL, NULL, &m, NULL);
     for (int i = 0; i < 2 && rc == SCL_EXIT_OK; i++) {
         snprintf(f->res.condition, sizeof(f->res.condition), "%s", sets[i]);
         rc = eval_stage(f, m, "baseline");
     }
     if (rc == SCL_EXIT_OK)
-        rc = sleep_both(f, m, sub, seed, jobs, mean);
+        rc = sleep_both(f, m, sub, seed, jobs, &in);
     if (rc == SCL_EXIT_OK)
         rc = eval_sets(f, jobs, d, seed);
     if (rc == SCL_EXIT_OK)
         rc = scl_res_commit(&f->res);
     for (int i = 0; i < 2; i++)
         scl_model_destroy(jobs[i].model);
-    scl_trainer_destroy(tr);
+    scl_input_stats_free(&in);
     scl_ddata_destroy(d);
     scl_model_destroy(m);
     scl_dataset_destroy(sub);
-    free(mean);
     return rc;
 }
 
@@ -236,11 +222,15 @@ static int write_summary(struct final_env *f)
     const int ft = f->env->cfg.train.finetune_epochs > 0;
     print_table(stdout, acc, n, ft);
     snprintf(path, sizeof(path), "%s/summary.txt", f->res.dir);
-    FILE *out = fopen(path, "w");
-    if (!out)
+    char tmp[1200];
+    FILE *out = scl_atomic_open(path, tmp, sizeof(tmp));
+    if (out)
+        print_table(out, acc, n, ft);
+    if (!scl_atomic_commit(out, tmp, path, out != NULL)) {
+        scl_app_error("%s: cannot write: %s", path, strerror(errno));
         return SCL_EXIT_RUNTIME;
-    print_table(out, acc, n, ft);
-    return fclose(out) == 0 ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
+    }
+    return SCL_EXIT_OK;
 }
 
 int scl_search_final_trials(struct scl_search_env *env, const struct scl_sleep_params *best)
@@ -252,7 +242,7 @@ int scl_search_final_trials(struct scl_search_env *env, const struct scl_sleep_p
     f.best = best;
     snprintf(dir, sizeof(dir), "%s/final", env->out);
     scl_res_init(&f.res, dir);
-    int rc = mkdir(dir, 0755) == 0 || errno == EEXIST ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
+    int rc = scl_app_mkdir_p(dir);
     if (rc == SCL_EXIT_OK && !(f.test = scl_app_load_split(&env->cfg, "test")))
         rc = SCL_EXIT_RUNTIME;
     if (rc == SCL_EXIT_OK && scl_ddata_create(env->ctx, f.test, &f.dtest) != SCL_OK)

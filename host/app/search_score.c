@@ -16,9 +16,7 @@
 
 static int fail(struct scl_search_env *env, scl_status st)
 {
-    const char *e = scl_ctx_last_error(env->ctx);
-    scl_app_error("search: %s", e[0] ? e : scl_status_str(st));
-    return scl_app_exit_code(st);
+    return scl_app_fail(env->ctx, st, "search");
 }
 
 struct scl_sleep_params scl_search_params(const struct scl_search_env *env, const double *x,
@@ -43,14 +41,14 @@ struct scl_sleep_params scl_search_params(const struct scl_search_env *env, cons
 void scl_search_genes_of(const struct scl_search_env *env, const struct scl_sleep_params *p,
                          double *x)
 {
-    x[SCL_GENE_STEPS] = p->steps;
-    x[SCL_GENE_MAX_RATE] = p->max_rate;
-    x[SCL_GENE_ALPHA] = p->alpha_scale;
+    x[SCL_GENE_STEPS] = (double)p->steps;
+    x[SCL_GENE_MAX_RATE] = (double)p->max_rate;
+    x[SCL_GENE_ALPHA] = (double)p->alpha_scale;
     for (int l = 0; l < env->layers; l++)
-        x[SCL_GENE_BETA + l] = p->beta[l];
-    x[SCL_GENE_BETA + env->layers] = p->decay;
-    x[SCL_GENE_BETA + env->layers + 1] = p->inc;
-    x[SCL_GENE_BETA + env->layers + 2] = p->dec;
+        x[SCL_GENE_BETA + l] = (double)p->beta[l];
+    x[SCL_GENE_BETA + env->layers] = (double)p->decay;
+    x[SCL_GENE_BETA + env->layers + 1] = (double)p->inc;
+    x[SCL_GENE_BETA + env->layers + 2] = (double)p->dec;
     if (env->input_gene >= 0)
         x[env->input_gene] = p->input == SCL_SLEEP_INPUT_WINDOW ? 1.0 : 0.0;
 }
@@ -89,38 +87,33 @@ static int split_data(struct scl_search_env *env, struct scl_search_net *n)
     return SCL_EXIT_OK;
 }
 
+/* Sleep statistics and scale factors of the trained net, from its training part. */
+static int net_factors(struct scl_search_env *env, struct scl_search_net *n)
+{
+    scl_status st =
+        scl_input_stats_compute(env->ctx, n->model, n->train, env->cfg.train.gemm, &n->in);
+    if (st != SCL_OK)
+        return fail(env, st);
+    if (scl_sleep_factors(n->model, n->in.act_max, env->cfg.sleep.norm, n->factors) != SCL_OK) {
+        scl_app_error("search: net of seed %u has a dead layer", n->seed);
+        return SCL_EXIT_RUNTIME;
+    }
+    return SCL_EXIT_OK;
+}
+
 /* Train the net on its training part; sleep statistics; validation accuracy before sleep. */
 static int train_net(struct scl_search_env *env, struct scl_search_net *n)
 {
-    const struct scl_cfg_ints *sz = &env->cfg.model.sizes;
-    struct scl_train_params tp = scl_app_train_params(&env->cfg, n->seed);
-    float act_max[SCL_MAX_LAYERS];
     struct scl_eval e;
-    scl_status st = scl_model_create(sz->n - 1, sz->v, &n->model);
-    if (st == SCL_OK)
-        st = scl_model_init(n->model, &tp);
-    if (st == SCL_OK)
-        st = scl_ddata_create(env->ctx, n->train, &n->dtrain);
+    scl_status st = scl_ddata_create(env->ctx, n->train, &n->dtrain);
     if (st == SCL_OK)
         st = scl_ddata_create(env->ctx, n->val, &n->dval);
-    if (st == SCL_OK)
-        st = scl_trainer_create(env->ctx, n->model, &tp, &n->trainer);
-    if (st == SCL_OK)
-        st = scl_trainer_fit(n->trainer, n->dtrain, tp.epochs, tp.lr, NULL, NULL);
-    if (st == SCL_OK)
-        st = scl_trainer_get_model(n->trainer, n->model);
     if (st != SCL_OK)
         return fail(env, st);
-    n->mean = calloc((size_t)n->train->dim, sizeof(float));
-    int rc = n->mean ? scl_app_sleep_input_from_data(env->ctx, n->model, n->train,
-                                                     env->cfg.train.gemm, n->mean, act_max)
-                     : SCL_EXIT_RUNTIME;
-    if (rc == SCL_EXIT_OK &&
-        scl_sleep_factors(n->model, act_max, (scl_sleep_norm)env->cfg.sleep.norm, n->factors) !=
-            SCL_OK) {
-        scl_app_error("search: net of seed %u has a dead layer", n->seed);
-        rc = SCL_EXIT_RUNTIME;
-    }
+    int rc = scl_app_train_new(env->ctx, &env->cfg, n->seed, n->dtrain, NULL, NULL, &n->model,
+                               &n->trainer);
+    if (rc == SCL_EXIT_OK)
+        rc = net_factors(env, n);
     if (rc == SCL_EXIT_OK &&
         (st = scl_evaluate(env->ctx, n->model, n->dval, env->cfg.train.gemm, &e)) != SCL_OK)
         rc = fail(env, st);
@@ -160,7 +153,7 @@ void scl_search_nets_close(struct scl_search_env *env)
         scl_dataset_destroy(n->val);
         scl_dataset_destroy(n->train);
         scl_model_destroy(n->model);
-        free(n->mean);
+        scl_input_stats_free(&n->in);
         memset(n, 0, sizeof(*n));
     }
 }
@@ -196,9 +189,9 @@ static int batch_make(struct scl_search_env *env, const struct scl_search_net *n
     for (int32_t i = 0; i < n; i++) {
         struct scl_sleep_job *j = &b->jobs[i];
         j->params = scl_search_params(env, pop + (size_t)i * (size_t)env->n_genes, net->seed);
-        j->mean_input = net->mean;
+        j->mean_input = net->in.mean;
         j->stats = &b->stats[i];
-        scl_sleep_alpha(&j->params, env->layers, net->factors, j->alpha);
+        memcpy(j->factors, net->factors, sizeof(float) * (size_t)env->layers);
         if (scl_model_clone(net->model, &j->model) != SCL_OK)
             return SCL_EXIT_RUNTIME;
     }
@@ -208,11 +201,9 @@ static int batch_make(struct scl_search_env *env, const struct scl_search_net *n
 /* With search.finetune, the fine-tune of `sleepcl run` on the net's training part. */
 static int finetune(struct scl_search_env *env, struct scl_search_net *net, scl_model *m)
 {
-    const struct scl_cfg_train *t = &env->cfg.train;
     scl_status st = scl_trainer_set_model(net->trainer, m);
     if (st == SCL_OK)
-        st = scl_trainer_fit(net->trainer, net->dtrain, t->finetune_epochs, (float)t->finetune_lr,
-                             NULL, NULL);
+        st = scl_trainer_finetune(net->trainer, net->dtrain, NULL, NULL);
     if (st == SCL_OK)
         st = scl_trainer_get_model(net->trainer, m);
     return st == SCL_OK ? SCL_EXIT_OK : fail(env, st);

@@ -25,14 +25,14 @@ struct batch_bench {
     scl_model *m0;
     scl_model *runs[MAX_B];
     float mean[784];
-    float alpha[N_LAYERS];
+    float factors[N_LAYERS];
     struct scl_sleep_job jobs[MAX_B];
 };
 
 static scl_status setup_model(struct batch_bench *b)
 {
     const int32_t sizes[N_LAYERS + 1] = {784, 1200, 1200, 10};
-    float act[N_LAYERS], fac[N_LAYERS];
+    float act[N_LAYERS];
     float *img = malloc(sizeof(float) * 784 * ACT_IMAGES);
     scl_status st = img ? scl_model_create(N_LAYERS, sizes, &b->m0) : SCL_ERR_NOMEM;
     for (int32_t l = 0; st == SCL_OK && l < N_LAYERS; l++) {
@@ -56,10 +56,8 @@ static scl_status setup_model(struct batch_bench *b)
     struct scl_sleep_params p = scl_sleep_default_params();
     if (st == SCL_OK) {
         scl_ref_sleep_act_max(b->m0, img, ACT_IMAGES, act);
-        st = scl_sleep_factors(b->m0, act, p.norm, fac);
+        st = scl_sleep_factors(b->m0, act, p.norm, b->factors);
     }
-    if (st == SCL_OK)
-        scl_sleep_alpha(&p, N_LAYERS, fac, b->alpha);
     free(img);
     return st;
 }
@@ -79,7 +77,7 @@ static scl_status reset_runs(struct batch_bench *b, int n, int32_t steps)
         b->jobs[i].params.steps = steps;
         b->jobs[i].params.seed = 1u + (uint32_t)i;
         b->jobs[i].mean_input = b->mean;
-        memcpy(b->jobs[i].alpha, b->alpha, sizeof(b->alpha));
+        memcpy(b->jobs[i].factors, b->factors, sizeof(b->factors));
     }
     return SCL_OK;
 }
@@ -94,7 +92,7 @@ static double time_pass(scl_ctx *ctx, struct batch_bench *b, int n, int32_t step
     if (batched)
         st = scl_sleep_run_batch(ctx, b->jobs, n);
     for (int i = 0; !batched && i < n && st == SCL_OK; i++)
-        st = scl_sleep_run(ctx, b->runs[i], &b->jobs[i].params, b->mean, b->alpha, NULL);
+        st = scl_sleep_run(ctx, b->runs[i], &b->jobs[i].params, b->mean, b->factors, NULL);
     return st == SCL_OK ? scl_app_now() - t0 : -1.0;
 }
 

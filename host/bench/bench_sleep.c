@@ -33,7 +33,8 @@ void scl_sleep_test_groups(int groups);
 struct sleep_bench {
     scl_model *m;
     float mean[784];
-    float alpha[N_LAYERS];
+    float factors[N_LAYERS]; /* what the device run takes */
+    float alpha[N_LAYERS];   /* what the C loops take: scl_sleep_alpha of p and the factors */
     struct scl_sleep_params p;
     const char *input_desc;
     float *images; /* [ACT_IMAGES][784] */
@@ -48,7 +49,7 @@ static scl_status run_device_groups(scl_ctx *ctx, scl_model *m, const struct sle
     struct scl_sleep_stats st;
     memset(&st, 0, sizeof(st));
     scl_sleep_test_groups(groups);
-    scl_status s = scl_sleep_run(ctx, m, &b->p, b->mean, b->alpha, spikes ? &st : NULL);
+    scl_status s = scl_sleep_run(ctx, m, &b->p, b->mean, b->factors, spikes ? &st : NULL);
     scl_sleep_test_groups(0);
     if (s == SCL_OK && spikes)
         memcpy(spikes, st.spikes, sizeof(*spikes) * (size_t)b->p.steps * (N_LAYERS + 1));
@@ -118,7 +119,6 @@ static scl_status scl_bench_setup(struct sleep_bench *b)
 {
     const int32_t sizes[N_LAYERS + 1] = {784, 1200, 1200, 10};
     float act[N_LAYERS];
-    float fac[N_LAYERS];
     scl_status st = scl_model_create(N_LAYERS, sizes, &b->m);
     b->images = malloc(sizeof(float) * 784 * ACT_IMAGES);
     if (st != SCL_OK || !b->images)
@@ -135,9 +135,9 @@ static scl_status scl_bench_setup(struct sleep_bench *b)
     scl_bench_input(b);
     b->p = scl_sleep_default_params();
     scl_ref_sleep_act_max(b->m, b->images, ACT_IMAGES, act);
-    st = scl_sleep_factors(b->m, act, b->p.norm, fac);
+    st = scl_sleep_factors(b->m, act, b->p.norm, b->factors);
     if (st == SCL_OK)
-        scl_sleep_alpha(&b->p, N_LAYERS, fac, b->alpha);
+        scl_sleep_alpha(&b->p, N_LAYERS, b->factors, b->alpha);
     return st;
 }
 

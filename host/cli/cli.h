@@ -1,7 +1,8 @@
 /*
- * The sleepcl program: every subcommand is a function `int cmd_x(int argc, char **argv)`
- * returning the process exit code (CLI_EXIT_*, app/app.h). The program parses options and calls
- * the application layer (app/) and the library; it holds no pipeline of its own.
+ * The sleepcl program: every subcommand is a function `int scl_cmd_x(int argc, char **argv)`
+ * returning the process exit code (SCL_EXIT_*, host/app/app.h). A subcommand parses options,
+ * builds the config and calls one function of the application layer (host/app: scl_exp_run,
+ * scl_search_run, scl_app_train_file, scl_app_sleep_file, ...); it holds no pipeline of its own.
  */
 #ifndef SLEEPCL_CLI_H
 #define SLEEPCL_CLI_H

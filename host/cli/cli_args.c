@@ -118,4 +118,3 @@ int scl_cli_config(const struct scl_cli_opts *o, struct scl_config *cfg)
     }
     return SCL_EXIT_OK;
 }
-

@@ -1,24 +1,7 @@
 /*
- * sleepcl run CONFIG: run an experiment protocol of ALGORITHM.md section 6 end to end, into one
- * directory per run (run.out/experiment.name): manifest.json (resolved config, hash, versions,
- * device, seeds), results.csv and confusion.csv in long form, summary.csv, plots, and the sleep
- * diagnostics of every trial under diag/.
- *
- * Trials are independent and reproducible alone (the trial's seed fixes its subset, its
- * initialisation, shuffles, dropout and the sleep's spikes). Each finished trial is appended
- * atomically; running the same command again skips what is done. A directory holding a run of a
- * different configuration (another hash) is refused rather than mixed.
+ * sleepcl run CONFIG: the options of an experiment run; the run itself (protocols, manifest,
+ * resumable results, summary and plots) is the application's scl_exp_run (host/app/exp_run.c).
  */
-#include <cjson/cJSON.h>
-#include <errno.h>
-#include <libgen.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
-
 #include "cli.h"
 #include "exp.h"
 
@@ -28,149 +11,10 @@ static const char usage[] =
     "incremental) over run.seeds (or run.seed) and writes results, summary and plots to\n"
     "run.out/experiment.name. Interrupted runs continue where they stopped.\n";
 
-static void out_dir(const struct scl_config *cfg, const char *config_path, char *buf, size_t n)
-{
-    char name[256];
-    if (cfg->experiment.name[0]) {
-        snprintf(name, sizeof(name), "%s", cfg->experiment.name);
-    } else {
-        char copy[512];
-        snprintf(copy, sizeof(copy), "%s", config_path ? config_path : "experiment");
-        snprintf(name, sizeof(name), "%s", basename(copy));
-        char *dot = strrchr(name, '.');
-        if (dot)
-            *dot = '\0';
-    }
-    snprintf(buf, n, "%s/%s", cfg->run.out, name);
-}
-
-static cJSON *manifest_json(const struct scl_exp_env *env, const uint32_t *seeds, size_t n_seeds)
-{
-    char hash[SCL_CFG_HASH_LEN];
-    size_t len = scl_cfg_dump(&env->cfg, NULL, 0);
-    char *dump = malloc(len + 1);
-    cJSON *root = cJSON_CreateObject();
-    scl_cfg_hash(&env->cfg, hash);
-    if (dump)
-        scl_cfg_dump(&env->cfg, dump, len + 1);
-    cJSON_AddStringToObject(root, "program", "sleepcl " SCL_VERSION_STRING);
-    cJSON_AddStringToObject(root, "config_hash", hash);
-    cJSON_AddStringToObject(root, "config", dump ? dump : "");
-    cJSON_AddStringToObject(root, "device", scl_ctx_device_desc(env->ctx));
-    cJSON *lib = cJSON_AddObjectToObject(root, "libraries");
-    cJSON_AddStringToObject(lib, "zlib", zlibVersion());
-    cJSON_AddStringToObject(lib, "cjson", cJSON_Version());
-    cJSON_AddStringToObject(lib, "clblast", SCL_CLBLAST_VERSION);
-    cJSON *s = cJSON_AddArrayToObject(root, "seeds");
-    for (size_t i = 0; i < n_seeds; i++)
-        cJSON_AddItemToArray(s, cJSON_CreateNumber(seeds[i]));
-    free(dump);
-    return root;
-}
-
-/* Refuse a directory holding another configuration's run; otherwise (re)write the manifest. */
-static int check_manifest(const struct scl_exp_env *env, const uint32_t *seeds, size_t n_seeds)
-{
-    char path[600], hash[SCL_CFG_HASH_LEN];
-    snprintf(path, sizeof(path), "%s/manifest.json", env->out);
-    scl_cfg_hash(&env->cfg, hash);
-    char *old_text = NULL;
-    size_t n = 0;
-    if (scl_read_file(path, &old_text, &n) == SCL_OK) {
-        cJSON *old = cJSON_Parse(old_text);
-        free(old_text);
-        const cJSON *h = cJSON_GetObjectItemCaseSensitive(old, "config_hash");
-        bool same = cJSON_IsString(h) && strcmp(h->valuestring, hash) == 0;
-        cJSON_Delete(old);
-        if (!same) {
-            scl_app_error("%s holds a run of another configuration (hash differs from %s); choose "
-                          "another run.out or experiment.name",
-                          env->out, hash);
-            return SCL_EXIT_USAGE;
-        }
-    }
-    cJSON *root = manifest_json(env, seeds, n_seeds);
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    int rc = text ? scl_app_write_atomic(path, text, strlen(text)) : SCL_EXIT_RUNTIME;
-    free(text);
-    return rc;
-}
-
-static int open_env(struct scl_exp_env *env, const struct scl_cli_opts *o)
-{
-    char diag[600];
-    int rc = scl_cli_config(o, &env->cfg);
-    if (rc != SCL_EXIT_OK)
-        return rc;
-    out_dir(&env->cfg, o->config, env->out, sizeof(env->out));
-    snprintf(diag, sizeof(diag), "%s/diag", env->out);
-    rc = scl_app_mkdir_p(diag);
-    if (rc == SCL_EXIT_OK && !(env->ctx = scl_app_open_cfg_ctx(&env->cfg)))
-        rc = SCL_EXIT_RUNTIME;
-    if (rc == SCL_EXIT_OK && !(env->train_full = scl_app_load_split(&env->cfg, "train")))
-        rc = SCL_EXIT_RUNTIME;
-    if (rc == SCL_EXIT_OK && !(env->test = scl_app_load_split(&env->cfg, "test")))
-        rc = SCL_EXIT_RUNTIME;
-    if (rc == SCL_EXIT_OK && scl_ddata_create(env->ctx, env->test, &env->dtest) != SCL_OK) {
-        scl_app_error("%s", scl_ctx_last_error(env->ctx));
-        rc = SCL_EXIT_RUNTIME;
-    }
-    scl_res_init(&env->res, env->out);
-    return rc;
-}
-
-static void close_env(struct scl_exp_env *env)
-{
-    scl_res_free(&env->res);
-    free(env->summary);
-    free(env->seeds);
-    scl_ddata_destroy(env->dtest);
-    scl_dataset_destroy(env->test);
-    scl_dataset_destroy(env->train_full);
-    scl_ctx_destroy(env->ctx);
-}
-
-static int load_seeds(struct scl_exp_env *env)
-{
-    size_t count = 0;
-    scl_cfg_seed_list(&env->cfg, NULL, 0, &count);
-    env->seeds = calloc(count ? count : 1, sizeof(*env->seeds));
-    if (!env->seeds)
-        return SCL_EXIT_RUNTIME;
-    scl_cfg_seed_list(&env->cfg, env->seeds, count, &count);
-    env->n_seeds = count;
-    return SCL_EXIT_OK;
-}
-
-static const struct {
-    enum scl_cfg_kind kind;
-    int (*run)(struct scl_exp_env *);
-    int (*finish)(struct scl_exp_env *);
-} protocols[] = {
-    {SCL_CFG_KIND_LIMITED, scl_exp_limited, scl_exp_limited_finish},
-    {SCL_CFG_KIND_IMBALANCE, scl_exp_imbalance, scl_exp_imbalance_finish},
-    {SCL_CFG_KIND_TASKS, scl_exp_tasks, scl_exp_tasks_finish},
-    {SCL_CFG_KIND_INCREMENTAL, scl_exp_tasks, scl_exp_tasks_finish},
-};
-
-static int run_protocol(struct scl_exp_env *env)
-{
-    for (size_t i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++) {
-        if (protocols[i].kind != env->cfg.experiment.kind)
-            continue;
-        int rc = protocols[i].run(env);
-        return rc == SCL_EXIT_OK ? protocols[i].finish(env) : rc;
-    }
-    scl_app_error("experiment.kind: this protocol is not implemented yet");
-    return SCL_EXIT_USAGE;
-}
-
 int scl_cmd_run(int argc, char **argv)
 {
     struct scl_cli_opts o;
-    struct scl_exp_env env;
-    memset(&env, 0, sizeof(env));
+    struct scl_config cfg;
     int rc = scl_cli_parse(argc, argv, usage, &o);
     if (rc != SCL_EXIT_OK)
         return rc == SCL_EXIT_HELP ? SCL_EXIT_OK : rc;
@@ -179,19 +23,6 @@ int scl_cmd_run(int argc, char **argv)
             "run needs a config file (sleepcl run configs/experiments/limited_mnist.ini)");
         return SCL_EXIT_USAGE;
     }
-    rc = open_env(&env, &o);
-    if (rc == SCL_EXIT_OK)
-        rc = load_seeds(&env);
-    if (rc == SCL_EXIT_OK)
-        rc = check_manifest(&env, env.seeds, env.n_seeds);
-    if (rc == SCL_EXIT_OK)
-        rc = scl_res_load(&env.res);
-    if (rc == SCL_EXIT_OK) {
-        env.t0 = scl_app_now();
-        rc = run_protocol(&env);
-    }
-    if (rc == SCL_EXIT_OK)
-        printf("results in %s\n", env.out);
-    close_env(&env);
-    return rc;
+    rc = scl_cli_config(&o, &cfg);
+    return rc == SCL_EXIT_OK ? scl_exp_run(&cfg, o.config) : rc;
 }

@@ -5,7 +5,8 @@
  * directory is then synced too, so a file reported written survives a power loss. A crash leaves
  * either the old file or the new one, and perhaps a stale temporary file. Every file the library
  * and the program write goes through here (models, diagnostics, results, manifests, the compiled
- * program cache), and every whole file they read (kernels, cached programs, models, sleep inputs,
+ * program cache), except the search's final/summary.txt (plain fopen) and the plots (gnuplot
+ * writes them), and every whole file they read (kernels, cached programs, models, sleep inputs,
  * manifests).
  *
  * The target must be a regular file or not exist yet: a directory, FIFO or device node named as

@@ -48,6 +48,9 @@ struct scl_ctx {
 /* ---- errors (status.c) */
 /* Record a formatted one-line message in ctx->err and return st. ctx may be NULL. */
 scl_status scl_ctx_fail(scl_ctx *ctx, scl_status st, const char *fmt, ...) SCL_PRINTF(3, 4);
+/* Every public function that takes a context (or a handle holding one) calls this first, so
+ * that scl_ctx_last_error describes the latest call: "" after a success, never a stale failure. */
+void scl_ctx_clear_error(scl_ctx *ctx);
 /* Format into a caller's (msg, len) pair and return st; for functions without a context. */
 scl_status scl_msg_fail(char *msg, size_t len, scl_status st, const char *fmt, ...)
     SCL_PRINTF(4, 5);
@@ -98,6 +101,9 @@ scl_status scl_kernel_get(scl_ctx *ctx, const char *name, cl_kernel *out);
  * dims: 1 or 2. */
 scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t *global,
                           const size_t *local);
+/* Compare the host/device contract (cl/scl_contract.h) as the device compiled it with the
+ * host's (contract.c): SCL_ERR_DATA naming the first value that differs. */
+scl_status scl_contract_check(scl_ctx *ctx);
 
 /* ---- training (train.c) */
 /* Fisher-Yates permutation of 0..n-1 from the project generator (purpose SCL_RNG_SHUFFLE,

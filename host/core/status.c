@@ -48,6 +48,12 @@ scl_status scl_msg_fail(char *msg, size_t len, scl_status st, const char *fmt, .
     return st;
 }
 
+void scl_ctx_clear_error(scl_ctx *ctx)
+{
+    if (ctx)
+        ctx->err[0] = '\0';
+}
+
 const char *scl_ctx_last_error(const scl_ctx *ctx)
 {
     return ctx ? ctx->err : "no context";

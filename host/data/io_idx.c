@@ -9,16 +9,21 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "internal.h"
 
 #define IDX_UBYTE       0x08
 #define MAX_IDX_SAMPLES 10000000u
+/* deflate cannot compress better than about 1032:1, so a gzip file of s bytes holds at most
+ * this many times s bytes: a header asking for more is a lie, refused before any allocation. */
+#define MAX_GZIP_RATIO 1100u
 
 struct idx_file {
     gzFile gz;
     const char *path;
+    uint64_t file_bytes; /* size on disk */
     uint32_t dims[3];
     int ndims;
 };
@@ -55,8 +60,12 @@ static scl_status open_idx(struct idx_file *f, const char *path, int want_dims, 
                            size_t len)
 {
     unsigned char hdr[4], d[12];
+    struct stat sb;
     memset(f, 0, sizeof(*f));
     f->path = path;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: not a regular file", path);
+    f->file_bytes = (uint64_t)sb.st_size;
     f->gz = gzopen(path, "rb");
     if (!f->gz)
         return scl_msg_fail(msg, len, SCL_ERR_IO, "%s: cannot open", path);
@@ -78,6 +87,23 @@ static scl_status open_idx(struct idx_file *f, const char *path, int want_dims, 
         return scl_msg_fail(msg, len, SCL_ERR_DATA, "%s: implausible sample count %u", path,
                             f->dims[0]);
     return st;
+}
+
+/* Can the file hold `need` more bytes of content after its header? Checked before allocating
+ * what a (possibly corrupt) header asks for. */
+static scl_status check_room(struct idx_file *f, uint64_t need, const char *what, char *msg,
+                             size_t len)
+{
+    uint64_t header = 4 + 4 * (uint64_t)f->ndims;
+    bool plain = gzdirect(f->gz) != 0;
+    uint64_t room = plain ? f->file_bytes - header : f->file_bytes * MAX_GZIP_RATIO;
+    if (need <= room)
+        return SCL_OK;
+    return scl_msg_fail(msg, len, SCL_ERR_DATA,
+                        "%s: truncated: %s need %llu bytes, the %s file of %llu bytes cannot "
+                        "hold them",
+                        f->path, what, (unsigned long long)need, plain ? "raw" : "gzip",
+                        (unsigned long long)f->file_bytes);
 }
 
 static void close_idx(struct idx_file *f)
@@ -104,6 +130,9 @@ static scl_status read_images(struct idx_file *f, scl_dataset *ds, char *msg, si
     ds->cols = (int32_t)f->dims[2];
     ds->dim = ds->rows * ds->cols;
     size_t total = (size_t)ds->n * (size_t)ds->dim;
+    scl_status room = check_room(f, total, "the pixels", msg, len);
+    if (room != SCL_OK)
+        return room;
     unsigned char *raw = scl_alloc(total);
     ds->x = scl_alloc(total * sizeof(float));
     if (!raw || !ds->x) {
@@ -125,6 +154,9 @@ static scl_status read_labels(struct idx_file *f, scl_dataset *ds, char *msg, si
     if ((int32_t)f->dims[0] != ds->n)
         return scl_msg_fail(msg, len, SCL_ERR_DATA, "%s: %u labels for %d images", f->path,
                             f->dims[0], ds->n);
+    scl_status room = check_room(f, (uint64_t)ds->n, "the labels", msg, len);
+    if (room != SCL_OK)
+        return room;
     ds->y = scl_alloc((size_t)ds->n);
     if (!ds->y)
         return scl_msg_fail(msg, len, SCL_ERR_NOMEM, "%s: out of memory", f->path);

@@ -1,12 +1,17 @@
 /*
  * The kernel program: the Philox prelude plus every cl/ kernel file, built once per context as one
- * OpenCL C 1.2 program. Sources are embedded in the binary; SCL_KERNEL_DIR loads the .cl files
+ * OpenCL C 1.2 program. Sources are embedded in the binary; SCL_KERNEL_DIR loads the cl/ files
  * from a directory instead, so a kernel can be edited without rebuilding.
  *
  * Compiled programs are cached on disk under a key hashed from the sources, the build options,
  * the device, its driver and the platform version, so a second start skips the compile. The cache
  * file is written to a temporary name and renamed (never half-written); an unreadable or rejected
  * cache entry is ignored and the program is rebuilt from source without a word.
+ *
+ * The sources include cl/scl_contract.h, the constants and record layouts the host shares with
+ * the kernels; with SCL_KERNEL_DIR it is read from there too, and the built program is checked
+ * against the host's copy (scl_contract_check), so that a stale directory fails at start instead
+ * of corrupting results.
  *
  * Build options are assembled in one place. No fast-math: the device/reference comparisons of the
  * tests depend on IEEE single-precision behaviour.
@@ -205,6 +210,9 @@ scl_status scl_program_build(scl_ctx *ctx, const struct scl_ctx_params *params)
     ctx->program_seconds = now_seconds() - t0;
     SCL_LOG_DEBUG("cl", "program %s in %.3f s", ctx->program_from_cache ? "loaded" : "built",
                   ctx->program_seconds);
+    /* Kernels read from a directory may come with another scl_contract.h than the host's. */
+    if (st == SCL_OK && params->kernel_dir)
+        st = scl_contract_check(ctx);
 out_free_sources:
     sources_free(&s);
     return st;
@@ -242,6 +250,7 @@ scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t 
 scl_status scl_ctx_rng_fill(scl_ctx *ctx, uint32_t seed, scl_rng_purpose purpose, uint32_t step,
                             uint32_t stream, uint32_t n, uint32_t *out)
 {
+    scl_ctx_clear_error(ctx);
     cl_kernel k;
     cl_mem buf = NULL;
     cl_uint purp = (cl_uint)purpose;

@@ -20,6 +20,7 @@ scl_status scl_model_create(int32_t n_layers, const int32_t *sizes, scl_model **
     scl_model *m = scl_calloc(1, sizeof(*m));
     if (!m)
         return SCL_ERR_NOMEM;
+    m->act_scale = 1.0f; /* no test-time scaling until a training profile says otherwise */
     m->n_layers = n_layers;
     memcpy(m->sizes, sizes, sizeof(*sizes) * (size_t)(n_layers + 1));
     for (int32_t l = 0; l < n_layers; l++) {

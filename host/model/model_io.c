@@ -7,12 +7,12 @@
  *
  * Loading trusts nothing: header length against the file size, JSON syntax, dtype, 2-D shapes
  * chaining layer to layer, offsets covering the data region exactly, and finite values. Every
- * problem is one message naming the file. Writing goes to PATH.tmp, then rename().
+ * problem is one message naming the file. Writing goes through scl_atomic_open (host/core/file.c).
  * Byte order: the host is assumed little-endian (checked at run time), as on every platform
  * OpenCL runs on today.
  */
-#include <errno.h>
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +114,8 @@ scl_status scl_model_save(const scl_model *m, const char *path, char *msg, size_
     bool ok = scl_atomic_commit(f, tmp, path, f && write_all(f, m, header, hlen));
     free(header);
     if (!ok)
-        return scl_msg_fail(msg, msg_len, SCL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+        return scl_msg_fail(msg, msg_len, SCL_ERR_IO, "%s: cannot write: %s", path,
+                            strerror(errno));
     return SCL_OK;
 }
 
@@ -177,7 +178,8 @@ static scl_status check_tensor(const char *path, struct tensor_ref *t, size_t da
     double b = cJSON_GetArrayItem(offs, 0)->valuedouble;
     double e = cJSON_GetArrayItem(offs, 1)->valuedouble;
     if (!(r >= 1 && c >= 1 && r <= (1 << 20) && c <= (1 << 20)) || !(b >= 0 && e >= b) ||
-        e > (double)data_len || e - b != r * c * 4.0)
+        r != floor(r) || c != floor(c) || b != floor(b) || e != floor(e) || e > (double)data_len ||
+        e - b != r * c * 4.0)
         return scl_msg_fail(msg, len, SCL_ERR_DATA,
                             "%s: tensor '%s': offsets [%.0f, %.0f] do not fit shape [%.0f, %.0f] "
                             "in %zu data bytes",
@@ -217,7 +219,10 @@ static int collect_tensors(const cJSON *root, struct tensor_ref *t)
     return n;
 }
 
-static void read_meta(const cJSON *root, scl_model *m)
+/* The metadata the format leaves free; values that would silently corrupt a run (a NaN test-time
+ * scale, an unknown output) are refused, not defaulted. */
+static scl_status read_meta(const char *path, const cJSON *root, scl_model *m, char *msg,
+                            size_t len)
 {
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
     const cJSON *v;
@@ -228,12 +233,35 @@ static void read_meta(const cJSON *root, scl_model *m)
         snprintf(m->config_hash, sizeof(m->config_hash), "%s", v->valuestring);
     if ((v = cJSON_GetObjectItemCaseSensitive(meta, "seed")) && cJSON_IsString(v))
         m->seed = (uint32_t)strtoul(v->valuestring, NULL, 10);
-    if ((v = cJSON_GetObjectItemCaseSensitive(meta, "act_scale")) && cJSON_IsString(v))
-        m->act_scale = strtof(v->valuestring, NULL);
-    if ((v = cJSON_GetObjectItemCaseSensitive(meta, "output")) && cJSON_IsString(v))
+    if ((v = cJSON_GetObjectItemCaseSensitive(meta, "act_scale")) && cJSON_IsString(v)) {
+        char *end = NULL;
+        m->act_scale = strtof(v->valuestring, &end);
+        if (end == v->valuestring || *end || !isfinite(m->act_scale) || m->act_scale <= 0.0f)
+            return scl_msg_fail(msg, len, SCL_ERR_DATA,
+                                "%s: metadata act_scale '%s' is not a finite number > 0", path,
+                                v->valuestring);
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(meta, "output")) && cJSON_IsString(v)) {
+        int32_t found = -1;
         for (int32_t i = 0; i < 3; i++)
             if (strcmp(v->valuestring, output_names[i]) == 0)
-                m->output = i;
+                found = i;
+        if (found < 0)
+            return scl_msg_fail(msg, len, SCL_ERR_DATA,
+                                "%s: metadata output '%s' is none of softmax, sigmoid, relu", path,
+                                v->valuestring);
+        m->output = found;
+    }
+    return SCL_OK;
+}
+
+/* True when tensor l's bytes overlap another tensor's: offsets must not alias one another. */
+static bool overlaps(const struct tensor_ref *t, int n, int l)
+{
+    for (int k = 0; k < n; k++)
+        if (k != l && t[k].begin < t[l].end && t[l].begin < t[k].end)
+            return true;
+    return false;
 }
 
 /* Shapes must chain, agree with the metadata sizes if any, and the data be contiguous. */
@@ -254,6 +282,9 @@ static scl_status check_chain(const char *path, const cJSON *root, struct tensor
                                 t[l].name, t[l].cols, sizes[l]);
         sizes[l + 1] = t[l].rows;
         covered += t[l].end - t[l].begin;
+        if (overlaps(t, n, l))
+            return scl_msg_fail(msg, len, SCL_ERR_DATA, "%s: tensor '%s' overlaps another tensor",
+                                path, t[l].name);
     }
     if (covered != data_len)
         return scl_msg_fail(msg, len, SCL_ERR_DATA,
@@ -309,10 +340,10 @@ static scl_status parse_model(const char *path, const struct blob *b, scl_model 
         st = check_chain(path, root, t, n, data_len, sizes, msg, len);
     if (st == SCL_OK && scl_model_create(n, sizes, out) != SCL_OK)
         st = scl_msg_fail(msg, len, SCL_ERR_NOMEM, "%s: out of memory", path);
-    if (st == SCL_OK) {
-        read_meta(root, *out);
+    if (st == SCL_OK)
+        st = read_meta(path, root, *out, msg, len);
+    if (st == SCL_OK)
         st = fill_weights(path, *out, t, b->data + 8 + hlen, msg, len);
-    }
     cJSON_Delete(root);
     return st;
 }

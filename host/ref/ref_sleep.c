@@ -1,5 +1,5 @@
 /*
- * Plain C reference of the sleep phase (ALGORITHM.md sections 3-4), the twin of cl/sleep.cl.
+ * Plain C reference of the sleep phase (docs/METHOD.md sections 3-4), the twin of cl/sleep.cl.
  *
  * Spikes are sparse, so every step works from lists of the units that spiked: the input current
  * of a layer is a sum over the columns of the spiking pre units, and the Hebbian update touches
@@ -31,15 +31,17 @@
 
 #include "internal.h"
 #include "ref.h"
+#include "scl_contract.h" /* the constants cl/sleep.cl uses too */
 
-#define GRID    28 /* window mode: the input is a GRID x GRID image */
-#define WIN     11 /* window side */
-#define CORNERS 18 /* top-left corner uniform in 0..CORNERS-1 */
-#define EXP_CUT 80.0f
-#define LOG2E   1.44269504f
-#define LN2_HI  0.693359375f /* ln 2 = LN2_HI + LN2_LO; k * LN2_HI is exact for k < 2^15 */
-#define LN2_LO  (-2.12194440e-4f)
-#define W_SCALE 1000.0f /* f(w) = 2 / (1 + exp(w * W_SCALE)): the specification's w / 0.001 */
+#define GRID    SCL_SLEEP_GRID    /* window mode: the input is a GRID x GRID image */
+#define WIN     SCL_SLEEP_WIN     /* window side */
+#define CORNERS SCL_SLEEP_CORNERS /* top-left corner uniform in 0..CORNERS-1 */
+#define EXP_CUT SCL_SLEEP_EXP_CUT
+#define LOG2E   SCL_SLEEP_LOG2E
+#define LN2_HI  SCL_SLEEP_LN2_HI /* ln 2 = LN2_HI + LN2_LO; k * LN2_HI is exact for k < 2^15 */
+#define LN2_LO  SCL_SLEEP_LN2_LO
+/* f(w) = 2 / (1 + exp(w * W_SCALE)), docs/METHOD.md section 4 */
+#define W_SCALE SCL_SLEEP_W_SCALE
 
 /* exp(-a) for 0 <= a <= EXP_CUT: Cody-Waite reduction a = k ln2 - r and Cephes' expf
  * polynomial on |r| <= ln2/2, then an exact scaling by 2^-k. Results stay normal (>= 1.8e-35),
@@ -49,12 +51,12 @@ static inline float exp_neg(float a)
     int32_t k = (int32_t)(a * LOG2E + 0.5f);
     float kf = (float)k;
     float r = (kf * LN2_HI - a) + kf * LN2_LO;
-    float q = 1.9875691500e-4f;
-    q = q * r + 1.3981999507e-3f;
-    q = q * r + 8.3334519073e-3f;
-    q = q * r + 4.1665795894e-2f;
-    q = q * r + 1.6666665459e-1f;
-    q = q * r + 5.0000001201e-1f;
+    float q = SCL_SLEEP_EXP_P0;
+    q = q * r + SCL_SLEEP_EXP_P1;
+    q = q * r + SCL_SLEEP_EXP_P2;
+    q = q * r + SCL_SLEEP_EXP_P3;
+    q = q * r + SCL_SLEEP_EXP_P4;
+    q = q * r + SCL_SLEEP_EXP_P5;
     float e = q * (r * r) + r + 1.0f;
     uint32_t bits = (uint32_t)(127 - k) << 23;
     float scale;
@@ -67,7 +69,7 @@ static inline float exp_neg(float a)
  * rounding OpenCL leaves to the device. */
 static inline float recip_1_2(float d)
 {
-    float r = 1.41176471f - 0.470588235f * d;
+    float r = SCL_SLEEP_RECIP_A - SCL_SLEEP_RECIP_B * d;
     r = r + r * (1.0f - d * r);
     r = r + r * (1.0f - d * r);
     r = r + r * (1.0f - d * r);
@@ -96,7 +98,7 @@ void scl_ref_sleep_window(uint32_t seed, uint32_t t, int32_t *r0, int32_t *c0)
 {
     uint32_t words[4];
     scl_rng_words(seed, SCL_RNG_WINDOW, 0, t, 0, words);
-    /* floor(word * 18 / 2^32): uniform up to 2^-32, and the device's mul_hi(word, 18u) */
+    /* floor(word * CORNERS / 2^32): uniform up to 2^-32, and the device's mul_hi */
     *r0 = (int32_t)(((uint64_t)words[0] * CORNERS) >> 32);
     *c0 = (int32_t)(((uint64_t)words[1] * CORNERS) >> 32);
 }

@@ -1,29 +1,29 @@
 /*
- * The sleep phase as a library (ALGORITHM.md sections 2-5): parameters and their checks, the
+ * The sleep phase as a library (docs/METHOD.md sections 2-5): parameters and their checks, the
  * layer scale factors, the input mean, and the run itself on the device.
  *
- * A run uploads the weights once, enqueues the whole run without waiting, and reads back once
- * at the end: weights, the spike counts per step and layer, and, when asked, the whole raster.
- * A step is L + 1 launches of work (cl/sleep.cl). On a CPU one work-group runs SLEEP_CHUNK
- * steps per kernel call, with barriers instead of launches: a core per work-group is all a CPU
- * has, and PoCL charges about 5 us per launch plus a stall whenever a core is busy elsewhere.
- * Elsewhere every launch is its own call over as many work-groups as the widest layer needs.
+ * A run is a pass of the one engine at the end of this file: scl_sleep_run_batch runs B
+ * independent sleeps of one layout at once, and scl_sleep_run is a batch of one. A pass uploads
+ * the weights once, enqueues every step without waiting, and reads back once at the end:
+ * weights, the spike counts per step and layer, and, when asked, the whole raster. A step is
+ * L + 1 launches of work (cl/sleep.cl). With one work-group per run (every CPU, every batch) a
+ * kernel call advances each run by SLEEP_CHUNK steps, with barriers instead of launches: a core
+ * per work-group is all a CPU has, and PoCL charges about 5 us per launch plus a stall whenever
+ * a core is busy elsewhere. A lone run on a GPU is spread over as many work-groups as the widest
+ * layer needs, and every launch is then its own call.
  *
  * Device layout: every layer is padded to SCL_SLEEP_VEC units; W_1 is stored transposed and
- * the other layers row-major (see layer_transposed). Host/ref/ref_sleep.c is the plain C twin
- * and gives the same bits (the device tests compare whole rasters and weights).
- * scl_sleep_run_batch (end of the file) runs many independent runs of one layout at once, one
- * work-group per run, each giving the bits of its single run.
+ * the other layers row-major (see layer_transposed). The tables the kernel reads (struct
+ * scl_sleep_dev_plan and scl_sleep_dev_run) are declared once in cl/scl_contract.h.
+ * host/ref/ref_sleep.c is the plain C twin and gives the same bits (the device tests compare
+ * whole rasters and weights).
  */
 #include <math.h>
 #include <string.h>
 
 #include "internal.h"
+#include "scl_contract.h"
 
-#define SLEEP_VEC   16 /* cl/sleep.cl SCL_SLEEP_VEC */
-#define SLEEP_WG    64 /* cl/sleep.cl SCL_SLEEP_WG */
-#define SLEEP_LAY   8  /* cl/sleep.cl SCL_SLEEP_LAY: ints per layer in the layer table */
-#define GRID_PIXELS 784
 #define MAX_STEPS   10000000 /* keeps [T][L+1] counts and launch indices inside int32 */
 #define SLEEP_CHUNK 256      /* steps per kernel call when one work-group runs them */
 #define FLUSH_EVERY 128      /* kernel calls between clFlush: keeps the device fed */
@@ -32,28 +32,7 @@
 
 /* ---------------------------------------------------------------- parameters */
 
-struct scl_sleep_params scl_sleep_default_params(void)
-{
-    struct scl_sleep_params p;
-    memset(&p, 0, sizeof(p));
-    p.steps = 365;
-    p.dt = 0.001f;
-    p.max_rate = 211.9f;
-    p.gain = 2.0f;
-    p.alpha_scale = 15.5f;
-    p.n_beta = 3;
-    p.beta[0] = 24.3f;
-    p.beta[1] = 5.08f;
-    p.beta[2] = 18.42f;
-    p.decay = 0.97f;
-    p.inc = 7.49e-4f;
-    p.dec = 1.87e-4f;
-    p.norm = SCL_SLEEP_NORM_REF;
-    p.modulation = SCL_SLEEP_MOD_REF;
-    p.input = SCL_SLEEP_INPUT_MEAN;
-    p.seed = 1;
-    return p;
-}
+/* scl_sleep_default_params is in sleep_model.c, generated from configs/sleep/mnist2024.ini. */
 
 static scl_status need_positive(const char *key, float x, char *msg, size_t n)
 {
@@ -122,10 +101,10 @@ static scl_status check_enums(const struct scl_sleep_params *p, const scl_model 
         return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "sleep.modulation must be ref or const");
     if ((unsigned)p->input > SCL_SLEEP_INPUT_WINDOW)
         return scl_msg_fail(msg, n, SCL_ERR_CONFIG, "sleep.input must be mean or window");
-    if (m && p->input == SCL_SLEEP_INPUT_WINDOW && m->sizes[0] != GRID_PIXELS)
+    if (m && p->input == SCL_SLEEP_INPUT_WINDOW && m->sizes[0] != SCL_SLEEP_GRID * SCL_SLEEP_GRID)
         return scl_msg_fail(msg, n, SCL_ERR_CONFIG,
-                            "sleep.input = window needs a 28x28 input, the model has %d inputs",
-                            (int)m->sizes[0]);
+                            "sleep.input = window needs a %dx%d input, the model has %d inputs",
+                            SCL_SLEEP_GRID, SCL_SLEEP_GRID, (int)m->sizes[0]);
     return SCL_OK;
 }
 
@@ -248,23 +227,20 @@ void scl_sleep_stats_free(struct scl_sleep_stats *s)
 
 /* ---------------------------------------------------------------- device layout */
 
+/* What every run of a pass shares: each layer's place in the run's buffers (the kernel's layer
+ * table, cl/scl_contract.h) and the sizes of those buffers. */
 struct layout {
     int32_t n_layers;
-    int32_t n[SCL_MAX_LAYERS + 1];     /* units */
-    int32_t flags[SCL_MAX_LAYERS + 1]; /* offset of the layer's flags in a step slot */
-    int32_t v[SCL_MAX_LAYERS + 1];     /* offset of the layer's potentials */
-    int32_t trans[SCL_MAX_LAYERS + 1]; /* W_l stored [n_{l-1}][ld] instead of [n_l][ld] */
-    int32_t ld[SCL_MAX_LAYERS + 1];    /* padded row length of W_l as stored */
-    int64_t w_off[SCL_MAX_LAYERS + 1]; /* offset of W_l in the one weight buffer, floats */
-    int64_t w_floats;                  /* size of the weight buffer */
-    int32_t slot_units;                /* padded units of all layers: one step's flags */
-    int32_t v_units;
-    int32_t list_cap; /* largest padded layer: room for any spike list */
+    struct scl_sleep_dev_layer lay[SCL_MAX_LAYERS + 1];
+    int64_t w_floats;   /* weights of a run as stored; the kernel needs it to fit an int */
+    int32_t slot_units; /* padded units of all layers: one step's flags */
+    int32_t v_units;    /* padded units of layers 1..L: the potentials */
+    int32_t list_cap;   /* largest padded layer: room for any spike list */
 };
 
 static int32_t pad_units(int32_t n)
 {
-    return (n + SLEEP_VEC - 1) / SLEEP_VEC * SLEEP_VEC;
+    return (n + SCL_SLEEP_VEC - 1) / SCL_SLEEP_VEC * SCL_SLEEP_VEC;
 }
 
 /* W_1 is stored transposed: input spikes are dense (5-20 % of pixels per step) and the
@@ -280,45 +256,45 @@ static void layout_init(struct layout *y, const scl_model *m)
     memset(y, 0, sizeof(*y));
     y->n_layers = m->n_layers;
     for (int32_t l = 0; l <= m->n_layers; l++) {
-        y->n[l] = m->sizes[l];
-        y->flags[l] = y->slot_units;
-        y->slot_units += pad_units(y->n[l]);
-        y->list_cap = pad_units(y->n[l]) > y->list_cap ? pad_units(y->n[l]) : y->list_cap;
+        struct scl_sleep_dev_layer *d = &y->lay[l];
+        d->n = m->sizes[l];
+        d->flags = y->slot_units;
+        y->slot_units += pad_units(d->n);
+        y->list_cap = pad_units(d->n) > y->list_cap ? pad_units(d->n) : y->list_cap;
         if (l == 0)
             continue;
-        y->v[l] = y->v_units;
-        y->v_units += pad_units(y->n[l]);
-        y->trans[l] = layer_transposed(l);
-        y->ld[l] = pad_units(y->trans[l] ? y->n[l] : y->n[l - 1]);
-        y->w_off[l] = y->w_floats;
-        y->w_floats += (int64_t)(y->trans[l] ? y->n[l - 1] : y->n[l]) * y->ld[l];
+        d->v = y->v_units;
+        y->v_units += pad_units(d->n);
+        d->trans = layer_transposed(l);
+        d->ld = pad_units(d->trans ? d->n : y->lay[l - 1].n);
+        d->w = (scl_k_int)y->w_floats; /* exact whenever check_layout lets the run go */
+        y->w_floats += (int64_t)(d->trans ? y->lay[l - 1].n : d->n) * d->ld;
     }
 }
 
-/* Host W_l [n_l][n_{l-1}] into its device layout at dev + w_off[l], pads zeroed. The
+/* Host W_l [n_l][n_{l-1}] into its device layout at dev + lay[l].w, pads zeroed. The
  * transpose goes by TILE x TILE tiles, so that neither side is walked with a long stride. */
 static void pack_layer(const struct layout *y, int32_t l, const float *w, float *dev)
 {
-    const int32_t rows = y->n[l];
-    const int32_t cols = y->n[l - 1];
-    float *d = dev + y->w_off[l];
-    if (!y->trans[l]) {
+    const struct scl_sleep_dev_layer *d = &y->lay[l];
+    const int32_t rows = d->n, cols = y->lay[l - 1].n;
+    const size_t ld = (size_t)d->ld;
+    float *out = dev + d->w;
+    if (!d->trans) {
         for (int32_t i = 0; i < rows; i++) {
-            float *dst = d + (size_t)i * (size_t)y->ld[l];
+            float *dst = out + (size_t)i * ld;
             memcpy(dst, w + (size_t)i * (size_t)cols, sizeof(float) * (size_t)cols);
-            memset(dst + cols, 0, sizeof(float) * (size_t)(y->ld[l] - cols));
+            memset(dst + cols, 0, sizeof(float) * (ld - (size_t)cols));
         }
         return;
     }
     for (int32_t j = 0; j < cols; j++)
-        memset(d + (size_t)j * (size_t)y->ld[l] + rows, 0,
-               sizeof(float) * (size_t)(y->ld[l] - rows));
+        memset(out + (size_t)j * ld + rows, 0, sizeof(float) * (ld - (size_t)rows));
     for (int32_t i0 = 0; i0 < rows; i0 += TILE)
         for (int32_t j0 = 0; j0 < cols; j0 += TILE)
             for (int32_t i = i0; i < i0 + TILE && i < rows; i++)
                 for (int32_t j = j0; j < j0 + TILE && j < cols; j++)
-                    d[(size_t)j * (size_t)y->ld[l] + (size_t)i] =
-                        w[(size_t)i * (size_t)cols + (size_t)j];
+                    out[(size_t)j * ld + (size_t)i] = w[(size_t)i * (size_t)cols + (size_t)j];
 }
 
 /* One weight back from the device, counted into hist (when non-NULL) by its change. */
@@ -333,50 +309,56 @@ static inline void take(float *w, float after, int64_t *hist)
 static void unpack_layer(const struct layout *y, int32_t l, const float *dev, float *w,
                          int64_t *hist)
 {
-    const int32_t rows = y->n[l];
-    const int32_t cols = y->n[l - 1];
-    const float *d = dev + y->w_off[l];
-    if (!y->trans[l]) {
+    const struct scl_sleep_dev_layer *d = &y->lay[l];
+    const int32_t rows = d->n, cols = y->lay[l - 1].n;
+    const size_t ld = (size_t)d->ld;
+    const float *in = dev + d->w;
+    if (!d->trans) {
         for (int32_t i = 0; i < rows; i++)
             for (int32_t j = 0; j < cols; j++)
-                take(w + (size_t)i * (size_t)cols + (size_t)j,
-                     d[(size_t)i * (size_t)y->ld[l] + (size_t)j], hist);
+                take(w + (size_t)i * (size_t)cols + (size_t)j, in[(size_t)i * ld + (size_t)j],
+                     hist);
         return;
     }
     for (int32_t i0 = 0; i0 < rows; i0 += TILE)
         for (int32_t j0 = 0; j0 < cols; j0 += TILE)
             for (int32_t i = i0; i < i0 + TILE && i < rows; i++)
                 for (int32_t j = j0; j < j0 + TILE && j < cols; j++)
-                    take(w + (size_t)i * (size_t)cols + (size_t)j,
-                         d[(size_t)j * (size_t)y->ld[l] + (size_t)i], hist);
+                    take(w + (size_t)i * (size_t)cols + (size_t)j, in[(size_t)j * ld + (size_t)i],
+                         hist);
 }
 
-/* ---------------------------------------------------------------- one run on the device */
+/* ---------------------------------------------------------------- a pass on the device */
 
-struct sleep_run {
+/*
+ * One pass of cl/sleep.cl scl_sleep_steps: n independent runs of one layout. Every per-run
+ * buffer holds the n runs at a fixed stride, and each run has `groups` work-groups of its own.
+ * Runs may differ in every parameter, steps included (a run past its end idles), and each gives
+ * the bits it gives alone. scl_sleep_run is a pass of one.
+ */
+struct sleep_pass {
     struct layout y;
-    const struct scl_sleep_params *p;
+    struct scl_sleep_job *jobs;
+    int32_t n;     /* runs */
+    int32_t t_max; /* steps of the longest run */
+    int32_t slots; /* step slots of flags per run: t_max with a raster, else 2 */
+    int single;    /* scl_sleep_run: a single sleep's messages, without a job index */
+    size_t groups; /* work-groups per run */
     cl_kernel k;
-    size_t groups;
-    int32_t slots; /* step slots of flags: T with a raster, else 2 (this step, last step) */
-    cl_mem w, v, flags, lists, counts, prob, lay, layf;
+    cl_mem w, v, flags, lists, counts, prob, plan, runs;
 };
 
-static void run_release(struct sleep_run *r)
+static void pass_release(struct sleep_pass *s)
 {
-    scl_buf_release(&r->w);
-    scl_buf_release(&r->layf);
-    scl_buf_release(&r->lay);
-    scl_buf_release(&r->prob);
-    scl_buf_release(&r->counts);
-    scl_buf_release(&r->lists);
-    scl_buf_release(&r->flags);
-    scl_buf_release(&r->v);
+    cl_mem *all[] = {&s->w, &s->v, &s->flags, &s->lists, &s->counts, &s->prob, &s->plan, &s->runs};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        scl_buf_release(all[i]);
 }
 
-/* Test and benchmark hook (declared where it is used): force the work-groups per kernel call,
- * 0 = automatic. 1 runs chunks of steps in one work-group as on a CPU; more runs one launch per
- * call as on a GPU, so that both paths can be checked and timed on any device. Process-wide. */
+/* Test and benchmark hook (declared where it is used): force the work-groups per run, 0 =
+ * automatic. 1 runs chunks of steps in one work-group per run as on a CPU; more runs one launch
+ * per call as a lone run on a GPU, so that both paths can be checked and timed on any device.
+ * Process-wide. */
 void scl_sleep_test_groups(int groups);
 static int forced_groups;
 
@@ -385,153 +367,272 @@ void scl_sleep_test_groups(int groups)
     forced_groups = groups > 0 ? groups : 0;
 }
 
-/* Work-groups per kernel call: one on a CPU, which then runs many steps per call (see the top
- * of this file); elsewhere at least one per compute unit, and enough to give every block of
- * the widest layer its own work-item. */
-static size_t pick_groups(scl_ctx *ctx, const struct layout *y)
+/* Work-groups per run: one on a CPU, where a work-group per core is all there is, and one in a
+ * batch, whose runs fill the device and then advance many steps per call (see the top of this
+ * file); a lone run elsewhere gets at least one per compute unit, and enough to give every block
+ * of the widest layer its own work-item. */
+static size_t pick_groups(scl_ctx *ctx, const struct layout *y, int32_t runs)
 {
     cl_uint cus = 1;
     if (forced_groups)
         return (size_t)forced_groups;
-    if (ctx->is_cpu)
+    if (ctx->is_cpu || runs > 1)
         return 1;
     clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof(cus), &cus, NULL);
-    size_t blocks = (size_t)y->list_cap / SLEEP_VEC;
-    size_t need = (blocks + SLEEP_WG - 1) / SLEEP_WG;
+    size_t blocks = (size_t)y->list_cap / SCL_SLEEP_VEC;
+    size_t need = (blocks + SCL_SLEEP_WG - 1) / SCL_SLEEP_WG;
     return need > cus ? need : (cus ? cus : 1);
 }
 
+/* ---------------------------------------------------------------- checks */
+
+/* The index of the first NaN or infinity in x[0..n), or n. The scan has no early exit, which
+ * lets the compiler vectorize it: it reads every weight of every sleep. */
+static size_t first_non_finite(const float *x, size_t n)
+{
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, x + i, sizeof(bits));
+        bad |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u); /* exponent all ones */
+    }
+    size_t i = 0;
+    while (bad && isfinite(x[i]))
+        i++;
+    return bad ? i : n;
+}
+
+/* NaN or infinite weights, means or alphas of a job: SCL_ERR_NUMERIC naming the first one. */
+static scl_status check_finite(const struct scl_sleep_job *j, char *msg, size_t len)
+{
+    const scl_model *m = j->model;
+    float alpha[SCL_MAX_LAYERS];
+    scl_sleep_alpha(&j->params, m->n_layers, j->factors, alpha);
+    for (int32_t l = 0; l < m->n_layers; l++) {
+        const size_t n = (size_t)m->sizes[l] * (size_t)m->sizes[l + 1];
+        const size_t i = first_non_finite(m->w[l], n);
+        if (i < n)
+            return scl_msg_fail(msg, len, SCL_ERR_NUMERIC, "layer %d weight [%zu][%zu] is %g",
+                                (int)l + 1, i / (size_t)m->sizes[l], i % (size_t)m->sizes[l],
+                                (double)m->w[l][i]);
+        if (!isfinite(alpha[l]))
+            return scl_msg_fail(msg, len, SCL_ERR_NUMERIC, "alpha of layer %d is %g (factor %g)",
+                                (int)l + 1, (double)alpha[l], (double)j->factors[l]);
+    }
+    for (int32_t i = 0; i < m->sizes[0]; i++)
+        if (!isfinite(j->mean_input[i]))
+            return scl_msg_fail(msg, len, SCL_ERR_NUMERIC, "mean input [%d] is %g", (int)i,
+                                (double)j->mean_input[i]);
+    return SCL_OK;
+}
+
+/* Job i valid for its model, all its inputs finite; in a batch the message names the job. */
+static scl_status check_job(scl_ctx *ctx, const struct sleep_pass *s, int32_t i)
+{
+    char msg[256];
+    const struct scl_sleep_job *j = &s->jobs[i];
+    const char *what = ""; /* validation messages name their key ("sleep.dt") already */
+    scl_status st = scl_sleep_validate(&j->params, j->model, msg, sizeof(msg));
+    if (st == SCL_OK) {
+        what = "sleep: ";
+        st = check_finite(j, msg, sizeof(msg));
+    }
+    if (st == SCL_OK)
+        return SCL_OK;
+    if (s->single)
+        return scl_ctx_fail(ctx, st, "%s%s", what, msg);
+    return scl_ctx_fail(ctx, st, "sleep batch: job %d: %s", (int)i, msg);
+}
+
+/* Every job with a model and an input, every model of jobs[0]'s sizes, every job valid. */
+static scl_status check_jobs(scl_ctx *ctx, const struct sleep_pass *s)
+{
+    const scl_model *m0 = s->jobs[0].model;
+    for (int32_t i = 0; i < s->n; i++) {
+        const scl_model *m = s->jobs[i].model;
+        if (!m || !s->jobs[i].mean_input || m->n_layers != m0->n_layers ||
+            memcmp(m->sizes, m0->sizes, sizeof(int32_t) * (size_t)(m0->n_layers + 1)) != 0)
+            return scl_ctx_fail(ctx, SCL_ERR_ARG,
+                                "sleep: job %d has no model or input, or other layer sizes than "
+                                "job 0",
+                                (int)i);
+        scl_status st = check_job(ctx, s, i);
+        if (st != SCL_OK)
+            return st;
+    }
+    return SCL_OK;
+}
+
+/* The kernel addresses a run's weights and flags with int offsets. */
+static scl_status check_layout(scl_ctx *ctx, const struct sleep_pass *s)
+{
+    if (s->y.w_floats > INT32_MAX)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG,
+                            "sleep: the model has %lld weights once padded, more than 2^31 - 1",
+                            (long long)s->y.w_floats);
+    if ((int64_t)s->slots * s->y.slot_units > INT32_MAX)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG,
+                            "sleep: a raster of %d steps of %d units is over 2 GB; record fewer "
+                            "steps",
+                            (int)s->slots, (int)s->y.slot_units);
+    return SCL_OK;
+}
+
+/* Steps of the longest run, flag slots and work-groups per run; the jobs' stats reset. */
+static scl_status pass_init(scl_ctx *ctx, struct sleep_pass *s)
+{
+    int raster = 0;
+    layout_init(&s->y, s->jobs[0].model);
+    for (int32_t i = 0; i < s->n; i++) {
+        struct scl_sleep_stats *st = s->jobs[i].stats;
+        s->t_max = s->jobs[i].params.steps > s->t_max ? s->jobs[i].params.steps : s->t_max;
+        raster |= st && st->record_raster;
+        if (!st)
+            continue;
+        scl_sleep_stats_free(st);
+        memset(st->hist, 0, sizeof(st->hist));
+        memset(st->rate, 0, sizeof(st->rate));
+    }
+    s->slots = raster ? s->t_max : 2;
+    s->groups = pick_groups(ctx, &s->y, s->n);
+    return check_layout(ctx, s);
+}
+
+/* ---------------------------------------------------------------- uploads */
+
+static size_t weight_bytes(const struct sleep_pass *s)
+{
+    return (size_t)s->y.w_floats * sizeof(float) * (size_t)s->n;
+}
+
 /* Map the weight buffer (blocking): on a CPU device this is the buffer itself, so packing
- * into it saves a staging copy and the page faults of a fresh 10 MB, which cost more than a
- * whole 365-step sleep. */
-static scl_status map_weights(scl_ctx *ctx, struct sleep_run *r, cl_map_flags how, float **out)
+ * into it saves a staging copy and the page faults of a fresh 10 MB per run, which cost more
+ * than a whole 365-step sleep. */
+static scl_status map_weights(scl_ctx *ctx, struct sleep_pass *s, cl_map_flags how, float **out)
 {
     cl_int err;
-    *out = clEnqueueMapBuffer(ctx->queue, r->w, CL_TRUE, how, 0,
-                              (size_t)r->y.w_floats * sizeof(float), 0, NULL, NULL, &err);
+    *out =
+        clEnqueueMapBuffer(ctx->queue, s->w, CL_TRUE, how, 0, weight_bytes(s), 0, NULL, NULL, &err);
     return SCL_CL_OK(ctx, err) ? SCL_OK : SCL_ERR_OPENCL;
 }
 
-static scl_status unmap_weights(scl_ctx *ctx, struct sleep_run *r, float *dev)
+static scl_status unmap_weights(scl_ctx *ctx, struct sleep_pass *s, float *dev)
 {
-    if (!SCL_CL_OK(ctx, clEnqueueUnmapMemObject(ctx->queue, r->w, dev, 0, NULL, NULL)))
+    if (!SCL_CL_OK(ctx, clEnqueueUnmapMemObject(ctx->queue, s->w, dev, 0, NULL, NULL)))
         return SCL_ERR_OPENCL;
     return SCL_OK;
 }
 
-static scl_status upload_weights(scl_ctx *ctx, struct sleep_run *r, const scl_model *m)
+static scl_status upload_weights(scl_ctx *ctx, struct sleep_pass *s)
 {
     cl_int err;
     float *dev = NULL;
-    r->w = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR,
-                          (size_t)r->y.w_floats * sizeof(float), NULL, &err);
+    s->w = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR, weight_bytes(s),
+                          NULL, &err);
     if (!SCL_CL_OK(ctx, err))
         return SCL_ERR_OPENCL;
-    scl_status st = map_weights(ctx, r, CL_MAP_WRITE_INVALIDATE_REGION, &dev);
+    scl_status st = map_weights(ctx, s, CL_MAP_WRITE_INVALIDATE_REGION, &dev);
     if (st != SCL_OK)
         return st;
-    for (int32_t l = 1; l <= r->y.n_layers; l++)
-        pack_layer(&r->y, l, m->w[l - 1], dev);
-    return unmap_weights(ctx, r, dev);
+    for (int32_t i = 0; i < s->n; i++)
+        for (int32_t l = 1; l <= s->y.n_layers; l++)
+            pack_layer(&s->y, l, s->jobs[i].model->w[l - 1],
+                       dev + (size_t)i * (size_t)s->y.w_floats);
+    return unmap_weights(ctx, s, dev);
 }
 
-/* The layer table (ints) and the per-layer (alpha, beta) pairs for the kernel. */
-static scl_status upload_tables(scl_ctx *ctx, struct sleep_run *r, const float *alpha)
+/* The plan: the layer table every run shares and the strides of the per-run buffers. */
+static scl_status upload_plan(scl_ctx *ctx, struct sleep_pass *s)
 {
-    int32_t lay[(SCL_MAX_LAYERS + 1) * SLEEP_LAY];
-    float layf[(SCL_MAX_LAYERS + 1) * 2];
-    const struct layout *y = &r->y;
-    memset(lay, 0, sizeof(lay));
-    memset(layf, 0, sizeof(layf));
-    for (int32_t l = 0; l <= y->n_layers; l++) {
-        int32_t *d = lay + (size_t)l * SLEEP_LAY;
-        d[0] = y->n[l];
-        d[1] = y->flags[l];
-        d[2] = y->v[l];
-        d[3] = y->trans[l];
-        d[4] = y->ld[l];
-        d[5] = (int32_t)y->w_off[l];
-        if (l > 0) {
-            layf[2 * (size_t)l] = alpha[l - 1];
-            layf[2 * (size_t)l + 1] = r->p->beta[l - 1];
-        }
-    }
-    scl_status st = scl_buf_create(ctx, sizeof(lay), lay, &r->lay);
-    if (st == SCL_OK)
-        st = scl_buf_create(ctx, sizeof(layf), layf, &r->layf);
-    return st;
+    const struct layout *y = &s->y;
+    struct scl_sleep_dev_plan plan;
+    memset(&plan, 0, sizeof(plan));
+    plan.n_layers = y->n_layers;
+    plan.groups = (scl_k_int)s->groups;
+    plan.raster = s->slots != 2;
+    plan.slot_units = y->slot_units;
+    plan.run_flags = s->slots * y->slot_units;
+    plan.run_counts = s->t_max * (y->n_layers + 1);
+    plan.run_v = y->v_units;
+    plan.run_prob = pad_units(y->lay[0].n);
+    plan.run_w = (scl_k_int)y->w_floats;
+    plan.list_cap = y->list_cap;
+    memcpy(plan.lay, y->lay, sizeof(y->lay));
+    return scl_buf_create(ctx, sizeof(plan), &plan, &s->plan);
 }
 
-/* p_i = min(1, gain * dt * max_rate * x_i), the same expression as ref_sleep.c. */
-static scl_status upload_prob(scl_ctx *ctx, struct sleep_run *r, const float *mean)
+/* A job's own table (seed, input mode, steps, rates, alpha = scale x factor, beta) and its
+ * input probabilities p_i = min(1, gain * dt * max_rate * x_i), the expression of ref_sleep.c. */
+static void fill_run(const struct scl_sleep_job *j, int32_t n_layers, struct scl_sleep_dev_run *run,
+                     float *prob)
 {
-    const int32_t n0 = r->y.n[0];
-    float *prob = scl_calloc((size_t)pad_units(n0), sizeof(*prob));
-    if (!prob)
-        return scl_ctx_fail(ctx, SCL_ERR_NOMEM, "sleep: no memory for the input");
-    const float scale = r->p->gain * r->p->dt * r->p->max_rate;
-    for (int32_t i = 0; i < n0; i++) {
-        float q = scale * mean[i];
+    const struct scl_sleep_params *p = &j->params;
+    const float scale = p->gain * p->dt * p->max_rate;
+    run->seed = p->seed;
+    run->window = p->input == SCL_SLEEP_INPUT_WINDOW;
+    run->steps = p->steps;
+    run->mod_ref = p->modulation == SCL_SLEEP_MOD_REF;
+    run->decay = p->decay;
+    run->inc = p->inc;
+    run->dec = p->dec;
+    scl_sleep_alpha(p, n_layers, j->factors, run->alpha);
+    memcpy(run->beta, p->beta, sizeof(float) * (size_t)n_layers);
+    for (int32_t i = 0; i < j->model->sizes[0]; i++) {
+        const float q = scale * j->mean_input[i];
         prob[i] = q < 1.0f ? q : 1.0f;
     }
-    scl_status st = scl_buf_create(ctx, sizeof(*prob) * (size_t)pad_units(n0), prob, &r->prob);
+}
+
+static scl_status upload_runs(scl_ctx *ctx, struct sleep_pass *s)
+{
+    const size_t n0 = (size_t)pad_units(s->y.lay[0].n);
+    struct scl_sleep_dev_run *runs = scl_calloc((size_t)s->n, sizeof(*runs));
+    float *prob = scl_calloc((size_t)s->n * n0, sizeof(*prob));
+    scl_status st = runs && prob ? SCL_OK : SCL_ERR_NOMEM;
+    for (int32_t i = 0; i < s->n && st == SCL_OK; i++)
+        fill_run(&s->jobs[i], s->y.n_layers, &runs[i], prob + (size_t)i * n0);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, sizeof(*runs) * (size_t)s->n, runs, &s->runs);
+    if (st == SCL_OK)
+        st = scl_buf_create(ctx, sizeof(*prob) * (size_t)s->n * n0, prob, &s->prob);
+    scl_free(runs);
     scl_free(prob);
     return st;
 }
 
-static scl_status create_state(scl_ctx *ctx, struct sleep_run *r)
+/* Potentials and flags zeroed (pad flags must read 0), spike lists, spike counts. */
+static scl_status create_state(scl_ctx *ctx, struct sleep_pass *s)
 {
-    const size_t flag_bytes = (size_t)r->slots * (size_t)r->y.slot_units;
-    const size_t count_bytes = sizeof(cl_int) * (size_t)r->p->steps * (size_t)(r->y.n_layers + 1);
-    scl_status st = scl_buf_create(ctx, sizeof(float) * (size_t)r->y.v_units, NULL, &r->v);
+    const size_t n = (size_t)s->n;
+    const size_t v_bytes = sizeof(float) * (size_t)s->y.v_units * n;
+    const size_t flag_bytes = (size_t)s->slots * (size_t)s->y.slot_units * n;
+    const size_t list_bytes = sizeof(cl_uint) * (size_t)s->y.list_cap * s->groups * n;
+    const size_t count_bytes = sizeof(cl_int) * (size_t)s->t_max * (size_t)(s->y.n_layers + 1) * n;
+    scl_status st = scl_buf_create(ctx, v_bytes, NULL, &s->v);
     if (st == SCL_OK)
-        st = scl_buf_fill_zero(ctx, r->v, sizeof(float) * (size_t)r->y.v_units);
+        st = scl_buf_fill_zero(ctx, s->v, v_bytes);
     if (st == SCL_OK)
-        st = scl_buf_create(ctx, flag_bytes, NULL, &r->flags);
-    if (st == SCL_OK) /* pad flags must read 0 (a multiple of 16 bytes, as the fill needs) */
-        st = scl_buf_fill_zero(ctx, r->flags, flag_bytes);
+        st = scl_buf_create(ctx, flag_bytes, NULL, &s->flags);
+    if (st == SCL_OK) /* a multiple of 16 bytes, as the fill needs */
+        st = scl_buf_fill_zero(ctx, s->flags, flag_bytes);
     if (st == SCL_OK)
-        st = scl_buf_create(ctx, sizeof(cl_uint) * r->groups * (size_t)r->y.list_cap, NULL,
-                            &r->lists);
+        st = scl_buf_create(ctx, list_bytes, NULL, &s->lists);
     if (st == SCL_OK)
-        st = scl_buf_create(ctx, count_bytes, NULL, &r->counts);
+        st = scl_buf_create(ctx, count_bytes, NULL, &s->counts);
     return st;
 }
 
-static scl_status set_fixed_args(scl_ctx *ctx, struct sleep_run *r)
+/* ---------------------------------------------------------------- the run */
+
+#define ARG_SPAN 8 /* scl_sleep_steps's last argument; set_args sets those before it */
+
+static scl_status set_args(scl_ctx *ctx, struct sleep_pass *s)
 {
-    const struct scl_sleep_params *p = r->p;
-    const struct layout *y = &r->y;
-    cl_uint4 run = {{p->seed, (cl_uint)SCL_RNG_SPIKES, (cl_uint)SCL_RNG_WINDOW,
-                     p->input == SCL_SLEEP_INPUT_WINDOW}};
-    cl_float4 rate = {{p->decay, p->inc, p->dec, p->modulation == SCL_SLEEP_MOD_REF ? 1.0f : 0.0f}};
-    cl_int8 geom = {{y->n_layers, p->steps, y->slot_units, r->slots != 2, y->list_cap, 0, 0, 0}};
-    if (!SCL_ARG(ctx, r->k, 0, r->flags) || !SCL_ARG(ctx, r->k, 1, r->lists) ||
-        !SCL_ARG(ctx, r->k, 2, r->counts) || !SCL_ARG(ctx, r->k, 3, r->v) ||
-        !SCL_ARG(ctx, r->k, 4, r->prob) || !SCL_ARG(ctx, r->k, 5, r->lay) ||
-        !SCL_ARG(ctx, r->k, 6, r->layf) || !SCL_ARG(ctx, r->k, 7, r->w) ||
-        !SCL_ARG(ctx, r->k, 8, run) || !SCL_ARG(ctx, r->k, 9, rate) ||
-        !SCL_ARG(ctx, r->k, 10, geom))
-        return SCL_ERR_OPENCL;
+    cl_mem bufs[ARG_SPAN] = {s->flags, s->lists, s->counts, s->v, s->prob, s->w, s->plan, s->runs};
+    for (cl_uint i = 0; i < ARG_SPAN; i++)
+        if (!SCL_ARG(ctx, s->k, i, bufs[i]))
+            return SCL_ERR_OPENCL;
     return SCL_OK;
-}
-
-/* Flags of step t start here (cl/sleep.cl scl_sleep_slot). */
-static size_t slot_base(const struct sleep_run *r, int32_t t)
-{
-    const int32_t slot = r->slots == 2 ? (t & 1) : t;
-    return (size_t)slot * (size_t)r->y.slot_units;
-}
-
-/* Launches q0 .. q1-1 of the run in one kernel call (cl/sleep.cl scl_sleep_steps). */
-static scl_status enqueue_span(scl_ctx *ctx, struct sleep_run *r, int32_t q0, int32_t q1)
-{
-    const cl_int2 span = {{q0, q1}};
-    const size_t global = r->groups * SLEEP_WG;
-    const size_t local = SLEEP_WG;
-    if (!SCL_ARG(ctx, r->k, 11, span))
-        return SCL_ERR_OPENCL;
-    return scl_kernel_run(ctx, r->k, 1, &global, &local);
 }
 
 /* Now and then a flush, to keep the device fed, or a finish, to bound the queue. */
@@ -544,16 +645,21 @@ static scl_status pace_queue(scl_ctx *ctx, int32_t calls)
     return SCL_OK;
 }
 
-/* The whole run: launches q = 0 .. T (L + 1), in chunks of steps when one work-group runs
- * them, else one launch per call. */
-static scl_status enqueue_all(scl_ctx *ctx, struct sleep_run *r)
+/* Launches q = 0 .. T_max (L + 1) of every run: SLEEP_CHUNK steps per call when each run has
+ * one work-group, else one launch per call. */
+static scl_status enqueue_all(scl_ctx *ctx, struct sleep_pass *s)
 {
-    const int32_t per_step = r->y.n_layers + 1;
-    const int32_t end = r->p->steps * per_step + 1;
-    const int32_t chunk = r->groups == 1 ? SLEEP_CHUNK * per_step : 1;
+    const int32_t per_step = s->y.n_layers + 1;
+    const int32_t end = s->t_max * per_step + 1;
+    const int32_t chunk = s->groups == 1 ? SLEEP_CHUNK * per_step : 1;
+    const size_t global = (size_t)s->n * s->groups * SCL_SLEEP_WG;
+    const size_t local = SCL_SLEEP_WG;
     scl_status st = SCL_OK;
     for (int32_t q = 0, calls = 1; q < end && st == SCL_OK; q += chunk, calls++) {
-        st = enqueue_span(ctx, r, q, end - q < chunk ? end : q + chunk);
+        const cl_int2 span = {{q, end - q < chunk ? end : q + chunk}};
+        st = SCL_ARG(ctx, s->k, ARG_SPAN, span) ? SCL_OK : SCL_ERR_OPENCL;
+        if (st == SCL_OK)
+            st = scl_kernel_run(ctx, s->k, 1, &global, &local);
         if (st == SCL_OK)
             st = pace_queue(ctx, calls);
     }
@@ -562,503 +668,159 @@ static scl_status enqueue_all(scl_ctx *ctx, struct sleep_run *r)
 
 /* ---------------------------------------------------------------- results */
 
-static scl_status read_raster(scl_ctx *ctx, struct sleep_run *r, struct scl_sleep_stats *s)
+/* Job i's spike counts, rates and raster from the host copies of the whole pass. */
+static scl_status job_stats(const struct sleep_pass *s, int32_t i, const int32_t *counts,
+                            const uint8_t *flags)
 {
-    const struct layout *y = &r->y;
-    const size_t bytes = (size_t)r->slots * (size_t)y->slot_units;
-    uint8_t *dev = scl_alloc(bytes ? bytes : 1);
-    s->raster_units = 0;
-    for (int32_t l = 0; l <= y->n_layers; l++)
-        s->raster_units += y->n[l];
-    s->raster = scl_alloc((size_t)s->raster_units * (size_t)r->p->steps);
-    scl_status st = dev && s->raster ? scl_buf_read(ctx, r->flags, 0, bytes, dev) : SCL_ERR_NOMEM;
-    for (int32_t t = 0; t < r->p->steps && st == SCL_OK; t++) {
-        uint8_t *dst = s->raster + (size_t)t * (size_t)s->raster_units;
-        for (int32_t l = 0; l <= y->n_layers; l++) {
-            memcpy(dst, dev + slot_base(r, t) + (size_t)y->flags[l], (size_t)y->n[l]);
-            dst += y->n[l];
-        }
-    }
-    scl_free(dev);
-    return st;
-}
-
-static scl_status read_counts(scl_ctx *ctx, struct sleep_run *r, struct scl_sleep_stats *s)
-{
-    const int32_t T = r->p->steps;
-    const int32_t L = r->y.n_layers;
-    s->steps = T;
-    s->n_layers = L;
-    s->spikes = scl_calloc((size_t)T * (size_t)(L + 1), sizeof(*s->spikes));
-    if (!s->spikes)
+    struct scl_sleep_stats *st = s->jobs[i].stats;
+    const int32_t T = s->jobs[i].params.steps, L = s->y.n_layers;
+    const int32_t *c = counts + (size_t)i * (size_t)s->t_max * (size_t)(L + 1);
+    st->steps = T;
+    st->n_layers = L;
+    st->spikes = scl_calloc((size_t)T * (size_t)(L + 1), sizeof(*st->spikes));
+    if (!st->spikes)
         return SCL_ERR_NOMEM;
-    scl_status st =
-        scl_buf_read(ctx, r->counts, 0, sizeof(cl_int) * (size_t)T * (size_t)(L + 1), s->spikes);
-    for (int32_t l = 0; l <= L && st == SCL_OK; l++) {
-        int64_t sum = 0;
-        for (int32_t t = 0; t < T; t++)
-            sum += s->spikes[(size_t)t * (size_t)(L + 1) + (size_t)l];
-        s->rate[l] = (double)sum / ((double)T * (double)r->y.n[l]);
-    }
-    return st;
-}
-
-/* Weights back into m, counting the changes when stats are wanted. A failed map leaves m as
- * it was; after it only the unmap can fail. */
-static scl_status read_weights(scl_ctx *ctx, struct sleep_run *r, scl_model *m,
-                               struct scl_sleep_stats *s)
-{
-    float *dev = NULL;
-    scl_status st = map_weights(ctx, r, CL_MAP_READ, &dev);
-    if (st != SCL_OK)
-        return st;
-    for (int32_t l = 1; l <= r->y.n_layers; l++)
-        unpack_layer(&r->y, l, dev, m->w[l - 1], s ? s->hist[l - 1] : NULL);
-    return unmap_weights(ctx, r, dev);
-}
-
-static scl_status read_results(scl_ctx *ctx, struct sleep_run *r, scl_model *m,
-                               struct scl_sleep_stats *s)
-{
-    scl_status st = SCL_OK;
-    if (s) {
-        st = read_counts(ctx, r, s);
-        if (st == SCL_OK && s->record_raster)
-            st = read_raster(ctx, r, s);
-    }
-    if (st == SCL_OK)
-        st = read_weights(ctx, r, m, s);
-    if (st == SCL_ERR_NOMEM)
-        scl_ctx_fail(ctx, st, "sleep: no memory for the results");
-    return st;
-}
-
-/* ---------------------------------------------------------------- entry point */
-
-/* NaN or infinite weights, means or alphas: SCL_ERR_NUMERIC naming the first one. */
-static scl_status check_finite(scl_ctx *ctx, const scl_model *m, const float *mean,
-                               const float *alpha)
-{
-    for (int32_t l = 0; l < m->n_layers; l++) {
-        const size_t n = (size_t)m->sizes[l] * (size_t)m->sizes[l + 1];
-        for (size_t i = 0; i < n; i++)
-            if (!isfinite(m->w[l][i]))
-                return scl_ctx_fail(ctx, SCL_ERR_NUMERIC, "sleep: layer %d weight [%zu][%zu] is %g",
-                                    (int)l + 1, i / (size_t)m->sizes[l], i % (size_t)m->sizes[l],
-                                    (double)m->w[l][i]);
-        if (!isfinite(alpha[l]))
-            return scl_ctx_fail(ctx, SCL_ERR_NUMERIC, "sleep: alpha of layer %d is %g", (int)l + 1,
-                                (double)alpha[l]);
-    }
-    for (int32_t i = 0; i < m->sizes[0]; i++)
-        if (!isfinite(mean[i]))
-            return scl_ctx_fail(ctx, SCL_ERR_NUMERIC, "sleep: mean input [%d] is %g", (int)i,
-                                (double)mean[i]);
-    return SCL_OK;
-}
-
-/* The kernel addresses weights and flags with int offsets. */
-static scl_status check_layout(scl_ctx *ctx, const struct sleep_run *r)
-{
-    if (r->y.w_floats > INT32_MAX)
-        return scl_ctx_fail(ctx, SCL_ERR_ARG,
-                            "sleep: the model has %lld weights once padded, more than 2^31 - 1",
-                            (long long)r->y.w_floats);
-    if ((int64_t)r->slots * r->y.slot_units > INT32_MAX)
-        return scl_ctx_fail(ctx, SCL_ERR_ARG,
-                            "sleep: a raster of %d steps of %d units is over 2 GB; record fewer "
-                            "steps",
-                            (int)r->slots, (int)r->y.slot_units);
-    return SCL_OK;
-}
-
-static scl_status run_setup(scl_ctx *ctx, struct sleep_run *r, const scl_model *m,
-                            const float *mean, const float *alpha)
-{
-    scl_status st = check_layout(ctx, r);
-    if (st == SCL_OK)
-        st = scl_kernel_get(ctx, "scl_sleep_steps", &r->k);
-    if (st == SCL_OK)
-        st = upload_weights(ctx, r, m);
-    if (st == SCL_OK)
-        st = upload_tables(ctx, r, alpha);
-    if (st == SCL_OK)
-        st = upload_prob(ctx, r, mean);
-    if (st == SCL_OK)
-        st = create_state(ctx, r);
-    if (st == SCL_OK)
-        st = set_fixed_args(ctx, r);
-    return st;
-}
-
-scl_status scl_sleep_run(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
-                         const float *mean_input, const float *alpha, struct scl_sleep_stats *stats)
-{
-    char msg[256];
-    struct sleep_run r;
-    scl_status st = scl_sleep_validate(p, m, msg, sizeof(msg));
-    if (st != SCL_OK)
-        return scl_ctx_fail(ctx, st, "%s", msg);
-    st = check_finite(ctx, m, mean_input, alpha);
-    if (st != SCL_OK)
-        return st;
-    if (stats) {
-        scl_sleep_stats_free(stats);
-        memset(stats->hist, 0, sizeof(stats->hist));
-        memset(stats->rate, 0, sizeof(stats->rate));
-    }
-    memset(&r, 0, sizeof(r));
-    layout_init(&r.y, m);
-    r.p = p;
-    r.groups = pick_groups(ctx, &r.y);
-    r.slots = stats && stats->record_raster ? p->steps : 2;
-    st = run_setup(ctx, &r, m, mean_input, alpha);
-    if (st == SCL_OK)
-        st = enqueue_all(ctx, &r);
-    if (st == SCL_OK)
-        st = read_results(ctx, &r, m, stats);
-    if (st != SCL_OK && stats)
-        scl_sleep_stats_free(stats);
-    SCL_LOG_DEBUG("sleep", "%d steps, %d launches of %zu groups: %s", (int)p->steps,
-                  (int)((p->steps) * (m->n_layers + 1) + 1), r.groups, scl_status_str(st));
-    run_release(&r);
-    return st;
-}
-
-/* ---------------------------------------------------------------- batched runs */
-
-/*
- * B independent runs of one layout in one pass (cl/sleep.cl scl_sleep_batch_steps): every
- * buffer of a single run is repeated B times at a fixed stride, one work-group per run, and
- * each kernel call advances every run by SLEEP_CHUNK steps. Runs may differ in every parameter,
- * steps included (a run past its end idles). A run gives the bits scl_sleep_run gives.
- */
-struct sleep_batch {
-    struct layout y;
-    struct scl_sleep_job *jobs;
-    int32_t n, t_max, slots;
-    cl_kernel k;
-    cl_mem w, v, flags, lists, counts, prob, lay, layf, runs, rates, runs_t;
-};
-
-static void batch_release(struct sleep_batch *b)
-{
-    cl_mem *all[] = {&b->w,   &b->v,    &b->flags, &b->lists, &b->counts, &b->prob,
-                     &b->lay, &b->layf, &b->runs,  &b->rates, &b->runs_t};
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-        scl_buf_release(all[i]);
-}
-
-/* Every job valid for its model, every model of jobs[0]'s sizes, all inputs finite. */
-static scl_status batch_check(scl_ctx *ctx, const struct scl_sleep_job *jobs, int32_t n)
-{
-    char msg[256];
-    const scl_model *m0 = jobs[0].model;
-    for (int32_t i = 0; i < n; i++) {
-        const scl_model *m = jobs[i].model;
-        if (!m || !jobs[i].mean_input || m->n_layers != m0->n_layers ||
-            memcmp(m->sizes, m0->sizes, sizeof(int32_t) * (size_t)(m0->n_layers + 1)) != 0)
-            return scl_ctx_fail(ctx, SCL_ERR_ARG,
-                                "sleep batch: job %d has no model or input, "
-                                "or other layer sizes than job 0",
-                                (int)i);
-        scl_status st = scl_sleep_validate(&jobs[i].params, m, msg, sizeof(msg));
-        if (st != SCL_OK)
-            return scl_ctx_fail(ctx, st, "sleep batch: job %d: %s", (int)i, msg);
-        st = check_finite(ctx, m, jobs[i].mean_input, jobs[i].alpha);
-        if (st != SCL_OK)
-            return st;
-    }
-    return SCL_OK;
-}
-
-static scl_status batch_upload_weights(scl_ctx *ctx, struct sleep_batch *b)
-{
-    cl_int err;
-    const size_t run_bytes = (size_t)b->y.w_floats * sizeof(float);
-    b->w = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR,
-                          run_bytes * (size_t)b->n, NULL, &err);
-    if (!SCL_CL_OK(ctx, err))
-        return SCL_ERR_OPENCL;
-    float *dev = clEnqueueMapBuffer(ctx->queue, b->w, CL_TRUE, CL_MAP_WRITE_INVALIDATE_REGION, 0,
-                                    run_bytes * (size_t)b->n, 0, NULL, NULL, &err);
-    if (!SCL_CL_OK(ctx, err))
-        return SCL_ERR_OPENCL;
-    for (int32_t i = 0; i < b->n; i++)
-        for (int32_t l = 1; l <= b->y.n_layers; l++)
-            pack_layer(&b->y, l, b->jobs[i].model->w[l - 1],
-                       dev + (size_t)i * (size_t)b->y.w_floats);
-    if (!SCL_CL_OK(ctx, clEnqueueUnmapMemObject(ctx->queue, b->w, dev, 0, NULL, NULL)))
-        return SCL_ERR_OPENCL;
-    return SCL_OK;
-}
-
-/* The shared layer table, and per run its (alpha, beta) pairs and input probabilities. */
-static scl_status batch_upload_tables(scl_ctx *ctx, struct sleep_batch *b)
-{
-    struct sleep_run one;
-    const int32_t L = b->y.n_layers, n0 = pad_units(b->y.n[0]);
-    float *layf = scl_calloc((size_t)b->n * (size_t)(2 * (L + 1)), sizeof(*layf));
-    float *prob = scl_calloc((size_t)b->n * (size_t)n0, sizeof(*prob));
-    scl_status st = layf && prob ? SCL_OK : SCL_ERR_NOMEM;
-    memset(&one, 0, sizeof(one));
-    one.y = b->y;
-    one.p = &b->jobs[0].params;
-    if (st == SCL_OK)
-        st = upload_tables(ctx, &one, b->jobs[0].alpha); /* only its layer table is kept */
-    b->lay = one.lay;
-    scl_buf_release(&one.layf);
-    for (int32_t i = 0; i < b->n && st == SCL_OK; i++) {
-        const struct scl_sleep_params *p = &b->jobs[i].params;
-        const float scale = p->gain * p->dt * p->max_rate;
-        for (int32_t l = 1; l <= L; l++) {
-            layf[(size_t)i * (size_t)(2 * (L + 1)) + 2 * (size_t)l] = b->jobs[i].alpha[l - 1];
-            layf[(size_t)i * (size_t)(2 * (L + 1)) + 2 * (size_t)l + 1] = p->beta[l - 1];
-        }
-        for (int32_t j = 0; j < b->y.n[0]; j++) { /* upload_prob's expression */
-            float q = scale * b->jobs[i].mean_input[j];
-            prob[(size_t)i * (size_t)n0 + (size_t)j] = q < 1.0f ? q : 1.0f;
-        }
-    }
-    if (st == SCL_OK)
-        st = scl_buf_create(ctx, sizeof(*layf) * (size_t)b->n * (size_t)(2 * (L + 1)), layf,
-                            &b->layf);
-    if (st == SCL_OK)
-        st = scl_buf_create(ctx, sizeof(*prob) * (size_t)b->n * (size_t)n0, prob, &b->prob);
-    scl_free(layf);
-    scl_free(prob);
-    return st;
-}
-
-/* Per run: seed and input mode, rates, steps (set_fixed_args's values). */
-static scl_status batch_upload_runs(scl_ctx *ctx, struct sleep_batch *b)
-{
-    cl_uint4 *runs = scl_calloc((size_t)b->n, sizeof(*runs));
-    cl_float4 *rates = scl_calloc((size_t)b->n, sizeof(*rates));
-    cl_int *steps = scl_calloc((size_t)b->n, sizeof(*steps));
-    scl_status st = runs && rates && steps ? SCL_OK : SCL_ERR_NOMEM;
-    for (int32_t i = 0; i < b->n && st == SCL_OK; i++) {
-        const struct scl_sleep_params *p = &b->jobs[i].params;
-        cl_uint4 r = {{p->seed, (cl_uint)SCL_RNG_SPIKES, (cl_uint)SCL_RNG_WINDOW,
-                       p->input == SCL_SLEEP_INPUT_WINDOW}};
-        cl_float4 f = {
-            {p->decay, p->inc, p->dec, p->modulation == SCL_SLEEP_MOD_REF ? 1.0f : 0.0f}};
-        runs[i] = r;
-        rates[i] = f;
-        steps[i] = p->steps;
-    }
-    if (st == SCL_OK)
-        st = scl_buf_create(ctx, sizeof(*runs) * (size_t)b->n, runs, &b->runs);
-    if (st == SCL_OK)
-        st = scl_buf_create(ctx, sizeof(*rates) * (size_t)b->n, rates, &b->rates);
-    if (st == SCL_OK)
-        st = scl_buf_create(ctx, sizeof(*steps) * (size_t)b->n, steps, &b->runs_t);
-    scl_free(runs);
-    scl_free(rates);
-    scl_free(steps);
-    return st;
-}
-
-static scl_status batch_create_state(scl_ctx *ctx, struct sleep_batch *b)
-{
-    const size_t n = (size_t)b->n;
-    const size_t v_bytes = sizeof(float) * (size_t)b->y.v_units * n;
-    const size_t flag_bytes = (size_t)b->slots * (size_t)b->y.slot_units * n;
-    const size_t count_bytes = sizeof(cl_int) * (size_t)b->t_max * (size_t)(b->y.n_layers + 1) * n;
-    scl_status st = scl_buf_create(ctx, v_bytes, NULL, &b->v);
-    if (st == SCL_OK)
-        st = scl_buf_fill_zero(ctx, b->v, v_bytes);
-    if (st == SCL_OK)
-        st = scl_buf_create(ctx, flag_bytes, NULL, &b->flags);
-    if (st == SCL_OK)
-        st = scl_buf_fill_zero(ctx, b->flags, flag_bytes);
-    if (st == SCL_OK)
-        st = scl_buf_create(ctx, sizeof(cl_uint) * (size_t)b->y.list_cap * n, NULL, &b->lists);
-    if (st == SCL_OK)
-        st = scl_buf_create(ctx, count_bytes, NULL, &b->counts);
-    return st;
-}
-
-static scl_status batch_set_args(scl_ctx *ctx, struct sleep_batch *b)
-{
-    const struct layout *y = &b->y;
-    cl_int8 geom = {{y->n_layers, 0, y->slot_units, b->slots != 2, y->list_cap, (cl_int)y->w_floats,
-                     y->v_units, pad_units(y->n[0])}};
-    cl_int4 batch = {{b->t_max, b->slots, 0, 0}};
-    cl_mem bufs[] = {b->flags, b->lists, b->counts, b->v,     b->prob,  b->lay,
-                     b->layf,  b->w,     b->runs,   b->rates, b->runs_t};
-    for (cl_uint i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
-        if (!SCL_ARG(ctx, b->k, i, bufs[i]))
-            return SCL_ERR_OPENCL;
-    if (!SCL_ARG(ctx, b->k, 11, geom) || !SCL_ARG(ctx, b->k, 12, batch))
-        return SCL_ERR_OPENCL;
-    return SCL_OK;
-}
-
-/* Launches 0 .. T_max (L + 1) of every run, SLEEP_CHUNK steps per call. */
-static scl_status batch_enqueue(scl_ctx *ctx, struct sleep_batch *b)
-{
-    const int32_t per_step = b->y.n_layers + 1;
-    const int32_t end = b->t_max * per_step + 1;
-    const int32_t chunk = SLEEP_CHUNK * per_step;
-    const size_t global = (size_t)b->n * SLEEP_WG;
-    const size_t local = SLEEP_WG;
-    scl_status st = SCL_OK;
-    for (int32_t q = 0, calls = 1; q < end && st == SCL_OK; q += chunk, calls++) {
-        const cl_int2 span = {{q, end - q < chunk ? end : q + chunk}};
-        st = SCL_ARG(ctx, b->k, 13, span) ? SCL_OK : SCL_ERR_OPENCL;
-        if (st == SCL_OK)
-            st = scl_kernel_run(ctx, b->k, 1, &global, &local);
-        if (st == SCL_OK)
-            st = pace_queue(ctx, calls);
-    }
-    return st;
-}
-
-/* Job i's counts (and raster) from the whole-batch host copies. */
-static scl_status batch_stats(const struct sleep_batch *b, int32_t i, const int32_t *counts,
-                              const uint8_t *flags)
-{
-    struct scl_sleep_stats *s = b->jobs[i].stats;
-    const int32_t T = b->jobs[i].params.steps, L = b->y.n_layers;
-    const int32_t *c = counts + (size_t)i * (size_t)b->t_max * (size_t)(L + 1);
-    s->steps = T;
-    s->n_layers = L;
-    s->spikes = scl_calloc((size_t)T * (size_t)(L + 1), sizeof(*s->spikes));
-    if (!s->spikes)
-        return SCL_ERR_NOMEM;
-    memcpy(s->spikes, c, sizeof(*c) * (size_t)T * (size_t)(L + 1));
+    memcpy(st->spikes, c, sizeof(*c) * (size_t)T * (size_t)(L + 1));
     for (int32_t l = 0; l <= L; l++) {
         int64_t sum = 0;
         for (int32_t t = 0; t < T; t++)
             sum += c[(size_t)t * (size_t)(L + 1) + (size_t)l];
-        s->rate[l] = (double)sum / ((double)T * (double)b->y.n[l]);
+        st->rate[l] = (double)sum / ((double)T * (double)s->y.lay[l].n);
     }
-    if (!s->record_raster || !flags)
+    if (!st->record_raster || !flags)
         return SCL_OK;
-    s->raster_units = 0;
+    st->raster_units = 0;
     for (int32_t l = 0; l <= L; l++)
-        s->raster_units += b->y.n[l];
-    s->raster = scl_alloc((size_t)s->raster_units * (size_t)T);
-    if (!s->raster)
+        st->raster_units += s->y.lay[l].n;
+    st->raster = scl_alloc((size_t)st->raster_units * (size_t)T);
+    if (!st->raster)
         return SCL_ERR_NOMEM;
-    const uint8_t *f = flags + (size_t)i * (size_t)b->slots * (size_t)b->y.slot_units;
+    const uint8_t *f = flags + (size_t)i * (size_t)s->slots * (size_t)s->y.slot_units;
     for (int32_t t = 0; t < T; t++) {
-        uint8_t *dst = s->raster + (size_t)t * (size_t)s->raster_units;
+        uint8_t *dst = st->raster + (size_t)t * (size_t)st->raster_units;
         for (int32_t l = 0; l <= L; l++) {
-            memcpy(dst, f + (size_t)t * (size_t)b->y.slot_units + (size_t)b->y.flags[l],
-                   (size_t)b->y.n[l]);
-            dst += b->y.n[l];
+            memcpy(dst, f + (size_t)t * (size_t)s->y.slot_units + (size_t)s->y.lay[l].flags,
+                   (size_t)s->y.lay[l].n);
+            dst += s->y.lay[l].n;
         }
     }
     return SCL_OK;
 }
 
-static int batch_wants_stats(const struct sleep_batch *b)
+static int wants_stats(const struct sleep_pass *s)
 {
-    for (int32_t i = 0; i < b->n; i++)
-        if (b->jobs[i].stats)
+    for (int32_t i = 0; i < s->n; i++)
+        if (s->jobs[i].stats)
             return 1;
     return 0;
 }
 
-static scl_status batch_read_stats(scl_ctx *ctx, struct sleep_batch *b)
+static scl_status read_stats(scl_ctx *ctx, struct sleep_pass *s)
 {
-    const size_t nc = (size_t)b->n * (size_t)b->t_max * (size_t)(b->y.n_layers + 1);
-    const size_t nf = (size_t)b->n * (size_t)b->slots * (size_t)b->y.slot_units;
-    if (!batch_wants_stats(b))
+    const size_t nc = (size_t)s->n * (size_t)s->t_max * (size_t)(s->y.n_layers + 1);
+    const size_t nf = (size_t)s->n * (size_t)s->slots * (size_t)s->y.slot_units;
+    if (!wants_stats(s))
         return SCL_OK;
     int32_t *counts = scl_calloc(nc, sizeof(*counts));
-    uint8_t *flags = b->slots != 2 ? scl_alloc(nf) : NULL;
-    scl_status st = counts && (flags || b->slots == 2) ? SCL_OK : SCL_ERR_NOMEM;
+    uint8_t *flags = s->slots != 2 ? scl_alloc(nf) : NULL;
+    scl_status st = counts && (flags || s->slots == 2) ? SCL_OK : SCL_ERR_NOMEM;
     if (st == SCL_OK)
-        st = scl_buf_read(ctx, b->counts, 0, nc * sizeof(*counts), counts);
+        st = scl_buf_read(ctx, s->counts, 0, nc * sizeof(*counts), counts);
     if (st == SCL_OK && flags)
-        st = scl_buf_read(ctx, b->flags, 0, nf, flags);
-    for (int32_t i = 0; i < b->n && st == SCL_OK; i++)
-        if (b->jobs[i].stats)
-            st = batch_stats(b, i, counts, flags);
+        st = scl_buf_read(ctx, s->flags, 0, nf, flags);
+    for (int32_t i = 0; i < s->n && st == SCL_OK; i++)
+        if (s->jobs[i].stats)
+            st = job_stats(s, i, counts, flags);
     scl_free(counts);
     scl_free(flags);
     return st;
 }
 
-static scl_status batch_read_weights(scl_ctx *ctx, struct sleep_batch *b)
+/* Weights back into the models, counting the changes where stats are wanted. A failed map
+ * leaves the models as they were; after it only the unmap can fail. */
+static scl_status read_weights(scl_ctx *ctx, struct sleep_pass *s)
 {
-    cl_int err;
-    const size_t bytes = (size_t)b->y.w_floats * sizeof(float) * (size_t)b->n;
-    float *dev =
-        clEnqueueMapBuffer(ctx->queue, b->w, CL_TRUE, CL_MAP_READ, 0, bytes, 0, NULL, NULL, &err);
-    if (!SCL_CL_OK(ctx, err))
-        return SCL_ERR_OPENCL;
-    for (int32_t i = 0; i < b->n; i++) {
-        struct scl_sleep_stats *s = b->jobs[i].stats;
-        for (int32_t l = 1; l <= b->y.n_layers; l++)
-            unpack_layer(&b->y, l, dev + (size_t)i * (size_t)b->y.w_floats,
-                         b->jobs[i].model->w[l - 1], s ? s->hist[l - 1] : NULL);
+    float *dev = NULL;
+    scl_status st = map_weights(ctx, s, CL_MAP_READ, &dev);
+    if (st != SCL_OK)
+        return st;
+    for (int32_t i = 0; i < s->n; i++) {
+        struct scl_sleep_stats *stats = s->jobs[i].stats;
+        for (int32_t l = 1; l <= s->y.n_layers; l++)
+            unpack_layer(&s->y, l, dev + (size_t)i * (size_t)s->y.w_floats,
+                         s->jobs[i].model->w[l - 1], stats ? stats->hist[l - 1] : NULL);
     }
-    if (!SCL_CL_OK(ctx, clEnqueueUnmapMemObject(ctx->queue, b->w, dev, 0, NULL, NULL)))
-        return SCL_ERR_OPENCL;
-    return SCL_OK;
+    return unmap_weights(ctx, s, dev);
 }
 
-/* Steps of the longest run, flag slots per run, stats reset; SCL_ERR_ARG past int offsets. */
-static scl_status batch_init(scl_ctx *ctx, struct sleep_batch *b)
+/* ---------------------------------------------------------------- entry points */
+
+/* Everything after the checks: uploads, the whole run, the read-back. */
+static scl_status pass_run(scl_ctx *ctx, struct sleep_pass *s)
 {
-    int raster = 0;
-    layout_init(&b->y, b->jobs[0].model);
-    for (int32_t i = 0; i < b->n; i++) {
-        struct scl_sleep_stats *s = b->jobs[i].stats;
-        b->t_max = b->jobs[i].params.steps > b->t_max ? b->jobs[i].params.steps : b->t_max;
-        raster |= s && s->record_raster;
-        if (!s)
-            continue;
-        scl_sleep_stats_free(s);
-        memset(s->hist, 0, sizeof(s->hist));
-        memset(s->rate, 0, sizeof(s->rate));
-    }
-    b->slots = raster ? b->t_max : 2;
-    if (b->y.w_floats > INT32_MAX || (int64_t)b->slots * b->y.slot_units > INT32_MAX)
-        return scl_ctx_fail(ctx, SCL_ERR_ARG, "sleep batch: a run is past 2^31 weights or flags");
-    return SCL_OK;
+    scl_status st = pass_init(ctx, s);
+    if (st == SCL_OK)
+        st = scl_kernel_get(ctx, "scl_sleep_steps", &s->k);
+    if (st == SCL_OK)
+        st = upload_weights(ctx, s);
+    if (st == SCL_OK)
+        st = upload_plan(ctx, s);
+    if (st == SCL_OK)
+        st = upload_runs(ctx, s);
+    if (st == SCL_OK)
+        st = create_state(ctx, s);
+    if (st == SCL_OK)
+        st = set_args(ctx, s);
+    if (st == SCL_OK)
+        st = enqueue_all(ctx, s);
+    if (st == SCL_OK)
+        st = read_stats(ctx, s);
+    if (st == SCL_OK)
+        st = read_weights(ctx, s);
+    return st;
+}
+
+/* One pass over jobs[0..n); on error no model changes and no stats are left filled. */
+static scl_status run_jobs(scl_ctx *ctx, struct scl_sleep_job *jobs, int32_t n, int single)
+{
+    struct sleep_pass s;
+    memset(&s, 0, sizeof(s));
+    s.jobs = jobs;
+    s.n = n;
+    s.single = single;
+    scl_status st = check_jobs(ctx, &s);
+    if (st != SCL_OK)
+        return st;
+    st = pass_run(ctx, &s);
+    for (int32_t i = 0; i < n && st != SCL_OK; i++)
+        scl_sleep_stats_free(jobs[i].stats);
+    if (st == SCL_ERR_NOMEM)
+        scl_ctx_fail(ctx, st, "sleep: no memory for %d runs", (int)n);
+    SCL_LOG_DEBUG("sleep", "%d runs of up to %d steps, %zu work-groups each: %s", (int)n,
+                  (int)s.t_max, s.groups, scl_status_str(st));
+    pass_release(&s);
+    return st;
+}
+
+scl_status scl_sleep_run(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
+                         const float *mean_input, const float *factors,
+                         struct scl_sleep_stats *stats)
+{
+    struct scl_sleep_job job;
+    if (!m || !p || !factors || m->n_layers < 1 || m->n_layers > SCL_MAX_LAYERS)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "sleep: no model, parameters or factors");
+    memset(&job, 0, sizeof(job));
+    job.model = m;
+    job.params = *p;
+    job.mean_input = mean_input;
+    memcpy(job.factors, factors, sizeof(*factors) * (size_t)m->n_layers);
+    job.stats = stats;
+    return run_jobs(ctx, &job, 1, 1);
 }
 
 scl_status scl_sleep_run_batch(scl_ctx *ctx, struct scl_sleep_job *jobs, int32_t n)
 {
-    struct sleep_batch b;
     if (!jobs || n < 1)
         return scl_ctx_fail(ctx, SCL_ERR_ARG, "sleep batch: no jobs");
-    scl_status st = batch_check(ctx, jobs, n);
-    if (st != SCL_OK)
-        return st;
-    memset(&b, 0, sizeof(b));
-    b.jobs = jobs;
-    b.n = n;
-    st = batch_init(ctx, &b);
-    if (st == SCL_OK)
-        st = scl_kernel_get(ctx, "scl_sleep_batch_steps", &b.k);
-    if (st == SCL_OK)
-        st = batch_upload_weights(ctx, &b);
-    if (st == SCL_OK)
-        st = batch_upload_tables(ctx, &b);
-    if (st == SCL_OK)
-        st = batch_upload_runs(ctx, &b);
-    if (st == SCL_OK)
-        st = batch_create_state(ctx, &b);
-    if (st == SCL_OK)
-        st = batch_set_args(ctx, &b);
-    if (st == SCL_OK)
-        st = batch_enqueue(ctx, &b);
-    if (st == SCL_OK)
-        st = batch_read_stats(ctx, &b);
-    if (st == SCL_OK)
-        st = batch_read_weights(ctx, &b);
-    for (int32_t i = 0; i < n && st != SCL_OK; i++)
-        scl_sleep_stats_free(jobs[i].stats);
-    if (st == SCL_ERR_NOMEM)
-        scl_ctx_fail(ctx, st, "sleep batch: no memory for %d runs", (int)n);
-    SCL_LOG_DEBUG("sleep", "batch of %d runs, up to %d steps: %s", (int)n, (int)b.t_max,
-                  scl_status_str(st));
-    batch_release(&b);
-    return st;
+    return run_jobs(ctx, jobs, n, 0);
 }

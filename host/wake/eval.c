@@ -3,7 +3,7 @@
  * activations times the model's act_scale), predictions by argmax on the device and read back
  * once; accuracy, per-class accuracy, confusion matrix and task accuracy are counted on the host.
  * The same chunked pass gives the per-layer activation maxima that the sleep's scale factors
- * need (ALGORITHM.md section 2).
+ * need (docs/METHOD.md section 2).
  */
 #include <math.h>
 #include <string.h>
@@ -15,8 +15,8 @@
 /* Called after the forward pass of each chunk. */
 typedef scl_status (*chunk_fn)(struct scl_net *net, int32_t start, int32_t rows, void *user);
 
-static scl_status for_each_chunk(scl_ctx *ctx, const scl_model *m, const scl_ddata *d, int32_t gemm,
-                                 chunk_fn fn, void *user)
+static scl_status for_each_chunk(scl_ctx *ctx, const scl_model *m, const scl_ddata *d,
+                                 scl_gemm_engine gemm, chunk_fn fn, void *user)
 {
     int32_t n = d->n, dim = d->dim;
     cl_mem x = d->x;
@@ -67,9 +67,10 @@ static void count_results(struct scl_eval *e, const uint8_t *labels)
         e->class_accuracy[c] = total[c] ? (double)hit[c] / total[c] : (double)NAN;
 }
 
-scl_status scl_evaluate(scl_ctx *ctx, const scl_model *m, const scl_ddata *d, int32_t gemm,
+scl_status scl_evaluate(scl_ctx *ctx, const scl_model *m, const scl_ddata *d, scl_gemm_engine gemm,
                         struct scl_eval *out)
 {
+    scl_ctx_clear_error(ctx);
     int32_t n = d->n;
     memset(out, 0, sizeof(*out));
     out->n = n;
@@ -137,8 +138,9 @@ static scl_status max_chunk(struct scl_net *net, int32_t start, int32_t rows, vo
 }
 
 scl_status scl_model_activation_max(scl_ctx *ctx, const scl_model *m, const scl_ddata *d,
-                                    int32_t gemm, float *act_max)
+                                    scl_gemm_engine gemm, float *act_max)
 {
+    scl_ctx_clear_error(ctx);
     cl_mem bits = NULL;
     size_t bytes = sizeof(float) * (size_t)m->n_layers;
     scl_status st = scl_buf_create(ctx, bytes, NULL, &bits);

@@ -18,7 +18,8 @@
 struct eval_batch {
     scl_ctx *ctx;
     const scl_model *m0;
-    int32_t n, rows, gemm;
+    int32_t n, rows;
+    scl_gemm_engine gemm;
     cl_mem w[SCL_MAX_LAYERS];       /* w[l]: every net's W_{l+1}, net after net */
     cl_mem act[SCL_MAX_LAYERS + 1]; /* act[l]: [rows][n sizes[l]], l >= 1 */
     float *out;                     /* [rows][n k] host copy of the output layer */
@@ -94,7 +95,7 @@ static scl_status layer_gemm(struct eval_batch *e, const scl_ddata *d, int32_t s
     g.c = e->act[l];
     g.c_off = b < 0 ? 0 : (size_t)b * n_out;
     g.ldc = nets * n_out;
-    return scl_gemm(e->ctx, (enum scl_gemm_engine)e->gemm, &g);
+    return scl_gemm(e->ctx, e->gemm, &g);
 }
 
 static scl_status batch_forward(struct eval_batch *e, const scl_ddata *d, int32_t start,
@@ -146,8 +147,9 @@ static scl_status batch_count(struct eval_batch *e, const scl_ddata *d, int32_t 
 }
 
 scl_status scl_evaluate_batch(scl_ctx *ctx, const scl_model *const *models, int32_t n,
-                              const scl_ddata *d, int32_t gemm, double *accuracy)
+                              const scl_ddata *d, scl_gemm_engine gemm, double *accuracy)
 {
+    scl_ctx_clear_error(ctx);
     struct eval_batch e;
     if (!models || n < 1 || !d || d->n < 1)
         return scl_ctx_fail(ctx, SCL_ERR_ARG, "eval batch: no models or no data");

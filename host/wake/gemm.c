@@ -19,9 +19,7 @@
 #include <stdint.h>
 
 #include "gemm.h"
-
-#define TILE_M 6 /* rows of D per work-item; SCL_GEMM_MR in cl/gemm.cl */
-#define BLOCK  8 /* edge of a transpose block */
+#include "scl_contract.h" /* SCL_GEMM_MR: rows of D per work-item; SCL_GEMM_BLOCK: transposes */
 
 /* The native kernel's view of one product: D = alpha P Q + beta D (cl/gemm.cl). */
 struct view {
@@ -157,7 +155,7 @@ static scl_status enqueue_tiles(scl_ctx *ctx, const struct view *v)
     const void *const vals[16] = {&v->p,   &v->p_off, &v->p_rs,  &v->p_ks, &v->q,    &v->q_off,
                                   &v->ldq, &v->d,     &v->d_off, &v->d_rs, &v->d_cs, &v->m,
                                   &v->n,   &v->k,     &v->alpha, &v->beta};
-    const size_t global[2] = {ceil_div(v->m, TILE_M), ceil_div(v->n, 2 * (size_t)w)};
+    const size_t global[2] = {ceil_div(v->m, SCL_GEMM_MR), ceil_div(v->n, 2 * (size_t)w)};
     const size_t local[2] = {1, 1};
     cl_kernel k;
     scl_status st = scl_kernel_get(ctx, w == 16 ? "scl_gemm_tile16" : "scl_gemm_tile8", &k);
@@ -187,7 +185,7 @@ static scl_status transpose_to_scratch(scl_ctx *ctx, const struct operand *o)
 {
     /* src_off, lds, dst_off, ldd = rows, cols */
     const cl_uint u[5] = {u32(o->off), u32(o->ld), 0, u32(o->rows), u32(o->cols)};
-    const size_t global[2] = {ceil_div(o->cols, BLOCK), ceil_div(o->rows, BLOCK)};
+    const size_t global[2] = {ceil_div(o->cols, SCL_GEMM_BLOCK), ceil_div(o->rows, SCL_GEMM_BLOCK)};
     cl_kernel k;
     scl_status st = scratch_reserve(ctx, o->rows * o->cols * sizeof(float));
     if (st != SCL_OK)

@@ -13,12 +13,7 @@
 
 #include "internal.h"
 
-enum scl_gemm_engine {
-    SCL_GEMM_AUTO = 0, /* native on CPU devices, CLBlast elsewhere */
-    SCL_GEMM_CLBLAST,
-    SCL_GEMM_NATIVE
-};
-
+/* The engines are the public scl_gemm_engine (sleepcl.h). */
 struct scl_gemm_args {
     bool trans_a, trans_b;
     size_t m, n, k;

@@ -40,14 +40,14 @@ static size_t wbytes(const struct scl_net *net, int32_t l)
 }
 
 scl_status scl_net_init(struct scl_net *net, scl_ctx *ctx, const scl_model *m, int32_t rows,
-                        int32_t gemm)
+                        scl_gemm_engine gemm)
 {
     scl_status st = SCL_OK;
     memset(net, 0, sizeof(*net));
     net->ctx = ctx;
     net->n_layers = m->n_layers;
     net->rows = rows;
-    net->gemm = scl_gemm_resolve(ctx, (enum scl_gemm_engine)gemm);
+    net->gemm = scl_gemm_resolve(ctx, gemm);
     memcpy(net->sizes, m->sizes, sizeof(m->sizes));
     for (int32_t l = 0; st == SCL_OK && l < m->n_layers; l++)
         st = scl_buf_create(ctx, wbytes(net, l), m->w[l], &net->w[l]);

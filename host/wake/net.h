@@ -43,7 +43,7 @@ struct scl_dropout {
 
 /* Allocate weights and activations for `rows` samples of m's shape and upload m's weights. */
 scl_status scl_net_init(struct scl_net *net, scl_ctx *ctx, const scl_model *m, int32_t rows,
-                        int32_t gemm);
+                        scl_gemm_engine gemm);
 void scl_net_release(struct scl_net *net);
 scl_status scl_net_upload(struct scl_net *net, const scl_model *m);
 scl_status scl_net_download(struct scl_net *net, scl_model *m);

@@ -1,5 +1,5 @@
 /*
- * Wake phase: SGD training of a bias-free ReLU network on the device (ALGORITHM.md section 1).
+ * Wake phase: SGD training of a bias-free ReLU network on the device (docs/METHOD.md section 1).
  *
  * One step: gather the shuffled batch, forward (GEMM + ReLU/dropout per layer), loss gradient at
  * the output, then for each layer from the top: the input gradient with the weights before their
@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "net.h"
+#include "scl_contract.h" /* SCL_K_MAX_OUTPUTS: the loss kernel's row arrays */
 
 struct scl_trainer {
     scl_ctx *ctx;
@@ -40,6 +41,8 @@ struct scl_train_params scl_train_default_params(void)
     p.dropout_mode = SCL_DROPOUT_INVERTED;
     p.init = SCL_INIT_FAN_IN;
     p.init_a = 0.01f;
+    p.finetune_lr = 0.02f;
+    p.finetune_epochs = 1;
     p.seed = 1;
     return p;
 }
@@ -55,6 +58,7 @@ struct scl_train_params scl_train_ref2022_params(void)
     p.epochs = 2;
     p.dropout_mode = SCL_DROPOUT_TEST_SCALE;
     p.init = SCL_INIT_UNIFORM;
+    p.finetune_epochs = 0; /* the 2022 reference code does not fine-tune */
     return p;
 }
 
@@ -80,6 +84,7 @@ scl_status scl_model_init(scl_model *m, const struct scl_train_params *p)
 
 scl_status scl_ddata_create(scl_ctx *ctx, const scl_dataset *ds, scl_ddata **out)
 {
+    scl_ctx_clear_error(ctx);
     scl_ddata *d = scl_calloc(1, sizeof(*d));
     *out = NULL;
     if (!d)
@@ -135,12 +140,13 @@ static scl_status trainer_buffers(scl_trainer *t)
 scl_status scl_trainer_create(scl_ctx *ctx, const scl_model *m, const struct scl_train_params *p,
                               scl_trainer **out)
 {
+    scl_ctx_clear_error(ctx);
     *out = NULL;
     if (p->batch < 1 || !(p->lr > 0.0f) || p->dropout < 0.0f || p->dropout >= 1.0f)
         return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: batch, lr or dropout out of range");
-    if (m->sizes[m->n_layers] > 16)
-        return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: at most 16 output units (got %d)",
-                            m->sizes[m->n_layers]);
+    if (m->sizes[m->n_layers] > SCL_K_MAX_OUTPUTS)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: at most %d output units (got %d)",
+                            SCL_K_MAX_OUTPUTS, m->sizes[m->n_layers]);
     scl_trainer *t = scl_calloc(1, sizeof(*t));
     if (!t)
         return SCL_ERR_NOMEM;
@@ -174,11 +180,13 @@ void scl_trainer_destroy(scl_trainer *t)
 
 scl_status scl_trainer_get_model(scl_trainer *t, scl_model *m)
 {
+    scl_ctx_clear_error(t->ctx);
     return scl_net_download(&t->net, m);
 }
 
 scl_status scl_trainer_set_model(scl_trainer *t, const scl_model *m)
 {
+    scl_ctx_clear_error(t->ctx);
     return scl_net_upload(&t->net, m);
 }
 
@@ -344,14 +352,15 @@ static scl_status run_epoch(scl_trainer *t, const scl_ddata *d, float lr, int32_
     return st;
 }
 
-scl_status scl_trainer_fit(scl_trainer *t, const scl_ddata *d, int32_t epochs, float lr,
-                           scl_epoch_fn cb, void *user)
+/* `epochs` epochs at learning rate `lr`: what fit and finetune share. */
+static scl_status fit_epochs(scl_trainer *t, const scl_ddata *d, int32_t epochs, float lr,
+                             scl_epoch_fn cb, void *user)
 {
     int32_t outputs = t->net.sizes[t->net.n_layers];
     if (d->dim != t->net.sizes[0])
         return scl_ctx_fail(t->ctx, SCL_ERR_ARG, "train: data has %d inputs, the model %d", d->dim,
                             t->net.sizes[0]);
-    if (d->n_classes > outputs)
+    if (d->n_classes > outputs) /* the one-hot target would have no unit for such a label */
         return scl_ctx_fail(t->ctx, SCL_ERR_ARG,
                             "train: the data have labels up to %d, the model has %d outputs",
                             d->n_classes - 1, outputs);
@@ -371,4 +380,58 @@ scl_status scl_trainer_fit(scl_trainer *t, const scl_ddata *d, int32_t epochs, f
     scl_free(perm);
     scl_free(losses);
     return st;
+}
+
+scl_status scl_trainer_fit(scl_trainer *t, const scl_ddata *d, scl_epoch_fn cb, void *user)
+{
+    scl_ctx_clear_error(t->ctx);
+    return fit_epochs(t, d, t->p.epochs, t->p.lr, cb, user);
+}
+
+scl_status scl_trainer_finetune(scl_trainer *t, const scl_ddata *d, scl_epoch_fn cb, void *user)
+{
+    scl_ctx_clear_error(t->ctx);
+    if (t->p.finetune_epochs > 0 && !(t->p.finetune_lr > 0.0f))
+        return scl_ctx_fail(t->ctx, SCL_ERR_ARG, "train: finetune_lr must be > 0 (got %g)",
+                            (double)t->p.finetune_lr);
+    return fit_epochs(t, d, t->p.finetune_epochs, t->p.finetune_lr, cb, user);
+}
+
+/* ------------------------------------------------------------------ a fresh net */
+
+scl_status scl_model_train_new(scl_ctx *ctx, const int32_t *sizes, int32_t n_layers,
+                               const struct scl_train_params *p, const scl_ddata *d,
+                               scl_epoch_fn cb, void *user, scl_model **model,
+                               scl_trainer **trainer)
+{
+    scl_ctx_clear_error(ctx);
+    scl_model *m = NULL;
+    scl_trainer *t = NULL;
+    *model = NULL;
+    if (trainer)
+        *trainer = NULL;
+    if (n_layers >= 1 && sizes[0] != d->dim)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: the net has %d inputs, the data %d", sizes[0],
+                            d->dim);
+    scl_status st = scl_model_create(n_layers, sizes, &m);
+    if (st == SCL_OK)
+        st = scl_model_init(m, p);
+    if (st == SCL_OK)
+        st = scl_trainer_create(ctx, m, p, &t);
+    if (st == SCL_OK)
+        st = scl_trainer_fit(t, d, cb, user);
+    if (st == SCL_OK)
+        st = scl_trainer_get_model(t, m);
+    if (st != SCL_OK || !trainer) {
+        scl_trainer_destroy(t);
+        t = NULL;
+    }
+    if (st != SCL_OK) {
+        scl_model_destroy(m);
+        return st;
+    }
+    *model = m;
+    if (trainer)
+        *trainer = t;
+    return SCL_OK;
 }

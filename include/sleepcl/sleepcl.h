@@ -170,8 +170,9 @@ struct scl_ctx_params scl_ctx_default_params(void);
 scl_status scl_ctx_create(const struct scl_ctx_params *params, scl_ctx **out);
 /* Release everything the context owns, in reverse order of creation. NULL does nothing. */
 void scl_ctx_destroy(scl_ctx *ctx);
-/* The one-line detail of the last failure on this context ("" if none). Owned by the context,
- * valid until the next call on it. */
+/* The one-line detail of the failure of the latest call on this context (or on a handle made
+ * from it): "" when that call succeeded, since every such call clears it first. Owned by the
+ * context, valid until the next call on it. */
 const char *scl_ctx_last_error(const scl_ctx *ctx);
 /* "platform / device (type, driver X, OpenCL C Y)". Owned by the context. */
 const char *scl_ctx_device_desc(const scl_ctx *ctx);
@@ -195,7 +196,7 @@ scl_status scl_ctx_rng_fill(scl_ctx *ctx, uint32_t seed, scl_rng_purpose purpose
 #define SCL_MAX_LAYERS 8
 
 /* A fully connected ReLU network without biases, held on the host. Layer 0 is the input;
- * w[l] maps layer l to layer l+1 (the specification's W_{l+1}). */
+ * w[l] maps layer l to layer l+1 (W_{l+1} in docs/METHOD.md). */
 typedef struct scl_model {
     int32_t n_layers;                  /* L: number of weight matrices, 1..SCL_MAX_LAYERS */
     int32_t sizes[SCL_MAX_LAYERS + 1]; /* units per layer; sizes[0] = input size */
@@ -208,8 +209,8 @@ typedef struct scl_model {
                         non-inverted dropout (ref2022), 1 otherwise */
 } scl_model;
 
-/* A model with the given layer sizes (n_layers + 1 entries) and zeroed weights. Caller owns
- * *out and frees it with scl_model_destroy. */
+/* A model with the given layer sizes (n_layers + 1 entries), zeroed weights, softmax output and
+ * act_scale 1. Caller owns *out and frees it with scl_model_destroy. */
 scl_status scl_model_create(int32_t n_layers, const int32_t *sizes, scl_model **out);
 /* A deep copy of `src`. Caller owns *out. */
 scl_status scl_model_clone(const scl_model *src, scl_model **out);
@@ -220,15 +221,16 @@ scl_status scl_model_downscale(scl_model *m, double fraction);
 
 /* Save in the safetensors format (8-byte little-endian header length, JSON header, raw
  * little-endian float32 tensors "w1".."wL" of shape [n_l, n_{l-1}]), with sizes, profile, seed,
- * config hash, output and act_scale in the header's __metadata__. Written to PATH.tmp and renamed.
- * On failure, a one-line message naming the file goes to msg. */
+ * config hash, output and act_scale in the header's __metadata__. Written atomically
+ * (scl_atomic_write). On failure, a one-line message naming the file and the reason goes to msg. */
 scl_status scl_model_save(const scl_model *m, const char *path, char *msg, size_t msg_len);
 /* Load and validate a safetensors model: header size, JSON, dtype F32, shapes chaining layer to
- * layer, data length, finite values. Tensors named w1..wL (or any names, ordered as listed, if
- * the metadata has no sizes). Caller owns *out. */
+ * layer, whole-number offsets tiling the data region with no tensor overlapping another, finite
+ * values, a finite act_scale > 0 and a known output in the metadata. Tensors named w1..wL (or any
+ * names, ordered as listed, if the metadata has no sizes). Caller owns *out. */
 scl_status scl_model_load(const char *path, scl_model **out, char *msg, size_t msg_len);
 
-/* ---------------------------------------------------------------- training (host/train.c) */
+/* ---------------------------------------------------------------- training (host/wake/train.c) */
 
 typedef enum scl_output { SCL_OUTPUT_SOFTMAX = 0, SCL_OUTPUT_SIGMOID, SCL_OUTPUT_RELU } scl_output;
 typedef enum scl_loss { SCL_LOSS_BCE = 0, SCL_LOSS_CE, SCL_LOSS_MSE } scl_loss;
@@ -240,25 +242,35 @@ typedef enum scl_init {
     SCL_INIT_FAN_IN = 0, /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) */
     SCL_INIT_UNIFORM     /* U(-a, a) */
 } scl_init;
+/* The engine of every matrix product of training and evaluation. */
+typedef enum scl_gemm_engine {
+    SCL_GEMM_AUTO = 0, /* native on CPU devices, CLBlast elsewhere */
+    SCL_GEMM_CLBLAST,  /* CLBlast's tuned kernels (GPUs) */
+    SCL_GEMM_NATIVE    /* our own CPU-shaped kernel (cl/gemm.cl) */
+} scl_gemm_engine;
 
-/* Training hyper-parameters. scl_train_default_params gives the paper2024 profile. */
+/* Training hyper-parameters. scl_train_default_params gives the paper2024 profile; these
+ * functions are the only place a profile's values are written (the config takes them). */
 struct scl_train_params {
     scl_output output;
     scl_loss loss;
     float lr;       /* SGD learning rate */
     float momentum; /* 0 = plain SGD; else V = momentum*V + lr*G, W -= V */
     int32_t batch;
-    int32_t epochs;
-    float dropout; /* probability of dropping a hidden unit */
+    int32_t epochs; /* epochs of scl_trainer_fit */
+    float dropout;  /* probability of dropping a hidden unit */
     scl_dropout_mode dropout_mode;
     scl_init init;
-    float init_a;  /* a of U(-a, a) for SCL_INIT_UNIFORM */
-    int32_t gemm;  /* 0 auto, 1 CLBlast, 2 native */
-    uint32_t seed; /* fixes initialisation, shuffles and dropout masks */
+    float init_a; /* a of U(-a, a) for SCL_INIT_UNIFORM */
+    scl_gemm_engine gemm;
+    float finetune_lr;       /* learning rate of scl_trainer_finetune (after a sleep) */
+    int32_t finetune_epochs; /* epochs of scl_trainer_finetune; 0 = no fine-tune */
+    uint32_t seed;           /* fixes initialisation, shuffles and dropout masks */
 };
+/* The paper2024 profile: softmax output, BCE, plain SGD, inverted dropout, fan-in init. */
 struct scl_train_params scl_train_default_params(void);
-/* The ref2022 profile (ReLU output, MSE, lr 0.1, momentum 0.5, batch 100, 2 epochs, dropout
- * 0.25 non-inverted, U(-0.01, 0.01)). */
+/* The ref2022 profile (the 2022 reference code): ReLU output, MSE, SGD with momentum, dropout
+ * scaled at test time, uniform init, no fine-tune. */
 struct scl_train_params scl_train_ref2022_params(void);
 
 /* Fill m's weights from the project generator (purpose SCL_RNG_INIT) and set its output and
@@ -285,14 +297,28 @@ typedef struct scl_trainer scl_trainer;
 scl_status scl_trainer_create(scl_ctx *ctx, const scl_model *m, const struct scl_train_params *p,
                               scl_trainer **out);
 void scl_trainer_destroy(scl_trainer *t);
-/* Train for `epochs` epochs at learning rate `lr` on d (shuffled each epoch). Epoch numbers
+/* Train p.epochs epochs at learning rate p.lr on d (shuffled each epoch). Epoch numbers
  * continue across calls, so shuffles and dropout masks never repeat. */
-scl_status scl_trainer_fit(scl_trainer *t, const scl_ddata *d, int32_t epochs, float lr,
-                           scl_epoch_fn cb, void *user);
+scl_status scl_trainer_fit(scl_trainer *t, const scl_ddata *d, scl_epoch_fn cb, void *user);
+/* The fine-tune after a sleep: as scl_trainer_fit, but p.finetune_epochs epochs at
+ * p.finetune_lr (nothing when p.finetune_epochs is 0). */
+scl_status scl_trainer_finetune(scl_trainer *t, const scl_ddata *d, scl_epoch_fn cb, void *user);
 /* Copy the device weights into m (same sizes). */
 scl_status scl_trainer_get_model(scl_trainer *t, scl_model *m);
 /* Replace the device weights with m's (after a sleep); momentum is kept. */
 scl_status scl_trainer_set_model(scl_trainer *t, const scl_model *m);
+
+/*
+ * Train a fresh net: a model of sizes[0..n_layers] initialised from p (scl_model_init), trained
+ * p->epochs epochs on d (scl_trainer_fit, cb as there). *model receives the trained model;
+ * *trainer the trainer that holds it on the device (for later tasks and fine-tunes), or NULL
+ * for none. SCL_ERR_ARG (message in scl_ctx_last_error) when d's inputs do not match sizes[0].
+ * On error nothing is returned and nothing is left allocated.
+ */
+scl_status scl_model_train_new(scl_ctx *ctx, const int32_t *sizes, int32_t n_layers,
+                               const struct scl_train_params *p, const scl_ddata *d,
+                               scl_epoch_fn cb, void *user, scl_model **model,
+                               scl_trainer **trainer);
 
 /* ---------------------------------------------------------------- evaluation (host/eval.c) */
 
@@ -308,7 +334,7 @@ struct scl_eval {
     int32_t *pred;                          /* [n] predicted class of each sample */
 };
 /* Evaluate m on d (test mode). Caller frees out's arrays with scl_eval_free. */
-scl_status scl_evaluate(scl_ctx *ctx, const scl_model *m, const scl_ddata *d, int32_t gemm,
+scl_status scl_evaluate(scl_ctx *ctx, const scl_model *m, const scl_ddata *d, scl_gemm_engine gemm,
                         struct scl_eval *out);
 void scl_eval_free(struct scl_eval *e);
 /* Accuracy over the samples whose true class is in classes[0..n) (a task). */
@@ -317,12 +343,12 @@ double scl_eval_task_accuracy(const struct scl_eval *e, const uint8_t *labels,
 /* Max post-ReLU activation of every layer (output included, through a ReLU) over d in test
  * mode: act_max[0..L), the input of scl_sleep_factors. */
 scl_status scl_model_activation_max(scl_ctx *ctx, const scl_model *m, const scl_ddata *d,
-                                    int32_t gemm, float *act_max);
+                                    scl_gemm_engine gemm, float *act_max);
 
 /* ---------------------------------------------------------------- continual learning */
 
 /* Metrics of an accuracy matrix r[t][t] (r[i][j]: accuracy on task j after learning task i);
- * formulas in host/metrics.c and the README. */
+ * formulas in docs/METHOD.md section 6.8, code in host/analysis/metrics.c. */
 struct scl_cl_metrics {
     double average_accuracy;  /* mean final accuracy over the tasks */
     double backward_transfer; /* mean change of each earlier task from when it was learnt */
@@ -335,7 +361,7 @@ double scl_cl_balance(const double *acc, int32_t n);
 
 /* ---------------------------------------------------------------- sleep (host/sleep.c) */
 
-/* How the layer scale factors chain (ALGORITHM.md section 2). */
+/* How the layer scale factors chain (docs/METHOD.md section 2). */
 typedef enum scl_sleep_norm {
     SCL_SLEEP_NORM_REF = 0, /* the reference code's chaining: p_l = c_l = s_l / p_{l-1} */
     SCL_SLEEP_NORM_DIEHL    /* textbook data-based normalisation: p_l = s_l */
@@ -374,9 +400,9 @@ struct scl_sleep_params {
                       t = 0..T-1), window corners SCL_RNG_WINDOW (element 0, step = t) */
 };
 
-/* The 2024 MNIST set (ALGORITHM.md section 5) with input mean, gain 2, f = ref, norm = ref,
- * seed 1: T 365, dt 0.001, max_rate 211.9, alpha 15.5, beta 24.3/5.08/18.42, decay 0.97,
- * inc 7.49e-4, dec 1.87e-4. */
+/* The published 2024 MNIST set (docs/METHOD.md section 5) with the switches it is used with
+ * (input mean, gain 2, f = ref, norm = ref), seed 1. Its values are written only in
+ * configs/sleep/mnist2024.ini: the build generates this function's constants from that file. */
 struct scl_sleep_params scl_sleep_default_params(void);
 
 /* Check p against model m (vector lengths, ranges, NaN, window mode needs 784 inputs). Returns
@@ -392,7 +418,8 @@ scl_status scl_sleep_validate(const struct scl_sleep_params *p, const scl_model 
  * factor_1..factor_L. SCL_ERR_NUMERIC when some s_l is 0 or not finite. */
 scl_status scl_sleep_factors(const scl_model *m, const float *act_max, scl_sleep_norm norm,
                              float *factors);
-/* alpha[l-1] = (n_alpha ? p->alpha[l-1] : p->alpha_scale) * factors[l-1], for l = 1..n_layers. */
+/* alpha[l-1] = (n_alpha ? p->alpha[l-1] : p->alpha_scale) * factors[l-1], for l = 1..n_layers:
+ * the input scales that scl_sleep_run computes from p and the factors it is given. */
 void scl_sleep_alpha(const struct scl_sleep_params *p, int32_t n_layers, const float *factors,
                      float *alpha);
 /* Per-pixel mean of the dataset's inputs into mean[ds->dim]. SCL_ERR_ARG for an empty set. */
@@ -435,15 +462,18 @@ int scl_sleep_check_rates(const struct scl_sleep_stats *s);
 
 /*
  * Run one sleep phase on the device: uploads m's weights, runs all p->steps steps there (input
- * spikes from mean_input[sizes[0]], per-layer input scales alpha[L]) and writes the changed
- * weights back into m. The same seed gives the same spikes and weights, bit for bit, as the
- * plain C loop of host/ref. stats may be NULL. Errors: SCL_ERR_CONFIG (bad parameters, message
- * names the key), SCL_ERR_NUMERIC (a non-finite weight, mean or alpha, naming it), SCL_ERR_ARG
- * (a model or raster past 2^31 floats or bytes), SCL_ERR_OPENCL, SCL_ERR_NOMEM; details in
+ * spikes from mean_input[sizes[0]]) and writes the changed weights back into m. factors[L] are
+ * the layer scale factors (scl_sleep_factors); the input scale of layer l is
+ * alpha_l = (p->n_alpha ? p->alpha[l-1] : p->alpha_scale) * factors[l-1] (scl_sleep_alpha), so
+ * p is the one source of alpha. The same seed gives the same spikes and weights, bit for bit,
+ * as the plain C loop of host/ref. stats may be NULL. A single sleep is a batch of one
+ * (scl_sleep_run_batch). Errors: SCL_ERR_CONFIG (bad parameters, message names the key),
+ * SCL_ERR_NUMERIC (a non-finite weight, mean or alpha, naming it), SCL_ERR_ARG (a model or
+ * raster past 2^31 floats or bytes), SCL_ERR_OPENCL, SCL_ERR_NOMEM; details in
  * scl_ctx_last_error. On error m is unchanged.
  */
 scl_status scl_sleep_run(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
-                         const float *mean_input, const float *alpha,
+                         const float *mean_input, const float *factors,
                          struct scl_sleep_stats *stats);
 
 /* ---------------------------------------------------------------- batched sleep (host/sleep.c) */
@@ -453,16 +483,18 @@ struct scl_sleep_job {
     scl_model *model;               /* slept in place; all jobs' models have the same sizes */
     struct scl_sleep_params params; /* each job its own set, steps and seed included */
     const float *mean_input;        /* [sizes[0]], borrowed */
-    float alpha[SCL_MAX_LAYERS];    /* per-layer input scales (scl_sleep_alpha) */
+    float factors[SCL_MAX_LAYERS];  /* layer scale factors (scl_sleep_factors); alpha from
+                                       params and these, as in scl_sleep_run */
     struct scl_sleep_stats *stats;  /* NULL, or as scl_sleep_run's stats */
 };
 
 /*
  * Run jobs[0..n) as n independent sleeps in one pass on the device: one work-group per run,
- * each run advanced many steps per kernel call. Every job gives the same weights, spike counts
- * and raster, bit for bit, as scl_sleep_run with its parameters. Errors as scl_sleep_run's
- * (a message naming the job); on error no model is changed. Device memory: n copies of the
- * padded weights (about 9.6 MB per run of 784-1200-1200-10).
+ * each run advanced many steps per kernel call (scl_sleep_run is a pass of one). Every job
+ * gives the same weights, spike counts and raster, bit for bit, as scl_sleep_run with its
+ * parameters and factors. Errors as scl_sleep_run's (a message naming the job); on error no
+ * model is changed. Device memory: n copies of the padded weights (about 9.6 MB per run of
+ * 784-1200-1200-10).
  */
 scl_status scl_sleep_run_batch(scl_ctx *ctx, struct scl_sleep_job *jobs, int32_t n);
 
@@ -472,7 +504,47 @@ scl_status scl_sleep_run_batch(scl_ctx *ctx, struct scl_sleep_job *jobs, int32_t
  * round differently, so a prediction at a near-tie can differ. SCL_ERR_ARG for mismatched
  * models or data. Device memory: n copies of the weights, and n x 512 x widest-layer floats. */
 scl_status scl_evaluate_batch(scl_ctx *ctx, const scl_model *const *models, int32_t n,
-                              const scl_ddata *d, int32_t gemm, double *accuracy);
+                              const scl_ddata *d, scl_gemm_engine gemm, double *accuracy);
+
+/* ------------------------------------------------ sleep a model (host/sleep/sleep_model.c) */
+
+/* The two statistics of a model's training inputs that a sleep needs. Library-owned arrays:
+ * fill with scl_input_stats_compute or scl_input_stats_load, release with scl_input_stats_free. */
+struct scl_input_stats {
+    int32_t n_inputs;              /* sizes[0] of the model it was made for */
+    float *mean;                   /* [n_inputs]: per-pixel mean, the input rates (section 3) */
+    int32_t n_layers;              /* L */
+    float act_max[SCL_MAX_LAYERS]; /* per layer 1..L: largest activation, the scale factors */
+};
+/* Both statistics of ds for model m: the mean on the host, the activation maxima on the device
+ * (test mode, through `gemm`). Errors as scl_model_activation_max's; SCL_ERR_ARG for an empty
+ * set or one whose inputs do not match m. */
+scl_status scl_input_stats_compute(scl_ctx *ctx, const scl_model *m, const scl_dataset *ds,
+                                   scl_gemm_engine gemm, struct scl_input_stats *out);
+/* Save as JSON ({"format": "sleepcl-sleep-input", "mean": [...], "act_max": [...]}), written
+ * atomically, so that a model can sleep later without its data. One-line message on failure. */
+scl_status scl_input_stats_save(const struct scl_input_stats *in, const char *path, char *msg,
+                                size_t msg_len);
+/* Read what scl_input_stats_save wrote, checked against m's shape (m may be NULL to take any).
+ * SCL_ERR_IO, SCL_ERR_DATA or SCL_ERR_NOMEM with a one-line message naming the file. */
+scl_status scl_input_stats_load(const char *path, const scl_model *m, struct scl_input_stats *out,
+                                char *msg, size_t msg_len);
+void scl_input_stats_free(struct scl_input_stats *in);
+
+/*
+ * Sleep model m in place with parameters p, given the statistics `in` of its training inputs:
+ * the layer scale factors (scl_sleep_factors), the run (scl_sleep_run, which checks p against
+ * m and takes alpha from p) and the spike-rate check (scl_sleep_check_rates).
+ * stats (may be NULL) receives the run's diagnostics as scl_sleep_run fills them. Errors as
+ * scl_sleep_run's, and SCL_ERR_NUMERIC for a dead layer, SCL_ERR_ARG when `in` was made for
+ * another shape; details in scl_ctx_last_error. On error m is unchanged.
+ */
+scl_status scl_sleep_model(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
+                           const struct scl_input_stats *in, struct scl_sleep_stats *stats);
+/* The same, the statistics computed from ds (scl_input_stats_compute) first. */
+scl_status scl_sleep_model_on_data(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
+                                   const scl_dataset *ds, scl_gemm_engine gemm,
+                                   struct scl_sleep_stats *stats);
 
 /* ---------------------------------------------------------------- parameter search (host/search.c)
  */

@@ -54,9 +54,11 @@ inline std::string harness_slurp(const std::string &p)
     return ss.str();
 }
 
-// Run the program (SCL_CLI_PATH) with args, output discarded; SIGKILL it after kill_ms
-// (0 = let it finish). Returns the exit status, or -1 when it was killed.
-inline int harness_run_cli(const std::vector<std::string> &args, int kill_ms)
+// Run the program (SCL_CLI_PATH) with args, its stdout and stderr into the file `out`
+// (/dev/null by default); SIGKILL it after kill_ms (0 = let it finish). Returns the exit
+// status, or -1 when it was killed.
+inline int harness_run_cli(const std::vector<std::string> &args, int kill_ms,
+                           const std::string &out = "/dev/null")
 {
     pid_t pid = fork();
     if (pid == 0) {
@@ -66,7 +68,7 @@ inline int harness_run_cli(const std::vector<std::string> &args, int kill_ms)
         for (const std::string &a : args)
             argv.push_back(const_cast<char *>(a.c_str()));
         argv.push_back(nullptr);
-        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+        if (!freopen(out.c_str(), "w", stdout) || dup2(fileno(stdout), fileno(stderr)) < 0)
             _exit(127);
         execv(exe.c_str(), argv.data());
         _exit(127);

@@ -115,7 +115,7 @@ TEST(DeviceEnv, FailingKernelBuildNamesDeviceAndOptions)
     SCL_REQUIRE_DEVICE();
     std::string dir = ::testing::TempDir() + "/scl-bad-kernels";
     std::string cmd = "rm -rf '" + dir + "' && mkdir -p '" + dir + "' && for f in " +
-                      std::string(SCL_SOURCE_DIR) + "/cl/*.cl; do cp \"$f\" '" + dir +
+                      std::string(SCL_SOURCE_DIR) + "/cl/*; do cp \"$f\" '" + dir +
                       "'/; done && echo 'this is not OpenCL C' >> '" + dir + "/rng.cl'";
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     struct scl_ctx_params p = scl_ctx_default_params();

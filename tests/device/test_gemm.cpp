@@ -5,7 +5,7 @@
 // engine's width-8 tile kernel, which this AVX-512 device uses only for n <= 16, is also run
 // directly over every column remainder.
 //
-// Metric (STYLE.md H13): NMSE = sum (C - C_ref)^2 / sum C_ref^2 <= 1e-7 over the m x n result;
+// Metric: NMSE = sum (C - C_ref)^2 / sum C_ref^2 <= 1e-7 over the m x n result;
 // the floats around it (offsets, row padding) must come back bit for bit unchanged.
 //
 // Tests are TEST_Ps over the engine only, each looping over its case table with SCOPED_TRACE

@@ -3,8 +3,10 @@
 // and the same weights bit for bit. Both sides use the same formulas with IEEE single
 // operations in the same order (FP_CONTRACT OFF on the device, ISO C on the host, sums in
 // ascending pre index, f(w) without libm or division), so the tolerance is zero.
-// Also: odd shapes, every layer count path, validation errors that name the key, NaN weights.
+// Also: odd shapes, every layer count path, validation errors that name the key, NaN weights,
+// and the host/device contract.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <gtest/gtest.h>
 #include <string>
@@ -13,8 +15,10 @@
 #include "device_env.h"
 extern "C" {
 #include "ref.h"
-// sleep.c's test hook: work-groups per kernel call (0 = automatic: 1 on a CPU).
+// sleep.c's test hook: work-groups per run (0 = automatic: 1 on a CPU).
 void scl_sleep_test_groups(int groups);
+// host/device/contract.c: the contract as the device compiled it against the host's.
+scl_status scl_contract_check(scl_ctx *ctx);
 }
 
 namespace
@@ -70,17 +74,23 @@ std::vector<float> bernoulli_images(const std::vector<float> &mean, int32_t coun
     return x;
 }
 
-// alpha from the layer factors of act_max over binary images, as a real sleep would.
-std::vector<float> factor_alpha(const scl_model *m, const struct scl_sleep_params &p,
-                                const std::vector<float> &mean)
+// The layer factors of act_max over binary images, as a real sleep would have them.
+std::vector<float> layer_factors(const scl_model *m, const struct scl_sleep_params &p,
+                                 const std::vector<float> &mean)
 {
-    std::vector<float> act((size_t)m->n_layers), fac((size_t)m->n_layers),
-        alpha((size_t)m->n_layers);
+    std::vector<float> act((size_t)m->n_layers), fac((size_t)m->n_layers);
     std::vector<float> imgs = bernoulli_images(mean, 16);
     scl_ref_sleep_act_max(m, imgs.data(), 16, act.data());
     EXPECT_EQ(scl_sleep_factors(m, act.data(), p.norm, fac.data()), SCL_OK);
-    scl_sleep_alpha(&p, m->n_layers, fac.data(), alpha.data());
-    return alpha;
+    return fac;
+}
+
+// Parameters whose alpha_l is exactly factor_l (alpha_scale 1), for tests that choose alpha.
+struct scl_sleep_params unit_alpha_params()
+{
+    struct scl_sleep_params p = scl_sleep_default_params();
+    p.alpha_scale = 1.0f;
+    return p;
 }
 
 std::string where(int64_t idx, int64_t units, const scl_model *m)
@@ -93,13 +103,16 @@ std::string where(int64_t idx, int64_t units, const scl_model *m)
            std::to_string(u);
 }
 
-// Run device and reference from the same model; expect identical rasters and weights.
+// Run device and reference from the same model; expect identical rasters and weights. The
+// device takes the factors, the reference the alpha the library derives from p and them.
 // Returns the device statistics (spikes per step and layer) through `out`.
 void expect_same(const scl_model *m0, const struct scl_sleep_params &p,
-                 const std::vector<float> &mean, const std::vector<float> &alpha,
+                 const std::vector<float> &mean, const std::vector<float> &factors,
                  std::vector<int64_t> *layer_spikes = nullptr)
 {
     ModelPtr dev, ref;
+    std::vector<float> alpha((size_t)m0->n_layers);
+    scl_sleep_alpha(&p, m0->n_layers, factors.data(), alpha.data());
     ASSERT_EQ(scl_model_clone(m0, &dev.m), SCL_OK);
     ASSERT_EQ(scl_model_clone(m0, &ref.m), SCL_OK);
     const int32_t L = m0->n_layers;
@@ -114,7 +127,7 @@ void expect_same(const scl_model *m0, const struct scl_sleep_params &p,
     struct scl_sleep_stats st;
     std::memset(&st, 0, sizeof(st));
     st.record_raster = 1;
-    ASSERT_EQ(scl_sleep_run(test_ctx(), dev.m, &p, mean.data(), alpha.data(), &st), SCL_OK)
+    ASSERT_EQ(scl_sleep_run(test_ctx(), dev.m, &p, mean.data(), factors.data(), &st), SCL_OK)
         << scl_ctx_last_error(test_ctx());
     ASSERT_EQ(st.raster_units, units);
     ASSERT_NE(st.raster, nullptr);
@@ -186,12 +199,10 @@ TEST(DeviceSleep, MnistNetMatchesReference)
         p.modulation = c.mod;
         p.input = c.input;
         p.seed = 11;
-        std::vector<float> alpha = factor_alpha(m.m, p, mean);
         if (c.input == SCL_SLEEP_INPUT_WINDOW) // a window carries less input: scale it up
-            for (float &a : alpha)
-                a *= 3.0f;
+            p.alpha_scale *= 3.0f;
         std::vector<int64_t> spikes;
-        expect_same(m.m, p, mean, alpha, &spikes);
+        expect_same(m.m, p, mean, layer_factors(m.m, p, mean), &spikes);
         for (int32_t l = 0; l <= 3; l++)
             EXPECT_GT(spikes[(size_t)l], 0) << "layer " << l << " was silent";
     }
@@ -220,14 +231,12 @@ TEST(DeviceSleep, MultiGroupPathMatchesReference)
         p.steps = 200;
         p.modulation = c.mod;
         p.input = c.input;
-        std::vector<float> alpha = factor_alpha(m.m, p, mean);
-        for (float &a : alpha)
-            a *= c.input == SCL_SLEEP_INPUT_WINDOW ? 3.0f : 1.0f;
-        expect_same(m.m, p, mean, alpha);
+        p.alpha_scale *= c.input == SCL_SLEEP_INPUT_WINDOW ? 3.0f : 1.0f;
+        expect_same(m.m, p, mean, layer_factors(m.m, p, mean));
     }
     ASSERT_EQ(scl_model_create(5, odd, &o.m), SCL_OK);
     fill_model(o.m, 21, 1.0f, {0.05f, 0.2f, 0.2f, 0.2f, 0.1f});
-    struct scl_sleep_params p = scl_sleep_default_params();
+    struct scl_sleep_params p = unit_alpha_params();
     p.steps = 150;
     p.n_beta = 5;
     for (int32_t l = 0; l < 5; l++)
@@ -258,7 +267,7 @@ TEST(DeviceSleep, Mnist2022SetMatchesReference)
     p.input = SCL_SLEEP_INPUT_WINDOW;
     p.seed = 2022;
     std::vector<int64_t> spikes;
-    expect_same(m.m, p, mean, factor_alpha(m.m, p, mean), &spikes);
+    expect_same(m.m, p, mean, layer_factors(m.m, p, mean), &spikes);
     for (int32_t l = 0; l < 3; l++) // the output may stay silent with this set on random nets
         EXPECT_GT(spikes[(size_t)l], 0) << "layer " << l << " was silent";
 }
@@ -276,14 +285,14 @@ TEST(DeviceSleep, SmallNetMatchesReference)
         if (c.input == SCL_SLEEP_INPUT_WINDOW)
             continue; // window mode needs a 28x28 input
         SCOPED_TRACE(case_name(c));
-        struct scl_sleep_params p = scl_sleep_default_params();
+        struct scl_sleep_params p = unit_alpha_params();
         p.steps = 500;
         p.modulation = c.mod;
         p.seed = 5;
         p.beta[0] = 1.0f;
         p.beta[1] = 1.5f;
         p.beta[2] = 2.0f;
-        const std::vector<float> alpha = {1.0f, 1.5f, 1.5f};
+        const std::vector<float> alpha = {1.0f, 1.5f, 1.5f}; // the factors, alpha_scale 1
         std::vector<int64_t> spikes;
         expect_same(m.m, p, mean, alpha, &spikes);
         for (int32_t l = 0; l <= 3; l++)
@@ -312,14 +321,14 @@ TEST(DeviceSleep, OddShapesMatchReference)
             if (c.input == SCL_SLEEP_INPUT_WINDOW && s[0] != 784)
                 continue;
             SCOPED_TRACE(case_name(c));
-            struct scl_sleep_params p = scl_sleep_default_params();
+            struct scl_sleep_params p = unit_alpha_params();
             p.steps = 120;
             p.modulation = c.mod;
             p.input = c.input;
             p.n_beta = L;
             for (int32_t l = 0; l < L; l++)
                 p.beta[l] = 0.5f;
-            std::vector<float> alpha((size_t)L, 2.0f);
+            std::vector<float> alpha((size_t)L, 2.0f); // the factors, alpha_scale 1
             std::vector<int64_t> spikes;
             expect_same(m.m, p, mean, alpha, &spikes);
             EXPECT_GT(spikes[(size_t)L], 0) << "the last layer was silent";
@@ -337,17 +346,17 @@ TEST(DeviceSleep, RasterDoesNotChangeTheRun)
     fill_model(m.m, 4, 1.0f, {0.01f, 0.05f});
     ASSERT_EQ(scl_model_clone(m.m, &a.m), SCL_OK);
     ASSERT_EQ(scl_model_clone(m.m, &b.m), SCL_OK);
-    struct scl_sleep_params p = scl_sleep_default_params();
+    struct scl_sleep_params p = unit_alpha_params();
     p.n_beta = 2;
     p.steps = 200;
-    const float alpha[] = {4.0f, 4.0f};
+    const float factors[] = {4.0f, 4.0f};
     std::vector<float> mean = blob_mean(784);
     struct scl_sleep_stats with, without;
     std::memset(&with, 0, sizeof(with));
     std::memset(&without, 0, sizeof(without));
     with.record_raster = 1;
-    ASSERT_EQ(scl_sleep_run(test_ctx(), a.m, &p, mean.data(), alpha, &with), SCL_OK);
-    ASSERT_EQ(scl_sleep_run(test_ctx(), b.m, &p, mean.data(), alpha, &without), SCL_OK);
+    ASSERT_EQ(scl_sleep_run(test_ctx(), a.m, &p, mean.data(), factors, &with), SCL_OK);
+    ASSERT_EQ(scl_sleep_run(test_ctx(), b.m, &p, mean.data(), factors, &without), SCL_OK);
     EXPECT_EQ(without.raster, nullptr);
     EXPECT_EQ(std::memcmp(with.spikes, without.spikes, sizeof(int32_t) * 200 * 3), 0);
     for (int32_t l = 0; l < 2; l++)
@@ -359,7 +368,7 @@ TEST(DeviceSleep, RasterDoesNotChangeTheRun)
     // a NULL stats pointer is allowed, and the same seed gives the same weights again
     ModelPtr c;
     ASSERT_EQ(scl_model_clone(m.m, &c.m), SCL_OK);
-    ASSERT_EQ(scl_sleep_run(test_ctx(), c.m, &p, mean.data(), alpha, nullptr), SCL_OK);
+    ASSERT_EQ(scl_sleep_run(test_ctx(), c.m, &p, mean.data(), factors, nullptr), SCL_OK);
     EXPECT_EQ(std::memcmp(a.m->w[0], c.m->w[0], sizeof(float) * 784 * 60), 0);
 }
 
@@ -372,15 +381,15 @@ TEST(DeviceSleep, BadParametersAreNamedAndLeaveTheModel)
     fill_model(m.m, 1, 1.0f, {0.0f, 0.0f});
     std::vector<float> before(m.m->w[0], m.m->w[0] + 784 * 20);
     std::vector<float> mean = blob_mean(784);
-    const float alpha[] = {1.0f, 1.0f};
+    const float factors[] = {1.0f, 1.0f};
     struct scl_sleep_params p = scl_sleep_default_params(); // 3 betas for a 2-layer model
-    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_CONFIG);
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), factors, nullptr), SCL_ERR_CONFIG);
     EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("sleep.beta has 3 values"),
               std::string::npos)
         << scl_ctx_last_error(test_ctx());
     p.n_beta = 2;
     p.dt = 0.0f;
-    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_CONFIG);
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), factors, nullptr), SCL_ERR_CONFIG);
     EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("sleep.dt"), std::string::npos);
     EXPECT_EQ(std::memcmp(before.data(), m.m->w[0], before.size() * sizeof(float)), 0);
 }
@@ -394,24 +403,60 @@ TEST(DeviceSleep, NonFiniteInputsAreRejectedNamingTheLayer)
     fill_model(m.m, 1, 1.0f, {0.0f, 0.0f});
     m.m->w[1][3 * 20 + 7] = NAN;
     std::vector<float> mean = blob_mean(30);
-    float alpha[] = {1.0f, 1.0f};
+    float factors[] = {1.0f, 1.0f};
     struct scl_sleep_params p = scl_sleep_default_params();
     p.n_beta = 2;
-    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_NUMERIC);
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), factors, nullptr), SCL_ERR_NUMERIC);
     EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("layer 2 weight [3][7]"),
               std::string::npos)
         << scl_ctx_last_error(test_ctx());
     EXPECT_TRUE(std::isnan(m.m->w[1][3 * 20 + 7])); // left as it was
     m.m->w[1][3 * 20 + 7] = 0.0f;
     m.m->w[0][5] = INFINITY;
-    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_NUMERIC);
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), factors, nullptr), SCL_ERR_NUMERIC);
     EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("layer 1"), std::string::npos);
     m.m->w[0][5] = 0.0f;
-    alpha[1] = NAN;
-    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_NUMERIC);
-    alpha[1] = 1.0f;
+    factors[1] = NAN;
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), factors, nullptr), SCL_ERR_NUMERIC);
+    EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("alpha of layer 2"),
+              std::string::npos);
+    factors[1] = 1e38f; // finite, but alpha = 15.5 x 1e38 is not
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), factors, nullptr), SCL_ERR_NUMERIC);
+    factors[1] = 1.0f;
     mean[4] = NAN;
-    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), alpha, nullptr), SCL_ERR_NUMERIC);
+    EXPECT_EQ(scl_sleep_run(test_ctx(), m.m, &p, mean.data(), factors, nullptr), SCL_ERR_NUMERIC);
     EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("mean input [4]"),
               std::string::npos);
+}
+
+// The host/device contract (cl/scl_contract.h): every shared constant, record size and field
+// offset as the device compiled them equals the host's.
+TEST(DeviceContract, DeviceCompiledTheHostsContract)
+{
+    SCL_REQUIRE_DEVICE();
+    EXPECT_EQ(scl_contract_check(test_ctx()), SCL_OK) << scl_ctx_last_error(test_ctx());
+}
+
+// A kernel directory whose contract disagrees with the host's (one output code changed) fails
+// at start, naming the value, instead of building a program that would misread the host.
+TEST(DeviceContract, DisagreeingKernelDirFailsAtStart)
+{
+    SCL_REQUIRE_DEVICE();
+    const std::string dir = ::testing::TempDir() + "/scl-stale-contract";
+    const std::string cmd =
+        "rm -rf '" + dir + "' && mkdir -p '" + dir + "' && cp " + std::string(SCL_SOURCE_DIR) +
+        "/cl/* '" + dir +
+        "'/ && sed -i 's/#define SCL_K_LOSS_MSE    2/#define SCL_K_LOSS_MSE 3/' '" + dir +
+        "/scl_contract.h' && grep -q 'SCL_K_LOSS_MSE 3' '" + dir + "/scl_contract.h'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    struct scl_ctx_params p = scl_ctx_default_params();
+    p.kernel_dir = dir.c_str();
+    p.cache_dir = nullptr;
+    p.quiet = 1;
+    scl_ctx *ctx = nullptr;
+    EXPECT_EQ(scl_ctx_create(&p, &ctx), SCL_ERR_DATA);
+    const std::string err = scl_ctx_last_error(ctx);
+    EXPECT_NE(err.find("SCL_K_LOSS_MSE is 3 on the device, 2 on the host"), std::string::npos)
+        << err;
+    scl_ctx_destroy(ctx);
 }

@@ -10,6 +10,11 @@
 
 #include "device_env.h"
 
+extern "C" {
+// sleep.c's test hook: work-groups per run (0 = automatic: 1 on a CPU and in a batch).
+void scl_sleep_test_groups(int groups);
+}
+
 namespace
 {
 
@@ -51,6 +56,7 @@ std::vector<float> blob_mean(int32_t n)
 struct scl_sleep_params job_params(int i, int32_t layers, bool grid, int32_t steps0 = 40)
 {
     struct scl_sleep_params p = scl_sleep_default_params();
+    p.alpha_scale = 1.0f; // alpha_l = the job's factor_l
     p.steps = steps0 + 17 * i;
     p.seed = 100u + (uint32_t)i;
     p.modulation = i % 2 ? SCL_SLEEP_MOD_CONST : SCL_SLEEP_MOD_REF;
@@ -77,9 +83,10 @@ void expect_same_stats(const scl_sleep_stats &a, const scl_sleep_stats &b, int64
         EXPECT_EQ(a.rate[l], b.rate[l]);
 }
 
-// B jobs on clones of m0, batched and one by one; returns total spikes of hidden layers.
+// B jobs on clones of m0, batched (with batch_groups work-groups per run, 0 = automatic) and
+// one by one (automatic); returns total spikes of hidden layers.
 int64_t expect_batch_equals_singles(const scl_model *m0, int n, float alpha_scale,
-                                    int32_t steps0 = 40)
+                                    int32_t steps0 = 40, int batch_groups = 0)
 {
     const int32_t L = m0->n_layers;
     const bool grid = m0->sizes[0] == 784;
@@ -102,15 +109,17 @@ int64_t expect_batch_equals_singles(const scl_model *m0, int n, float alpha_scal
         j.params = job_params(i, L, grid, steps0);
         j.mean_input = mean.data();
         for (int32_t l = 0; l < L; l++)
-            j.alpha[l] = alpha_scale * (1.0f + 0.1f * (float)((i + l) % 3));
+            j.factors[l] = alpha_scale * (1.0f + 0.1f * (float)((i + l) % 3));
         j.stats = &bs[(size_t)i];
     }
+    scl_sleep_test_groups(batch_groups);
     EXPECT_EQ(scl_sleep_run_batch(test_ctx(), jobs.data(), n), SCL_OK)
         << scl_ctx_last_error(test_ctx());
+    scl_sleep_test_groups(0);
     for (int i = 0; i < n; i++) {
         SCOPED_TRACE("job " + std::to_string(i));
         const scl_sleep_job &j = jobs[(size_t)i];
-        EXPECT_EQ(scl_sleep_run(test_ctx(), single[(size_t)i].m, &j.params, mean.data(), j.alpha,
+        EXPECT_EQ(scl_sleep_run(test_ctx(), single[(size_t)i].m, &j.params, mean.data(), j.factors,
                                 &ss[(size_t)i]),
                   SCL_OK);
         expect_same_stats(bs[(size_t)i], ss[(size_t)i], units * j.params.steps);
@@ -163,6 +172,18 @@ TEST(DeviceSleepBatch, RunsPastOneChunkEqualSingleSleeps)
     EXPECT_GT(expect_batch_equals_singles(m.m, 5, 4.0f, 230), 0) << "hidden layers were silent";
 }
 
+// Several work-groups per run in a batch (the path a lone run takes on a GPU, one launch per
+// call), forced here: group g must serve run g / G with the items of its share.
+TEST(DeviceSleepBatch, SeveralGroupsPerRunEqualSingleSleeps)
+{
+    SCL_REQUIRE_DEVICE();
+    const int32_t sizes[] = {37, 29, 17, 5};
+    ModelPtr m;
+    ASSERT_EQ(scl_model_create(3, sizes, &m.m), SCL_OK);
+    fill_model(m.m, 4);
+    EXPECT_GT(expect_batch_equals_singles(m.m, 4, 4.0f, 40, 3), 0) << "hidden layers were silent";
+}
+
 // A bad job is named and no model changes.
 TEST(DeviceSleepBatch, BadJobIsNamedAndNothingChanges)
 {
@@ -180,7 +201,7 @@ TEST(DeviceSleepBatch, BadJobIsNamedAndNothingChanges)
         jobs[i].model = i ? b.m : a.m;
         jobs[i].params = job_params(i, 2, false);
         jobs[i].mean_input = mean.data();
-        jobs[i].alpha[0] = jobs[i].alpha[1] = 2.0f;
+        jobs[i].factors[0] = jobs[i].factors[1] = 2.0f;
     }
     jobs[1].params.decay = 1.5f;
     const float w0 = a.m->w[0][0];
@@ -222,11 +243,13 @@ TEST(DeviceEvalBatch, MatchesEvaluateModelByModel)
             ptrs.push_back(models[(size_t)b].m);
         }
         std::vector<double> acc((size_t)n_models);
-        ASSERT_EQ(scl_evaluate_batch(test_ctx(), ptrs.data(), n_models, d, 0, acc.data()), SCL_OK)
+        ASSERT_EQ(
+            scl_evaluate_batch(test_ctx(), ptrs.data(), n_models, d, SCL_GEMM_AUTO, acc.data()),
+            SCL_OK)
             << scl_ctx_last_error(test_ctx());
         for (int b = 0; b < n_models; b++) {
             scl_eval e;
-            ASSERT_EQ(scl_evaluate(test_ctx(), ptrs[(size_t)b], d, 0, &e), SCL_OK);
+            ASSERT_EQ(scl_evaluate(test_ctx(), ptrs[(size_t)b], d, SCL_GEMM_AUTO, &e), SCL_OK);
             EXPECT_NEAR(acc[(size_t)b], e.accuracy, 1.0 / 300) << "model " << b;
             scl_eval_free(&e);
         }
@@ -240,7 +263,7 @@ TEST(DeviceEvalBatch, MatchesEvaluateModelByModel)
     scl_model *m0 = nullptr;
     ASSERT_EQ(scl_model_create(3, sizes, &m0), SCL_OK);
     bad[0] = m0;
-    EXPECT_EQ(scl_evaluate_batch(test_ctx(), bad, 2, d, 0, acc.data()), SCL_ERR_ARG);
+    EXPECT_EQ(scl_evaluate_batch(test_ctx(), bad, 2, d, SCL_GEMM_AUTO, acc.data()), SCL_ERR_ARG);
     scl_model_destroy(m0);
     scl_ddata_destroy(d);
 }

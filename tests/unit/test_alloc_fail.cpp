@@ -1,5 +1,5 @@
 // Every cleanup path of the host-side loaders, exercised by making the n-th allocation fail
-// (scl_test_fail_alloc_after, STYLE.md H20) for n = 0, 1, 2, ... until the call succeeds: each
+// (scl_test_fail_alloc_after) for n = 0, 1, 2, ... until the call succeeds: each
 // attempt must fail cleanly with SCL_ERR_NOMEM (or succeed), never crash; the sanitizer pass
 // of tools/test.sh runs this tier with LeakSanitizer, which catches what a path forgets to free.
 #include <cstring>

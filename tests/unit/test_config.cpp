@@ -1,6 +1,8 @@
-// The configuration schema: defaults and shipped files validate; errors name file, line and key;
-// --set goes through the same parser; profile presets yield to explicit keys in either order;
-// the dump reads back to itself; the hash is stable; seed lists expand; long lines are refused.
+// The configuration schema: defaults are the library's *_default_params() and the shipped
+// default sleep file; shipped files validate; errors name file, line and key; --set goes through
+// the same parser; profile presets are the library's profiles and yield to explicit keys in
+// either order; the dump reads back to itself; the hash is stable; seed lists expand; long
+// lines are refused.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app.h"
 #include "config.h"
 #include "test_dir.h"
 
@@ -71,19 +74,113 @@ class Config : public ::testing::Test
     }
 };
 
+// Every field of a train struct, the seed aside (a run's seed is not a config key).
+void expect_train_eq(const scl_train_params &a, const scl_train_params &b)
+{
+    EXPECT_EQ(a.output, b.output);
+    EXPECT_EQ(a.loss, b.loss);
+    EXPECT_EQ(a.lr, b.lr);
+    EXPECT_EQ(a.momentum, b.momentum);
+    EXPECT_EQ(a.batch, b.batch);
+    EXPECT_EQ(a.epochs, b.epochs);
+    EXPECT_EQ(a.dropout, b.dropout);
+    EXPECT_EQ(a.dropout_mode, b.dropout_mode);
+    EXPECT_EQ(a.init, b.init);
+    EXPECT_EQ(a.init_a, b.init_a);
+    EXPECT_EQ(a.gemm, b.gemm);
+    EXPECT_EQ(a.finetune_lr, b.finetune_lr);
+    EXPECT_EQ(a.finetune_epochs, b.finetune_epochs);
+}
+
+// Every field of a sleep struct, bit for bit, the seed aside.
+void expect_sleep_eq(const scl_sleep_params &a, const scl_sleep_params &b)
+{
+    EXPECT_EQ(a.steps, b.steps);
+    EXPECT_EQ(a.dt, b.dt);
+    EXPECT_EQ(a.max_rate, b.max_rate);
+    EXPECT_EQ(a.gain, b.gain);
+    EXPECT_EQ(a.alpha_scale, b.alpha_scale);
+    ASSERT_EQ(a.n_alpha, b.n_alpha);
+    for (int i = 0; i < a.n_alpha; i++)
+        EXPECT_EQ(a.alpha[i], b.alpha[i]) << i;
+    ASSERT_EQ(a.n_beta, b.n_beta);
+    for (int i = 0; i < a.n_beta; i++)
+        EXPECT_EQ(a.beta[i], b.beta[i]) << i;
+    EXPECT_EQ(a.decay, b.decay);
+    EXPECT_EQ(a.inc, b.inc);
+    EXPECT_EQ(a.dec, b.dec);
+    EXPECT_EQ(a.norm, b.norm);
+    EXPECT_EQ(a.modulation, b.modulation);
+    EXPECT_EQ(a.input, b.input);
+}
+
 TEST_F(Config, DefaultsAreValidAndArePaper2024)
 {
     ASSERT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_OK) << msg;
-    EXPECT_EQ(cfg.train.profile, SCL_CFG_PROFILE_PAPER2024);
+    EXPECT_EQ(cfg.profile, SCL_CFG_PROFILE_PAPER2024);
     EXPECT_EQ(cfg.model.sizes.n, 4);
     EXPECT_EQ(cfg.model.sizes.v[1], 1200);
-    EXPECT_DOUBLE_EQ(cfg.sleep.inc, 7.49e-4);
-    EXPECT_EQ(cfg.sleep.beta.n, 3);
+    EXPECT_EQ(cfg.sleep.n_beta, 3);
     EXPECT_EQ(cfg.run.seed, 1u);
     EXPECT_FALSE(scl_cfg_is_set(&cfg, "train.lr"));
     // The schema defaults and the paper2024 preset agree.
     std::string before = dump(cfg);
     ASSERT_EQ(set("train.profile=paper2024"), SCL_OK) << msg;
+    EXPECT_EQ(dump(cfg), before);
+}
+
+// The schema has no defaults of its own for the library's parameters: every [train] and [sleep]
+// key starts at the library's *_default_params(), and its default text (as --help-keys and
+// --dump show it) reads back to the same bits.
+TEST_F(Config, SchemaDefaultsAreTheLibraryDefaults)
+{
+    expect_train_eq(cfg.train, scl_train_default_params());
+    expect_sleep_eq(cfg.sleep, scl_sleep_default_params());
+    EXPECT_EQ(cfg.steps_per_task, 0);
+    const char *keys[] = {"train.output",
+                          "train.loss",
+                          "train.lr",
+                          "train.momentum",
+                          "train.batch",
+                          "train.epochs",
+                          "train.dropout",
+                          "train.dropout_mode",
+                          "train.init",
+                          "train.init_a",
+                          "train.gemm",
+                          "train.finetune_lr",
+                          "train.finetune_epochs",
+                          "sleep.steps",
+                          "sleep.dt",
+                          "sleep.max_rate",
+                          "sleep.gain",
+                          "sleep.alpha",
+                          "sleep.alpha_vector",
+                          "sleep.beta",
+                          "sleep.decay",
+                          "sleep.inc",
+                          "sleep.dec",
+                          "sleep.modulation",
+                          "sleep.input",
+                          "sleep.norm"};
+    scl_config back{};
+    scl_cfg_defaults(&back);
+    for (const char *k : keys) {
+        std::string a = std::string(k) + "=" + get(cfg, k);
+        ASSERT_EQ(scl_cfg_set(&back, a.c_str(), msg, sizeof(msg)), SCL_OK) << msg;
+    }
+    expect_train_eq(back.train, scl_train_default_params());
+    expect_sleep_eq(back.sleep, scl_sleep_default_params());
+}
+
+// The default sleep set is the shipped 2024 MNIST file (the build generates the library's
+// default from it): loading the file over the defaults changes nothing.
+TEST_F(Config, DefaultSleepSetIsTheShippedFile)
+{
+    std::string before = dump(cfg);
+    std::string file = std::string(SCL_SOURCE_DIR) + "/configs/sleep/mnist2024.ini";
+    ASSERT_EQ(scl_cfg_load(&cfg, file.c_str(), msg, sizeof(msg)), SCL_OK) << msg;
+    expect_sleep_eq(cfg.sleep, scl_sleep_default_params());
     EXPECT_EQ(dump(cfg), before);
 }
 
@@ -109,7 +206,7 @@ TEST_F(Config, ShippedSleepSetsMatchTheSpecification)
               SCL_OK)
         << msg;
     EXPECT_EQ(c.sleep.steps, 365);
-    EXPECT_EQ(c.sleep.input, SCL_CFG_INPUT_MEAN);
+    EXPECT_EQ(c.sleep.input, SCL_SLEEP_INPUT_MEAN);
     EXPECT_DOUBLE_EQ(c.data.fraction, 0.03);
     EXPECT_EQ(get(c, "sleep.beta"), "24.3,5.08,18.42");
     ASSERT_EQ(scl_cfg_build(&c, (src + "/configs/sleep/fmnist2022.ini").c_str(), nullptr, 0, msg,
@@ -117,10 +214,10 @@ TEST_F(Config, ShippedSleepSetsMatchTheSpecification)
               SCL_OK)
         << msg;
     EXPECT_EQ(c.sleep.steps, 15000);
-    EXPECT_EQ(c.sleep.steps_per_task, 5000);
-    EXPECT_DOUBLE_EQ(c.sleep.max_rate, 181.047258);
-    EXPECT_EQ(c.sleep.input, SCL_CFG_INPUT_WINDOW);
-    EXPECT_EQ(get(c, "sleep.beta"), "40.446884,27.596929,33.109393");
+    EXPECT_EQ(c.steps_per_task, 5000);
+    EXPECT_EQ(c.sleep.max_rate, (float)181.047258);
+    EXPECT_EQ(c.sleep.input, SCL_SLEEP_INPUT_WINDOW);
+    EXPECT_EQ(c.sleep.beta[1], (float)27.596929);
 }
 
 TEST_F(Config, FileValuesAreApplied)
@@ -167,6 +264,9 @@ TEST_F(Config, BadValuesAndRanges)
         {"[train]\nbatch = 1.5\n", "[train] batch: '1.5' is not an integer"},
         {"[train]\nlr = 0\n", "[train] lr: 0 is out of range (> 0)"},
         {"[train]\nlr = nan\n", "[train] lr: 'nan' is not a finite number"},
+        {"[train]\nlr = 1e-50\n", "[train] lr: 1e-50 is out of range (> 0)"}, // 0 as a float
+        {"[sleep]\nmax_rate = 1e300\n", "[sleep] max_rate: '1e300' is not a finite number in "
+                                        "float range"},
         {"[train]\nlr =\n", "[train] lr: '' is not a number"},
         {"[train]\nmomentum = 1\n", "[train] momentum: 1 is out of range ([0, 1))"},
         {"[data]\nfraction = 0\n", "[data] fraction: 0 is out of range ((0, 1])"},
@@ -201,7 +301,18 @@ TEST_F(Config, RejectedValueLeavesConfigUnchanged)
 TEST_F(Config, MissingFile)
 {
     EXPECT_EQ(scl_cfg_load(&cfg, path("nope.ini").c_str(), msg, sizeof(msg)), SCL_ERR_CONFIG);
-    EXPECT_EQ(std::string(msg), path("nope.ini") + ": cannot open");
+    EXPECT_EQ(std::string(msg), path("nope.ini") + ": cannot open: No such file or directory");
+}
+
+// stdio reads a directory as an empty file: given as a config or an include it used to load as
+// nothing at all, with exit 0.
+TEST_F(Config, DirectoryRefused)
+{
+    EXPECT_EQ(scl_cfg_load(&cfg, dir.c_str(), msg, sizeof(msg)), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), dir + ": not a regular file");
+    std::string p = write("inc_dir.ini", "[config]\ninclude = .\n");
+    EXPECT_EQ(scl_cfg_load(&cfg, p.c_str(), msg, sizeof(msg)), SCL_ERR_CONFIG);
+    EXPECT_NE(std::string(msg).find("not a regular file"), std::string::npos) << msg;
 }
 
 TEST_F(Config, SetOverridesAndErrors)
@@ -230,17 +341,14 @@ TEST_F(Config, SetOverridesAndErrors)
 
 TEST_F(Config, ProfilePresetYieldsToExplicitKeysInEitherOrder)
 {
-    // Preset after the explicit key.
+    // Preset after the explicit key: the library's ref2022 profile, lr aside.
     ASSERT_EQ(load("[train]\nlr = 0.3\nprofile = ref2022\n"), SCL_OK) << msg;
-    EXPECT_DOUBLE_EQ(cfg.train.lr, 0.3);
-    EXPECT_DOUBLE_EQ(cfg.train.momentum, 0.5);
-    EXPECT_EQ(cfg.train.batch, 100);
-    EXPECT_EQ(cfg.train.epochs, 2);
-    EXPECT_EQ(cfg.train.output, SCL_CFG_OUTPUT_RELU);
-    EXPECT_EQ(cfg.train.loss, SCL_CFG_LOSS_MSE);
-    EXPECT_EQ(cfg.train.dropout_mode, SCL_CFG_DROPOUT_TEST_SCALE);
-    EXPECT_EQ(cfg.train.init, SCL_CFG_INIT_UNIFORM);
-    EXPECT_DOUBLE_EQ(cfg.train.init_a, 0.01);
+    EXPECT_EQ(cfg.train.lr, 0.3f);
+    scl_train_params want = scl_train_ref2022_params();
+    want.lr = 0.3f;
+    expect_train_eq(cfg.train, want);
+    EXPECT_EQ(cfg.train.output, SCL_OUTPUT_RELU);
+    EXPECT_EQ(cfg.train.finetune_epochs, 0);
     std::string a = dump(cfg);
 
     // Preset before the explicit key.
@@ -256,9 +364,9 @@ TEST_F(Config, ProfilePresetYieldsToExplicitKeysInEitherOrder)
 
     // Switching back restores every preset key that was not set explicitly.
     ASSERT_EQ(set("train.profile=paper2024"), SCL_OK) << msg;
-    EXPECT_DOUBLE_EQ(cfg.train.lr, 0.3);
-    EXPECT_EQ(cfg.train.batch, 64);
-    EXPECT_EQ(cfg.train.output, SCL_CFG_OUTPUT_SOFTMAX);
+    want = scl_train_default_params();
+    want.lr = 0.3f;
+    expect_train_eq(cfg.train, want);
 }
 
 TEST_F(Config, DumpParsesBackToTheSameDump)
@@ -357,14 +465,16 @@ TEST_F(Config, LongLinesAreRefused)
 
 TEST_F(Config, CrossKeyValidation)
 {
+    // The [sleep] set is checked against a model by the library, once, when the model sleeps
+    // (`sleepcl sleep` sleeps a model from a file); run and search check it against
+    // model.sizes before training (scl_app_check_sleep, through the same library check).
     ASSERT_EQ(set("model.sizes=784,100,10"), SCL_OK) << msg;
-    EXPECT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_ERR_CONFIG); // beta has 3 entries
-    EXPECT_EQ(std::string(msg),
-              "[sleep] beta: has 3 entries, but model.sizes gives L = 2 weight layers");
-    ASSERT_EQ(set("sleep.beta=1,2"), SCL_OK) << msg;
     EXPECT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_OK) << msg;
+    EXPECT_EQ(scl_app_check_sleep(&cfg), SCL_EXIT_USAGE); // 3 betas for 2 layers
+    ASSERT_EQ(set("sleep.beta=1,2"), SCL_OK) << msg;
+    EXPECT_EQ(scl_app_check_sleep(&cfg), SCL_EXIT_OK);
     ASSERT_EQ(set("sleep.alpha_vector=1,2,3"), SCL_OK) << msg;
-    EXPECT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_ERR_CONFIG);
+    EXPECT_EQ(scl_app_check_sleep(&cfg), SCL_EXIT_USAGE);
     ASSERT_EQ(set("sleep.alpha_vector="), SCL_OK) << msg;
     ASSERT_EQ(set("data.classes=1,2,1"), SCL_OK) << msg;
     EXPECT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_ERR_CONFIG);
@@ -383,7 +493,7 @@ TEST_F(Config, BuildAppliesFileThenSets)
     ASSERT_EQ(scl_cfg_build(&cfg, p.c_str(), sets, 2, msg, sizeof(msg)), SCL_OK) << msg;
     EXPECT_EQ(cfg.train.epochs, 9);
     EXPECT_EQ(cfg.sleep.steps, 10);
-    const char *bad[] = {"model.sizes=784,10"}; // valid alone, but beta has 3 entries
+    const char *bad[] = {"data.classes=2,2"}; // each entry valid, but listed twice
     EXPECT_EQ(scl_cfg_build(&cfg, p.c_str(), bad, 1, msg, sizeof(msg)), SCL_ERR_CONFIG);
 }
 

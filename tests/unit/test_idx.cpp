@@ -9,6 +9,8 @@
 #include "sleepcl/sleepcl.h"
 #include "test_dir.h"
 
+extern "C" void scl_test_fail_alloc_after(long n); // host/core/internal.h
+
 namespace
 {
 
@@ -109,6 +111,31 @@ TEST_F(Idx, WrongDimensionCount)
     std::string lab = write("lab_as_img", labels(4));
     EXPECT_EQ(load(lab, lab), SCL_ERR_DATA);
     EXPECT_NE(std::string(msg).find("dimensions"), std::string::npos) << msg;
+}
+
+// A 17-byte header may ask for gigabytes: the reader refuses what the file cannot hold before
+// it allocates anything for the pixels (the next allocation after the dataset's would fail).
+TEST_F(Idx, HugeHeaderRefusedBeforeAllocating)
+{
+    for (bool gz : {false, true}) {
+        std::vector<unsigned char> bytes = {0, 0, 8, 3};
+        append(bytes, be32(9000000));
+        append(bytes, be32(28));
+        append(bytes, be32(28));
+        bytes.push_back(7);
+        std::string img = write(gz ? "huge.gz" : "huge", bytes, gz);
+        scl_test_fail_alloc_after(1);
+        scl_status st = load(img, write("l", labels(4)));
+        scl_test_fail_alloc_after(-1);
+        EXPECT_EQ(st, SCL_ERR_DATA) << msg;
+        EXPECT_NE(std::string(msg).find("cannot hold"), std::string::npos) << msg;
+    }
+}
+
+TEST_F(Idx, DirectoryRefused)
+{
+    EXPECT_EQ(load(dir, dir), SCL_ERR_IO);
+    EXPECT_NE(std::string(msg).find("not a regular file"), std::string::npos) << msg;
 }
 
 TEST_F(Idx, TruncatedRawAndGzip)

@@ -1,5 +1,5 @@
 // The gradient of every output/loss pair against central finite differences of the loss, in
-// double precision on the host (STYLE.md H14). The MSE profile's gradient deliberately ignores
+// double precision on the host. The MSE profile's gradient deliberately ignores
 // the output ReLU's derivative, so it is checked where the ReLU is active (z > 0), where both
 // agree, and against o - t where it is not.
 #include <cmath>

@@ -150,6 +150,25 @@ TEST(ModelIo, BadFilesNamed)
          "{\"__metadata__\":{\"sizes\":\"3,5\"},"
          "\"w1\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]}}",
          "disagree", 24},
+        // w2 aliases w1's bytes, and a gap of the same size keeps the total right.
+        {"overlap",
+         "{\"w1\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},"
+         "\"w2\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[8,24]}}",
+         "overlaps", 32},
+        {"fraction", "{\"w1\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0.5,24.5]}}",
+         "do not fit", 25},
+        {"act_scale_nan",
+         "{\"__metadata__\":{\"act_scale\":\"nan\"},"
+         "\"w1\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]}}",
+         "act_scale 'nan'", 24},
+        {"act_scale_zero",
+         "{\"__metadata__\":{\"act_scale\":\"0\"},"
+         "\"w1\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]}}",
+         "act_scale '0'", 24},
+        {"output",
+         "{\"__metadata__\":{\"output\":\"tanh\"},"
+         "\"w1\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]}}",
+         "output 'tanh'", 24},
     };
     for (const Bad &b : bads) {
         std::string path = dir() + "/bad_" + b.name + ".safetensors", msg;
@@ -191,6 +210,37 @@ TEST(ModelIo, NanRejected)
     EXPECT_NE(msg.find("'w2'"), std::string::npos) << msg;
     EXPECT_NE(msg.find("non-finite"), std::string::npos) << msg;
     scl_model_destroy(m);
+}
+
+// A saved sleep input (the statistics a sleep needs) is checked on load: means are rates'
+// shares in [0, 1], activation maxima divide into the scale factors and must be > 0.
+TEST(InputStats, OutOfRangeValuesRefused)
+{
+    const struct {
+        const char *json, *expect;
+    } cases[] = {
+        {"{\"mean\":[0.5,1.5],\"act_max\":[1,2]}", "mean[1] = 1.5 is outside [0, 1]"},
+        {"{\"mean\":[-0.1,0.5],\"act_max\":[1,2]}", "mean[0] = -0.1 is outside [0, 1]"},
+        {"{\"mean\":[0.5,0.5],\"act_max\":[1,0]}", "act_max[1] = 0 must be > 0"},
+        {"{\"mean\":[0.5,0.5],\"act_max\":[1,1e300]}", "finite"},
+    };
+    for (const auto &c : cases) {
+        std::string path = dir() + "/in.json";
+        spit(path, c.json);
+        struct scl_input_stats in;
+        char msg[256] = "";
+        EXPECT_EQ(scl_input_stats_load(path.c_str(), nullptr, &in, msg, sizeof(msg)), SCL_ERR_DATA)
+            << c.json;
+        EXPECT_NE(std::string(msg).find(c.expect), std::string::npos) << msg;
+    }
+    std::string path = dir() + "/ok.json";
+    spit(path, "{\"mean\":[0,1],\"act_max\":[0.5,2]}");
+    struct scl_input_stats in;
+    char msg[256] = "";
+    ASSERT_EQ(scl_input_stats_load(path.c_str(), nullptr, &in, msg, sizeof(msg)), SCL_OK) << msg;
+    EXPECT_EQ(in.n_inputs, 2);
+    EXPECT_FLOAT_EQ(in.act_max[1], 2.0f);
+    scl_input_stats_free(&in);
 }
 
 TEST(ModelIo, MissingFileAndUnwritableDir)
