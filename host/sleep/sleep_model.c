@@ -164,8 +164,7 @@ scl_status scl_input_stats_load(const char *path, const scl_model *m, struct scl
     int32_t n_inputs = 0, n_layers = 0;
     memset(out, 0, sizeof(*out));
     if (scl_read_file(path, &text, &len) != SCL_OK)
-        return scl_msg_fail(msg, msg_len, SCL_ERR_IO, "%s: cannot read: %s", path,
-                            strerror(errno));
+        return scl_msg_fail(msg, msg_len, SCL_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
     cJSON *root = cJSON_Parse(text);
     scl_free(text);
     bool ok = root && input_shape(root, m, &n_inputs, &n_layers);

@@ -11,7 +11,8 @@
 #include "app.h"
 #include "test_dir.h"
 
-namespace {
+namespace
+{
 
 std::string slurp(const std::string &p)
 {
