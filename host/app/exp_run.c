@@ -76,9 +76,12 @@ static int open_env(struct scl_exp_env *env, const struct scl_config *cfg, const
     env->cfg = *cfg;
     scl_app_out_dir(&env->cfg, config_path, env->out, sizeof(env->out));
     snprintf(diag, sizeof(diag), "%s/diag", env->out);
+    scl_res_init(&env->res, env->out);
     int rc = scl_app_check_sleep(&env->cfg);
     if (rc == SCL_EXIT_OK)
         rc = scl_app_mkdir_p(diag);
+    if (rc == SCL_EXIT_OK) /* before anything in the directory is read or written */
+        rc = scl_res_lock(&env->res);
     if (rc == SCL_EXIT_OK && !(env->ctx = scl_app_open_cfg_ctx(&env->cfg)))
         rc = SCL_EXIT_RUNTIME;
     if (rc == SCL_EXIT_OK && !(env->train_full = scl_app_load_split(&env->cfg, "train")))
@@ -89,7 +92,6 @@ static int open_env(struct scl_exp_env *env, const struct scl_config *cfg, const
         scl_app_error("%s", scl_ctx_last_error(env->ctx));
         rc = SCL_EXIT_RUNTIME;
     }
-    scl_res_init(&env->res, env->out);
     return rc;
 }
 

@@ -129,6 +129,9 @@ void scl_res_free(struct scl_res_store *r)
     for (int i = 0; i < r->n_done; i++)
         free(r->done[i]);
     free(r->done);
+    if (r->locked)
+        close(r->lock_fd);
+    r->locked = false;
     memset(&r->rows, 0, sizeof(r->rows));
 }
 
@@ -208,9 +211,10 @@ static int prune_confusion(struct scl_res_store *r)
 }
 
 /* One writer per run directory: an advisory lock on DIR/.lock, held until the process ends (the
- * descriptor stays open; the kernel drops the lock when the process dies, however it dies). The
- * file holds the owner's pid so that a refused second writer can say who holds it. */
-int scl_res_lock(const char *dir)
+ * descriptor stays open until scl_res_free; the kernel drops the lock when the process dies,
+ * however it dies). The file holds the owner's pid so that a refused second writer can say who
+ * holds it. */
+int scl_res_lock_dir(const char *dir, int *fd_out)
 {
     char path[1024], owner[32] = "";
     snprintf(path, sizeof(path), "%s/.lock", dir);
@@ -233,13 +237,23 @@ int scl_res_lock(const char *dir)
     int len = snprintf(owner, sizeof(owner), "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, owner, (size_t)len, 0) != len)
         scl_app_error("warning: %s: cannot record the owner's pid: %s", path, strerror(errno));
-    return SCL_EXIT_OK; /* fd deliberately kept open: closing it would release the lock */
+    *fd_out = fd; /* kept open: closing it releases the lock */
+    return SCL_EXIT_OK;
+}
+
+int scl_res_lock(struct scl_res_store *r)
+{
+    if (r->locked)
+        return SCL_EXIT_OK;
+    int rc = scl_res_lock_dir(r->dir, &r->lock_fd);
+    r->locked = rc == SCL_EXIT_OK;
+    return rc;
 }
 
 int scl_res_load(struct scl_res_store *r)
 {
     char path[1024], line[512], key[256];
-    if (scl_res_lock(r->dir) != SCL_EXIT_OK)
+    if (scl_res_lock(r) != SCL_EXIT_OK)
         return SCL_EXIT_RUNTIME;
     snprintf(path, sizeof(path), "%s/results.csv", r->dir);
     FILE *f = fopen(path, "r");

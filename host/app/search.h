@@ -49,6 +49,7 @@ struct scl_search_env {
     int32_t input_gene; /* index of the input-mode gene, or -1 */
     struct scl_ga_params ga;
     char out[512];
+    int lock_fd; /* out/.lock, held for the whole search (process exit releases it) */
     double t0;
     double t_sleep, t_score; /* seconds spent in batched sleeps and in scoring, so far */
 };

@@ -468,7 +468,7 @@ static int open_env(struct scl_search_env *env, const struct scl_config *cfg,
     if (rc == SCL_EXIT_OK)
         rc = scl_app_mkdir_p(env->out);
     if (rc == SCL_EXIT_OK) /* one search per directory, as one run per run directory */
-        rc = scl_res_lock(env->out);
+        rc = scl_res_lock_dir(env->out, &env->lock_fd);
     if (rc == SCL_EXIT_OK)
         rc = check_hash(env);
     if (rc == SCL_EXIT_OK && !(env->ctx = scl_app_open_cfg_ctx(&env->cfg)))

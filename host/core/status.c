@@ -19,6 +19,11 @@ static const char *const status_msgs[SCL_STATUS_COUNT] = {
     [SCL_ERR_ARG] = "bad argument",
 };
 
+const char *scl_version(void)
+{
+    return SCL_VERSION_STRING;
+}
+
 const char *scl_status_str(scl_status st)
 {
     if ((unsigned)st >= SCL_STATUS_COUNT)

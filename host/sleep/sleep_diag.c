@@ -70,6 +70,36 @@ scl_status scl_sleep_write_diagnostics(const struct scl_sleep_stats *s, const ch
     return write_hist(s, path, msg, msg_len);
 }
 
+/* A silent output layer is what the 2024 papers report for their own sleeps (the output weights
+ * are then left as they were, the hidden layers do the work), so it is only told when asked (log
+ * level debug). A silent input or hidden layer means sleep could not change the weights around
+ * it, and a saturated layer means every unit fires on most steps: both are warnings. */
+static bool check_layer(const struct scl_sleep_stats *s, int32_t l, int64_t total)
+{
+    if (total == 0 && l == s->n_layers) {
+        SCL_LOG_DEBUG("sleep",
+                      "the output layer never fired in %d steps: sleep left the output weights "
+                      "as they were (as in the published sleeps)",
+                      s->steps);
+        return true;
+    }
+    if (total == 0) {
+        SCL_LOG_WARN("sleep",
+                     "%s %d never fired in %d steps: sleep could not change the weights around "
+                     "it (threshold too high or input too weak for this model?)",
+                     l == 0 ? "input layer" : "hidden layer", l, s->steps);
+        return false;
+    }
+    if (s->rate[l] >= SATURATED_RATE) {
+        SCL_LOG_WARN("sleep",
+                     "layer %d fires at %.0f%% of the steps per unit: saturated, the parameters "
+                     "do not fit this model",
+                     l, 100.0 * s->rate[l]);
+        return false;
+    }
+    return true;
+}
+
 int scl_sleep_check_rates(const struct scl_sleep_stats *s)
 {
     int bad = 0;
@@ -77,19 +107,7 @@ int scl_sleep_check_rates(const struct scl_sleep_stats *s)
         int64_t total = 0;
         for (int32_t t = 0; t < s->steps; t++)
             total += s->spikes[(size_t)t * (size_t)(s->n_layers + 1) + (size_t)l];
-        if (total == 0) {
-            SCL_LOG_WARN("sleep",
-                         "layer %d never fired in %d steps: the parameters do not fit "
-                         "this model (threshold too high or input too weak?)",
-                         l, s->steps);
-            bad++;
-        } else if (s->rate[l] >= SATURATED_RATE) {
-            SCL_LOG_WARN("sleep",
-                         "layer %d fires at %.0f%% of the steps per unit: saturated, "
-                         "the parameters do not fit this model",
-                         l, 100.0 * s->rate[l]);
-            bad++;
-        }
+        bad += !check_layer(s, l, total);
     }
     return bad;
 }

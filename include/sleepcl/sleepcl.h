@@ -21,6 +21,10 @@ extern "C" {
 #endif
 
 #define SCL_VERSION_STRING "0.1.0"
+/* The version of the library actually linked or loaded (SCL_VERSION_STRING as it was built),
+ * to tell a shared library from another release apart from the header compiled against.
+ * Static storage; never NULL. */
+const char *scl_version(void);
 
 /* ---------------------------------------------------------------- status and messages */
 
@@ -456,8 +460,10 @@ void scl_sleep_stats_free(struct scl_sleep_stats *s);
  * range, count), each through a temporary file and rename. One-line message on failure. */
 scl_status scl_sleep_write_diagnostics(const struct scl_sleep_stats *s, const char *prefix,
                                        char *msg, size_t msg_len);
-/* Log a warning for each layer that never fired or whose units fired at half the steps or more
- * (both mean the parameters do not fit the model). Returns the number of such layers. */
+/* Log a warning for each input or hidden layer that never fired, and for each layer whose units
+ * fired at half the steps or more: the parameters do not fit the model. A silent output layer
+ * (sleep leaves the output weights alone, as in the published 2024 sleeps) is only a debug line.
+ * Returns the number of layers warned about. */
 int scl_sleep_check_rates(const struct scl_sleep_stats *s);
 
 /*

@@ -57,8 +57,9 @@ inline std::string harness_slurp(const std::string &p)
 // Run the program (SCL_CLI_PATH) with args, its stdout and stderr into the file `out`
 // (/dev/null by default); SIGKILL it after kill_ms (0 = let it finish). Returns the exit
 // status, or -1 when it was killed.
-inline int harness_run_cli(const std::vector<std::string> &args, int kill_ms,
-                           const std::string &out = "/dev/null")
+// Start the program with args in the background (stdout and stderr to out); returns its pid.
+inline pid_t harness_spawn_cli(const std::vector<std::string> &args,
+                               const std::string &out = "/dev/null")
 {
     pid_t pid = fork();
     if (pid == 0) {
@@ -73,13 +74,26 @@ inline int harness_run_cli(const std::vector<std::string> &args, int kill_ms,
         execv(exe.c_str(), argv.data());
         _exit(127);
     }
+    return pid;
+}
+
+// The exit status of a spawned program, or -1 when a signal ended it.
+inline int harness_wait_cli(pid_t pid)
+{
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+inline int harness_run_cli(const std::vector<std::string> &args, int kill_ms,
+                           const std::string &out = "/dev/null")
+{
+    pid_t pid = harness_spawn_cli(args, out);
     if (kill_ms > 0) {
         usleep((useconds_t)kill_ms * 1000);
         kill(pid, SIGKILL);
     }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return harness_wait_cli(pid);
 }
 
 #endif

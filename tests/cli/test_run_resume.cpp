@@ -100,4 +100,30 @@ TEST(RunResume, OtherConfigRefusedBadKeyNamed)
     EXPECT_EQ(harness_run_cli(bad, 0), 2);
 }
 
+// Two processes on one run directory: the second is refused with one line naming the holder,
+// and the first ends with the results of a sweep that ran alone (no doubled rows).
+TEST(RunResume, SecondRunOnTheSameDirectoryIsRefused)
+{
+    SweepFixture fixture;
+    ASSERT_EQ(harness_run_cli(args("alone"), 0), 0);
+    pid_t first = harness_spawn_cli(args("shared"));
+    std::string lock = kDir + "/shared/.lock", held;
+    for (int i = 0; i < 3000 && held.empty(); i++) { // wait until the first holds the directory
+        usleep(10000);
+        held = harness_slurp(lock);
+    }
+    ASSERT_EQ(held, std::to_string(first) + "\n") << "the first run never took the lock";
+    std::string out = kDir + "/second.txt";
+    int second = harness_run_cli(args("shared"), 0, out);
+    ASSERT_EQ(harness_wait_cli(first), 0);
+    EXPECT_EQ(second, 1);
+    std::string text = harness_slurp(out);
+    EXPECT_NE(text.find("in use by another sleepcl process (pid " + std::to_string(first) + ")"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+    EXPECT_EQ(harness_slurp(kDir + "/shared/results.csv"),
+              harness_slurp(kDir + "/alone/results.csv"));
+}
+
 } // namespace

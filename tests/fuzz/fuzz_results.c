@@ -25,37 +25,12 @@
 
 static char dir[512];
 
-/* scl_res_load takes the directory's lock for the life of the process and keeps the descriptor
- * open on purpose; one fuzz input is one "process life" here, so close it again (else every
- * input leaks a descriptor). It is the lowest free descriptor when the load starts. */
-static int lowest_free_fd(void)
-{
-    int fd = dup(0);
-    if (fd >= 0)
-        close(fd);
-    return fd;
-}
-
-static void release_lock(int fd)
-{
-    char link[64], target[1024];
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    ssize_t n = readlink(link, target, sizeof(target) - 1);
-    if (n <= 0)
-        return;
-    target[n] = '\0';
-    size_t len = strlen(target);
-    if (len >= 6 && strcmp(target + len - 6, "/.lock") == 0)
-        close(fd);
-}
-
+/* One fuzz input is one "process life": the store's lock on the directory is released by
+ * scl_res_free, which every path below calls. */
 static int load(struct scl_res_store *r)
 {
-    int fd = lowest_free_fd();
     scl_res_init(r, dir);
-    int rc = scl_res_load(r);
-    release_lock(fd);
-    return rc;
+    return scl_res_load(r);
 }
 
 static void put_file(const char *name, const uint8_t *data, size_t len, int exists)

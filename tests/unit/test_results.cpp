@@ -58,7 +58,8 @@ TEST(Results, SecondWriterIsRefused)
     pid_t holder = fork();
     if (holder == 0) {
         char c = 0;
-        int rc = scl_res_lock(dir.c_str());
+        int fd = -1;
+        int rc = scl_res_lock_dir(dir.c_str(), &fd);
         (void)!write(ready[1], &c, 1);
         (void)!read(done[0], &c, 1); // hold the lock until the parent has tried
         _exit(rc);
@@ -69,7 +70,8 @@ TEST(Results, SecondWriterIsRefused)
     if (second == 0) {
         if (!freopen("/dev/null", "w", stderr))
             _exit(99);
-        _exit(scl_res_lock(dir.c_str()));
+        int fd = -1;
+        _exit(scl_res_lock_dir(dir.c_str(), &fd));
     }
     int status = 0;
     waitpid(second, &status, 0);
@@ -79,8 +81,10 @@ TEST(Results, SecondWriterIsRefused)
     waitpid(holder, &status, 0);
     EXPECT_EQ(WEXITSTATUS(status), SCL_EXIT_OK);
     pid_t third = fork();
-    if (third == 0)
-        _exit(scl_res_lock(dir.c_str()));
+    if (third == 0) {
+        int fd = -1;
+        _exit(scl_res_lock_dir(dir.c_str(), &fd));
+    }
     waitpid(third, &status, 0);
     EXPECT_EQ(WEXITSTATUS(status), SCL_EXIT_OK) << "the lock outlived its holder";
 }
