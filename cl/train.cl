@@ -13,17 +13,18 @@
 /* The generator purpose, output and loss codes and SCL_K_MAX_OUTPUTS come from
  * cl/scl_contract.h, which checks them against the public enums. */
 
-/* Xb[r][:] = X[perm[start + r]][:], yb[r] = Y[perm[start + r]]. Global size (dim, rows). */
+/* Xb[off + r][:] = X[perm[start + r]][:], yb[off + r] = Y[perm[start + r]]. Global size
+ * (dim, rows). The row offset puts rehearsal samples after a minibatch's own. */
 __kernel void scl_gather_rows(__global const float *x, __global const uchar *y,
                               __global const int *perm, int start, int dim, __global float *xb,
-                              __global int *yb)
+                              __global int *yb, int off)
 {
     int c = get_global_id(0), r = get_global_id(1);
     int src = perm[start + r];
     if (c < dim)
-        xb[(size_t)r * dim + c] = x[(size_t)src * dim + c];
+        xb[(size_t)(off + r) * dim + c] = x[(size_t)src * dim + c];
     if (c == 0)
-        yb[r] = (int)y[src];
+        yb[off + r] = (int)y[src];
 }
 
 /*
@@ -211,4 +212,136 @@ __kernel void scl_row_max(__global const float *a, int rows, int cols,
     for (int j = 0; j < cols; j++)
         m = fmax(m, a[(size_t)r * cols + j]);
     atomic_max(&amax_bits[slot], as_int(m));
+}
+
+/* ---------------------------------------------------------------- continual-learning methods
+ * (docs/METHOD.md section 6.9; host/wake/methods.c). Penalties are quadratic, s_i (w_i - a_i)^2
+ * / 2 with per-weight stiffness s_i, anchor a_i. */
+
+/* dst = src * src: the per-sample squares whose products sum to the diagonal Fisher. */
+__kernel void scl_square(__global float *dst, __global const float *src, int n)
+{
+    int i = get_global_id(0);
+    if (i < n)
+        dst[i] = src[i] * src[i];
+}
+
+/*
+ * One update of a penalised method, replacing the GEMM-folded update: g is the task loss's
+ * gradient, the penalty adds min(strength * imp, cap) * (w - anchor) (cap = 1/lr: a stiffer
+ * weight would step past its anchor and oscillate). With momentum v = lr * g' + mu * v, w -= v;
+ * else w -= lr * g'. With `track` (SI) the path integral omega -= g * dw takes the task loss's
+ * gradient alone, as Zenke et al. define it.
+ */
+__kernel void scl_penalty_step(__global float *w, __global float *v, __global const float *g,
+                               __global const float *imp, __global const float *anchor,
+                               __global float *omega, int n, float lr, float mu, float strength,
+                               float cap, int track)
+{
+    int i = get_global_id(0);
+    if (i >= n)
+        return;
+    float s = fmin(strength * imp[i], cap);
+    float gt = g[i] + s * (w[i] - anchor[i]);
+    float dw;
+    if (mu > 0.0f) {
+        float vi = lr * gt + mu * v[i];
+        v[i] = vi;
+        dw = -vi;
+    } else {
+        dw = -(lr * gt);
+    }
+    w[i] += dw;
+    if (track)
+        omega[i] -= g[i] * dw;
+}
+
+/* EWC at a task's end, with the task's Fisher fk. Online: imp = gamma imp + fk, anchor = w.
+ * Otherwise the tasks' penalties sum_k F_k (w - a_k)^2 are one quadratic (up to a constant):
+ * stiffness sum_k F_k around the Fisher-weighted mean of the anchors, so one pair of buffers
+ * holds any number of tasks. */
+__kernel void scl_ewc_consolidate(__global float *imp, __global float *anchor,
+                                  __global const float *fk, __global const float *w, int n,
+                                  float gamma, int online)
+{
+    int i = get_global_id(0);
+    if (i >= n)
+        return;
+    if (online) {
+        imp[i] = gamma * imp[i] + fk[i];
+        anchor[i] = w[i];
+        return;
+    }
+    float f = imp[i] + fk[i];
+    if (imp[i] == 0.0f) /* the first stiffness: the anchor is exactly the weight */
+        anchor[i] = w[i];
+    else if (fk[i] > 0.0f) /* else this task adds nothing and the anchor stays exact */
+        anchor[i] = (imp[i] * anchor[i] + fk[i] * w[i]) / f;
+    imp[i] = f;
+}
+
+/* SI at a task's end: imp += omega / ((w - anchor)^2 + xi), then a new path from here. */
+__kernel void scl_si_consolidate(__global float *imp, __global float *anchor, __global float *omega,
+                                 __global const float *w, int n, float xi)
+{
+    int i = get_global_id(0);
+    if (i >= n)
+        return;
+    float d = w[i] - anchor[i];
+    imp[i] += omega[i] / (d * d + xi);
+    omega[i] = 0.0f;
+    anchor[i] = w[i];
+}
+
+/* ---------------------------------------------------------------- OWM (orthogonal weight
+ * modification): each layer's update is G P, P a projector away from the inputs it has seen,
+ * updated after every step from the batch-mean input x: P -= (P x)(P x)^T / (alpha + x.P x). */
+
+/* out[j] = the mean over the rows of x[r][j]. One work-item per column. */
+__kernel void scl_col_mean(__global const float *x, int rows, int cols, __global float *out)
+{
+    int j = get_global_id(0);
+    if (j >= cols)
+        return;
+    float s = 0.0f;
+    for (int r = 0; r < rows; r++)
+        s += x[(size_t)r * cols + j];
+    out[j] = s / (float)rows;
+}
+
+/* out = P x, P [n][n] row-major. One work-item per row. */
+__kernel void scl_matvec(__global const float *p, __global const float *x, int n,
+                         __global float *out)
+{
+    int i = get_global_id(0);
+    if (i >= n)
+        return;
+    float s = 0.0f;
+    for (int j = 0; j < n; j++)
+        s += p[(size_t)i * n + j] * x[j];
+    out[i] = s;
+}
+
+/* d[0] = alpha + x . px: one work-item, so the sum has one order everywhere. */
+__kernel void scl_owm_denom(__global const float *x, __global const float *px, int n, float alpha,
+                            __global float *d)
+{
+    if (get_global_id(0) != 0)
+        return;
+    float s = 0.0f;
+    for (int j = 0; j < n; j++)
+        s += x[j] * px[j];
+    d[0] = alpha + s;
+}
+
+/* P -= px px^T / d[0], one work-item per element. px[i] px[j] is px[j] px[i] bit for bit, so a
+ * symmetric P stays symmetric (the update GEMM multiplies by P from the inputs' side). */
+__kernel void scl_owm_rank1(__global float *p, __global const float *px, __global const float *d,
+                            int n)
+{
+    int k = get_global_id(0);
+    if (k >= n * n)
+        return;
+    int i = k / n, j = k % n;
+    p[k] -= px[i] * px[j] / d[0];
 }

@@ -46,7 +46,19 @@ static scl_status cfg_fail(char *msg, size_t len, scl_status st, const char *fmt
 
 /* T_F32 and T_F32S are the float fields of the library's parameter structs: a float, and a
  * per-layer list stored as an int32_t count followed by float[SCL_MAX_LAYERS]. */
-enum key_type { T_INT, T_U32, T_FLOAT, T_F32, T_STRING, T_ENUM, T_FLOATS, T_F32S, T_INTS, T_COUNT };
+enum key_type {
+    T_INT,
+    T_U32,
+    T_FLOAT,
+    T_F32,
+    T_STRING,
+    T_ENUM,
+    T_FLOATS,
+    T_F32S,
+    T_INTS,
+    T_ENUMS, /* a list of enum names, stored as struct scl_cfg_ints of their values */
+    T_COUNT
+};
 
 /* The layout of a T_F32S field: scl_sleep_params' n_alpha/alpha[] and n_beta/beta[]. */
 struct f32_list {
@@ -57,7 +69,9 @@ struct f32_list {
 enum {
     LO_OPEN = 1, /* the lower bound is excluded */
     HI_OPEN = 2, /* the upper bound is excluded */
-    NO_HASH = 4  /* where things are, not what is computed: left out of scl_cfg_hash */
+    NO_HASH = 4, /* where things are, not what is computed: left out of scl_cfg_hash */
+    NEW_KEY = 8  /* added after run directories existed: enters scl_cfg_hash only when it differs
+                    from its default, so that those directories keep their hashes */
 };
 
 struct key_desc {
@@ -88,12 +102,16 @@ static const char *const input_names[] = {"mean", "window", NULL};
 static const char *const norm_names[] = {"ref", "diehl", NULL};
 static const char *const sleep_after_names[] = {"every", "last", NULL};
 static const char *const kind_names[] = {"limited", "imbalance", "tasks", "incremental", NULL};
+static const char *const method_names[] = {"sgd",       "ewc", "online_ewc", "si",
+                                           "rehearsal", "owm", NULL};
+static const char *const replay_mix_names[] = {"batch", "append", NULL};
 
 _Static_assert(SCL_OUTPUT_RELU == 2 && SCL_LOSS_MSE == 2 && SCL_DROPOUT_TEST_SCALE == 1 &&
                    SCL_INIT_UNIFORM == 1 && SCL_GEMM_NATIVE == 2,
                "[train] enum names follow sleepcl.h");
 _Static_assert(SCL_SLEEP_MOD_CONST == 1 && SCL_SLEEP_INPUT_WINDOW == 1 && SCL_SLEEP_NORM_DIEHL == 1,
                "[sleep] enum names follow sleepcl.h");
+_Static_assert(SCL_METHOD_REHEARSAL == 4 && SCL_METHOD_OWM == 5, "method names follow sleepcl.h");
 
 #define INF      HUGE_VAL
 #define FROM_LIB NULL
@@ -158,6 +176,13 @@ _Static_assert(SCL_SLEEP_MOD_CONST == 1 && SCL_SLEEP_INPUT_WINDOW == 1 && SCL_SL
                   .def = (DEF), .help = (HELP)                                            \
     }
 
+/* A key added after run directories existed (NEW_KEY, and the flags FL), the other fields
+ * given by name. */
+#define KEY_NEW(S, K, FIELD, FL, ...)                               \
+    {                                                               \
+        AT_FIELD(S, K, FIELD), .flags = NEW_KEY | (FL), __VA_ARGS__ \
+    }
+
 /* Defaults: FROM_LIB keys take theirs from scl_train_default_params() (the paper2024 profile)
  * and scl_sleep_default_params() (the 2024 MNIST set), so no value is written twice. */
 static const struct key_desc schema[] = {
@@ -184,6 +209,25 @@ static const struct key_desc schema[] = {
     ENUM(train, gemm, FROM_LIB, "matrix products through CLBlast or our own kernels"),
     F32(train, finetune_lr, 0, INF, LO_OPEN, "learning rate of the fine-tune after sleep"),
     INT(train, finetune_epochs, 0, 1000, FROM_LIB, "epochs of the fine-tune after sleep"),
+    KEY_NEW(train, method, train.method, 0, .type = T_ENUM, .names = method_names, .def = FROM_LIB,
+            .help = "continual-learning method (docs/METHOD.md 6.9)"),
+    KEY_NEW(train, ewc_lambda, train.ewc_lambda, 0, .type = T_F32, .lo = 0, .hi = INF,
+            .def = FROM_LIB, .help = "ewc, online_ewc: penalty lambda/2 F (w - w*)^2"),
+    KEY_NEW(train, ewc_gamma, train.ewc_gamma, 0, .type = T_F32, .lo = 0, .hi = 1, .def = FROM_LIB,
+            .help = "online_ewc: decay of the summed Fisher per task"),
+    KEY_NEW(train, si_c, train.si_c, 0, .type = T_F32, .lo = 0, .hi = INF, .def = FROM_LIB,
+            .help = "si: penalty c Omega (w - w*)^2"),
+    KEY_NEW(train, si_xi, train.si_xi, LO_OPEN, .type = T_F32, .lo = 0, .hi = INF, .def = FROM_LIB,
+            .help = "si: damping of Omega = omega / (dw^2 + xi)"),
+    KEY_NEW(train, replay_share, replay_share, LO_OPEN, .type = T_FLOAT, .lo = 0, .hi = 1,
+            .def = "0.0075", .help = "rehearsal: share of each old task's training images kept"),
+    KEY_NEW(train, replay_mix, replay_mix, 0, .type = T_ENUM, .names = replay_mix_names,
+            .def = "batch",
+            .help = "rehearsal: memory in every minibatch, or appended to the data"),
+    KEY_NEW(train, replay_batch, train.replay_batch, 0, .type = T_INT, .lo = 1, .hi = 65536,
+            .def = FROM_LIB, .help = "rehearsal, replay_mix = batch: memory images per minibatch"),
+    KEY_NEW(train, owm_alpha, train.owm_alpha, LO_OPEN, .type = T_F32, .lo = 0, .hi = INF,
+            .def = FROM_LIB, .help = "owm: P -= P x x^T P / (alpha + x^T P x) per step"),
     INT(sleep, steps, 1, INT32_MAX, FROM_LIB, "time steps T of a sleep"),
     INT_AT(sleep, steps_per_task, steps_per_task, 0, INT32_MAX, "0",
            "steps added to T per later task (2022)"),
@@ -218,6 +262,9 @@ static const struct key_desc schema[] = {
     INT(experiment, parallel, 0, 1, "0", "tasks: 1 = also train on all tasks' data at once"),
     FLTS(experiment, downscale, SCL_CFG_LIST, 0, 0, "0",
          "tasks: shares of the smallest weights zeroed before each new task"),
+    KEY_NEW(experiment, methods, experiment.methods, 0, .type = T_ENUMS, .names = method_names,
+            .nmax = 8, .def = "",
+            .help = "tasks: train.method values compared; empty = train.method"),
     U32(run, seed, "1", "seed of a single run"),
     STR(run, seeds, 0, check_seeds, "", "seeds of repeated runs: 1..10, 1,2,5; \"\" = seed"),
     STR(run, out, NO_HASH, NULL, "runs", "output directory"),
@@ -510,7 +557,18 @@ static bool next_item(const char **p, char *item, size_t n)
     return fits;
 }
 
-/* Entry i of a float or int list, checked against the key's bounds for one entry. */
+/* An enum name of k's names into *out (its index). */
+static bool enum_entry(const struct key_desc *k, const char *item, int32_t *out, char *why,
+                       size_t n)
+{
+    union value e;
+    if (!parse_enum(k, item, &e, why, n))
+        return false;
+    *out = (int32_t)e.e;
+    return true;
+}
+
+/* Entry i of a float, int or enum list, checked against the key's bounds for one entry. */
 static bool list_entry(const struct key_desc *k, const char *item, int32_t i, union value *v,
                        char *why, size_t n)
 {
@@ -523,6 +581,8 @@ static bool list_entry(const struct key_desc *k, const char *item, int32_t i, un
         return check_float(k, item, &v->fl.v[i], why, n);
     if (k->type == T_F32S)
         return check_f32(k, item, &v->fs.v[i], why, n);
+    if (k->type == T_ENUMS)
+        return enum_entry(k, item, &v->il.v[i], why, n);
     if (!check_integer(k, item, &x, why, n))
         return false;
     v->il.v[i] = (int32_t)x;
@@ -634,6 +694,20 @@ static void format_ints(const struct key_desc *k, const void *field, char *buf, 
         append(buf, n, &len, "%s%ld", i ? "," : "", (long)l->v[i]);
 }
 
+static void format_enums(const struct key_desc *k, const void *field, char *buf, size_t n)
+{
+    const struct scl_cfg_ints *l = field;
+    size_t len = 0;
+    int count = 0;
+    while (k->names[count])
+        count++;
+    buf[0] = '\0';
+    for (int32_t i = 0; i < l->n && i < SCL_CFG_LIST; i++) {
+        int32_t e = l->v[i];
+        append(buf, n, &len, "%s%s", i ? "," : "", e >= 0 && e < count ? k->names[e] : "?");
+    }
+}
+
 static const struct type_ops {
     const char *name;
     size_t size; /* of the field */
@@ -649,6 +723,7 @@ static const struct type_ops {
     [T_FLOATS] = {"floats", sizeof(struct scl_cfg_floats), parse_list, format_floats},
     [T_F32S] = {"floats", sizeof(struct f32_list), parse_list, format_f32s},
     [T_INTS] = {"ints", sizeof(struct scl_cfg_ints), parse_list, format_ints},
+    [T_ENUMS] = {"enums", sizeof(struct scl_cfg_ints), parse_list, format_enums},
 };
 
 /* ---------------------------------------------------------------- keys and values */
@@ -1046,6 +1121,11 @@ scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
         st = check_shares("levels", &cfg->experiment.levels, msg, n);
     if (st == SCL_OK)
         st = check_search(&cfg->search, msg, n);
+    for (int32_t i = 0; st == SCL_OK && i < cfg->experiment.methods.n; i++)
+        for (int32_t j = 0; st == SCL_OK && j < i; j++)
+            if (cfg->experiment.methods.v[i] == cfg->experiment.methods.v[j])
+                st = cfg_fail(msg, n, SCL_ERR_CONFIG, "[experiment] methods: %s is listed twice",
+                              method_names[cfg->experiment.methods.v[i]]);
     for (int32_t i = 0; st == SCL_OK && i < cfg->experiment.downscale.n; i++)
         if (cfg->experiment.downscale.v[i] > 1.0)
             st = cfg_fail(msg, n, SCL_ERR_CONFIG,
@@ -1093,9 +1173,28 @@ static bool tool_section(const struct key_desc *k)
     return strcmp(k->section, "search") == 0;
 }
 
+/* Whether key k's line enters the hash: not for locations and tools, and a NEW_KEY only when
+ * it differs from its default (def: the defaults, filled on first need). */
+static bool hashed(const struct key_desc *k, const char *line, struct scl_config *def,
+                   bool *def_ready)
+{
+    char at_def[VALUE_MAX + 64];
+    if ((k->flags & NO_HASH) || tool_section(k))
+        return false;
+    if (!(k->flags & NEW_KEY))
+        return true;
+    if (!*def_ready)
+        scl_cfg_defaults(def);
+    *def_ready = true;
+    format_line(k, (const char *)def + k->offset, at_def, sizeof(at_def));
+    return strcmp(line, at_def) != 0;
+}
+
 static void dump_to(const struct scl_config *cfg, struct sink *s)
 {
     char line[VALUE_MAX + 64];
+    struct scl_config def;
+    bool def_ready = false;
     s->fnv = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < N_KEYS; i++) {
         const struct key_desc *k = &schema[i];
@@ -1104,8 +1203,9 @@ static void dump_to(const struct scl_config *cfg, struct sink *s)
             sink_put(s, line, !tool_section(k));
         }
         format_line(k, (const char *)cfg + k->offset, line, sizeof(line));
-        sink_put(s, line, !(k->flags & NO_HASH) && !tool_section(k));
-        sink_put(s, "\n", !(k->flags & NO_HASH) && !tool_section(k));
+        bool h = hashed(k, line, &def, &def_ready);
+        sink_put(s, line, h);
+        sink_put(s, "\n", h);
     }
 }
 
@@ -1140,7 +1240,9 @@ static void range_text(const struct key_desc *k, char *buf, size_t n)
     size_t len = 0;
     char b[128];
     bounds_text(k, b, sizeof(b));
-    if (k->type == T_ENUM)
+    if (k->type == T_ENUMS)
+        append(buf, n, &len, "%d-%d x ", (int)k->nmin, (int)k->nmax);
+    if (k->type == T_ENUM || k->type == T_ENUMS)
         for (int i = 0; k->names[i]; i++)
             append(buf, n, &len, "%s%s", i ? "|" : "", k->names[i]);
     else if (k->type == T_FLOATS || k->type == T_F32S || k->type == T_INTS)
@@ -1185,6 +1287,12 @@ bool scl_cfg_is_set(const struct scl_config *cfg, const char *name)
 {
     const struct key_desc *k = find_name(name);
     return k && cfg->is_set[key_index(k)];
+}
+
+const char *scl_cfg_method_name(int method)
+{
+    int count = (int)(sizeof(method_names) / sizeof(method_names[0])) - 1;
+    return method >= 0 && method < count ? method_names[method] : "?";
 }
 
 void scl_cfg_data_dir(const struct scl_config *cfg, char *buf, size_t n)

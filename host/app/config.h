@@ -46,6 +46,11 @@ struct scl_cfg_ints {
 enum scl_cfg_dataset { SCL_CFG_DATASET_MNIST, SCL_CFG_DATASET_FASHION };
 enum scl_cfg_profile { SCL_CFG_PROFILE_PAPER2024, SCL_CFG_PROFILE_REF2022 };
 enum scl_cfg_sleep_after { SCL_CFG_SLEEP_AFTER_EVERY, SCL_CFG_SLEEP_AFTER_LAST };
+/* How rehearsal's memory meets a new task's data (docs/METHOD.md section 6.9). */
+enum scl_cfg_replay_mix {
+    SCL_CFG_REPLAY_BATCH, /* train.replay_batch memory images in every minibatch */
+    SCL_CFG_REPLAY_APPEND /* the memory appended to the task's data: each image once per epoch */
+};
 enum scl_cfg_kind {
     SCL_CFG_KIND_LIMITED,    /* section 6.1-6.2: data fractions, confusion matrices */
     SCL_CFG_KIND_IMBALANCE,  /* 6.3: one class cut to a share of its count */
@@ -83,6 +88,8 @@ struct scl_cfg_experiment {
     int32_t grid;                    /* tasks: 1 = fractions swept per task (task 1 x task 2) */
     int32_t parallel;                /* tasks: 1 = also train one net on all tasks at once */
     struct scl_cfg_floats downscale; /* tasks: shares of smallest weights zeroed per new task */
+    struct scl_cfg_ints methods;     /* tasks: scl_method values compared, one condition each;
+                                        empty = train.method alone, conditions named as before */
 };
 
 struct scl_cfg_run {
@@ -115,6 +122,10 @@ struct scl_config {
      * the defaults. train.seed is not a key: runs set it from their seed. */
     enum scl_cfg_profile profile;
     struct scl_train_params train;
+    /* [train] keys of the application's own: which images rehearsal keeps (a share of each old
+     * task, drawn from the trial's seed) and how they meet the new task's data. */
+    double replay_share;
+    enum scl_cfg_replay_mix replay_mix;
     /* [sleep]: the library's parameters (defaults scl_sleep_default_params(), which is the set
      * of configs/sleep/mnist2024.ini; sleep.seed is set by each run), and the protocol's
      * steps_per_task: steps added to T for each later task (2022 class-incremental). */
@@ -187,6 +198,9 @@ scl_status scl_cfg_parse_seeds(const char *text, uint32_t *out, size_t cap, size
 /* The seeds of the run: run.seeds expanded, or run.seed alone when run.seeds is "". */
 scl_status scl_cfg_seed_list(const struct scl_config *cfg, uint32_t *out, size_t cap,
                              size_t *count);
+
+/* The config name of a continual-learning method ("online_ewc"); "?" for no method. */
+const char *scl_cfg_method_name(int method);
 
 /* The dataset directory: data.dir, or the default data directory (SCL_DATA_DIR or the cache)
  * plus "mnist" or "fashion-mnist" (the names tools/setup.sh uses). */

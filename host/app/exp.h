@@ -56,6 +56,42 @@ int scl_exp_summary_get(struct scl_exp_env *env, const char *key, double *mean, 
 /* Run gnuplot on OUT/NAME.gp to make OUT/NAME.png; a missing gnuplot is a warning. */
 int scl_exp_plot(struct scl_exp_env *env, const char *name, const char *script);
 
+/* ---- continual-learning methods in the task protocols (exp_methods.c) */
+
+/* Rehearsal's memory in one trial: training-set indices kept from the tasks learnt so far, and
+ * (replay_mix = batch) their device copy, which the trainer borrows. Zero it before use. */
+struct scl_exp_memory {
+    int32_t *idx;
+    int32_t n;
+    scl_dataset *ds;
+    scl_ddata *dd;
+};
+/* After task `task` (training-set indices idx[0..n)): keep train.replay_share of them, chosen
+ * by the project generator from the trial's seed. Nothing unless train.method is rehearsal. */
+int scl_exp_memory_add(struct scl_exp_env *env, struct scl_exp_memory *m, const int32_t *idx,
+                       int32_t n, uint32_t seed, int32_t task);
+/* The training data of a task with indices idx[0..n): those images, and the memory after them
+ * when rehearsal appends it (replay_mix = append). Caller owns *ds. */
+int scl_exp_memory_task_data(struct scl_exp_env *env, const struct scl_exp_memory *m,
+                             const int32_t *idx, int32_t n, scl_dataset **ds);
+/* Before a later task's fit (replay_mix = batch): the memory so far to the trainer. */
+int scl_exp_memory_attach(struct scl_exp_env *env, struct scl_exp_memory *m, scl_trainer *t);
+/* Release the memory; the trainer that borrowed it must be gone or detached. */
+void scl_exp_memory_free(struct scl_exp_memory *m);
+
+/* One method of the report: its conditions without and with sleep ("" = not run) and the last
+ * stage of each (whose accuracy on all classes is the method's result). */
+struct scl_exp_method_row {
+    const char *method;
+    char cond[2][64];
+    char last[2][32];
+};
+/* methods.csv, methods.md and methods.png: every method's final accuracy on all classes without
+ * and with sleep (mean and std over trials) and its seconds of training and of sleep per task,
+ * from the summary; `parallel` names the all-at-once condition ("" = none). */
+int scl_exp_methods_report(struct scl_exp_env *env, const struct scl_exp_method_row *rows, int n,
+                           const char *parallel);
+
 /* sleepcl run: the protocol of cfg's experiment.kind over its seeds, into
  * run.out/experiment.name (scl_app_out_dir), resumable; prints errors and progress. */
 int scl_exp_run(const struct scl_config *cfg, const char *config_path);

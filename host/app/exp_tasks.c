@@ -1,5 +1,5 @@
 /*
- * Sequential tasks (docs/METHOD.md sections 6.4-6.7), kinds `tasks` and `incremental`.
+ * Sequential tasks (docs/METHOD.md sections 6.4-6.7 and 6.9), kinds `tasks` and `incremental`.
  *
  * The classes are split in order (or in a random order per trial, experiment.shuffle_tasks) into
  * experiment.n_tasks tasks with one shared output head. Each task's training data are a
@@ -9,8 +9,11 @@
  * task (or the last, experiment.sleep_after) it sleeps, with input statistics over every task
  * seen so far and T growing by sleep.steps_per_task per task; then it may be fine-tuned on the
  * task's data. After every stage the test accuracy on every task is recorded: the accuracy
- * matrix. Conditions: fraction (or fraction pair with experiment.grid), x downscale, x sleep or
- * not (experiment.compare_no_sleep), plus the parallel baseline (experiment.parallel).
+ * matrix. Conditions: fraction (or fraction pair with experiment.grid), x downscale, x
+ * continual-learning method (experiment.methods, named first: "ewc_f1_d0_sleep"), x sleep or not
+ * (experiment.compare_no_sleep), plus the parallel baseline (experiment.parallel). A method's
+ * trainer ends each task with scl_trainer_consolidate before the next, after the task's sleep;
+ * rehearsal's memory is kept by exp_methods.c, which also writes the methods report.
  */
 #include <math.h>
 #include <stdio.h>
@@ -33,17 +36,23 @@ struct task_plan {
 struct cond {
     double f1, f2, downscale;
     bool sleep, parallel;
+    int32_t method; /* 1 + index into experiment.methods; 0 = train.method, unnamed */
 };
 
+/* Conditions compared by method are named with the method first ("ewc_f1_d0_sleep"). */
 static void cond_name(const struct scl_exp_env *env, const struct cond *c, char *buf, size_t n)
 {
+    char m[40] = "";
+    if (c->method > 0)
+        snprintf(m, sizeof(m), "%s_",
+                 scl_cfg_method_name(env->cfg.experiment.methods.v[c->method - 1]));
     if (c->parallel)
         snprintf(buf, n, "parallel_f%g", c->f1);
     else if (env->cfg.experiment.grid)
-        snprintf(buf, n, "f%g_%g_d%g_%s", c->f1, c->f2, c->downscale,
+        snprintf(buf, n, "%sf%g_%g_d%g_%s", m, c->f1, c->f2, c->downscale,
                  c->sleep ? "sleep" : "nosleep");
     else
-        snprintf(buf, n, "f%g_d%g_%s", c->f1, c->downscale, c->sleep ? "sleep" : "nosleep");
+        snprintf(buf, n, "%sf%g_d%g_%s", m, c->f1, c->downscale, c->sleep ? "sleep" : "nosleep");
 }
 
 /* The class order of a trial: 0..K-1, shuffled by the seed when asked. */
@@ -84,6 +93,16 @@ static int make_plan(const struct scl_exp_env *env, const struct cond *c, uint32
     return SCL_EXIT_OK;
 }
 
+/* The seed of one random stream of a trial's task: Philox of (trial seed, purpose) at the task's
+ * counter. Trial s's task k+1 and trial s+1's task k draw from unrelated streams (seed + task
+ * made them share one). */
+static uint32_t task_seed(uint32_t trial, int32_t task, scl_rng_purpose purpose)
+{
+    uint32_t w[4];
+    scl_rng_words(trial, purpose, (uint32_t)task, 0xfffffffeu, 0, w);
+    return w[0];
+}
+
 /* Training-set indices of task t: a balanced share, or the first N images in file order. */
 static int task_indices(const struct scl_exp_env *env, const struct task_plan *p, int32_t t,
                         uint32_t seed, int32_t *idx, int32_t *n)
@@ -97,8 +116,9 @@ static int task_indices(const struct scl_exp_env *env, const struct task_plan *p
                     idx[(*n)++] = i;
         return SCL_EXIT_OK;
     }
-    scl_status st = scl_dataset_balanced_indices(
-        full, p->fraction[t], p->classes[t], p->n_classes[t], seed + 7919u * (uint32_t)t, idx, n);
+    scl_status st =
+        scl_dataset_balanced_indices(full, p->fraction[t], p->classes[t], p->n_classes[t],
+                                     task_seed(seed, t, SCL_RNG_SUBSET), idx, n);
     return st == SCL_OK ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
 }
 
@@ -125,14 +145,16 @@ static int record_stage(struct scl_exp_env *env, const struct task_plan *p, cons
     return SCL_EXIT_OK;
 }
 
-/* Train on task t (a fresh net for the first task), downscaling first when asked. */
+/* Train on task t (a fresh net for the first task), downscaling first when asked. A later task
+ * starts by consolidating the one before (its data and the weights it left, sleep included) and
+ * hands rehearsal's memory to the trainer. */
 static int learn_task(struct scl_exp_env *env, struct scl_exp_net *net, scl_dataset *ds, int32_t t,
-                      double downscale, uint32_t seed)
+                      double downscale, uint32_t seed, struct scl_exp_memory *mem)
 {
     if (t == 0)
         return scl_exp_net_train(env, net, ds, seed);
-    scl_status st = SCL_OK;
-    if (downscale > 0.0) {
+    scl_status st = scl_trainer_consolidate(net->trainer, net->dtrain);
+    if (st == SCL_OK && downscale > 0.0) {
         st = scl_model_downscale(net->model, downscale);
         if (st == SCL_OK)
             st = scl_trainer_set_model(net->trainer, net->model);
@@ -143,6 +165,8 @@ static int learn_task(struct scl_exp_env *env, struct scl_exp_net *net, scl_data
     net->train = ds;
     if (st == SCL_OK)
         st = scl_ddata_create(env->ctx, ds, &net->dtrain);
+    if (st == SCL_OK && scl_exp_memory_attach(env, mem, net->trainer) != SCL_EXIT_OK)
+        return SCL_EXIT_RUNTIME;
     if (st == SCL_OK)
         st = scl_trainer_fit(net->trainer, net->dtrain, NULL, NULL);
     if (st == SCL_OK)
@@ -169,8 +193,11 @@ static int sleep_stage(struct scl_exp_env *env, struct scl_exp_net *net, const s
     if (scl_dataset_subset(env->train_full, seen_idx, n_seen, &seen) != SCL_OK)
         return SCL_EXIT_RUNTIME;
     snprintf(stage, sizeof(stage), "t%d_sleep", t + 1);
-    int rc = scl_exp_sleep(env, net, seen, seed + (uint32_t)t, t + 1, stage);
+    double t0 = scl_app_now();
+    int rc = scl_exp_sleep(env, net, seen, task_seed(seed, t, SCL_RNG_SPIKES), t + 1, stage);
     scl_dataset_destroy(seen);
+    if (rc == SCL_EXIT_OK) /* wall time: the one row that differs between reruns */
+        scl_res_row(&env->res, stage, "all", "seconds", scl_app_now() - t0);
     if (rc == SCL_EXIT_OK)
         rc = record_stage(env, p, net->model, stage, t + 1, r);
     if (rc == SCL_EXIT_OK && env->cfg.train.finetune_epochs > 0) {
@@ -197,6 +224,7 @@ static int run_sequence(struct scl_exp_env *env, const struct task_plan *p, uint
                         const char *label)
 {
     struct scl_exp_net net;
+    struct scl_exp_memory mem = {0};
     double r[MAX_TASKS * MAX_TASKS];
     int32_t *seen = malloc(sizeof(*seen) * (size_t)env->train_full->n), n_seen = 0;
     int32_t *idx = malloc(sizeof(*idx) * (size_t)env->train_full->n), n = 0;
@@ -208,24 +236,47 @@ static int run_sequence(struct scl_exp_env *env, const struct task_plan *p, uint
         snprintf(phase, sizeof(phase), "task %d", t + 1);
         scl_exp_progress(env, label, phase);
         rc = task_indices(env, p, t, seed, idx, &n);
-        if (rc == SCL_EXIT_OK && scl_dataset_subset(env->train_full, idx, n, &ds) != SCL_OK)
-            rc = SCL_EXIT_RUNTIME;
+        if (rc == SCL_EXIT_OK)
+            rc = scl_exp_memory_task_data(env, &mem, idx, n, &ds);
         memcpy(seen + n_seen, idx, sizeof(*idx) * (size_t)n);
         n_seen += n;
+        double t0 = scl_app_now();
         if (rc == SCL_EXIT_OK)
-            rc = learn_task(env, &net, ds, t, p->downscale, seed);
+            rc = learn_task(env, &net, ds, t, p->downscale, seed, &mem);
         snprintf(stage, sizeof(stage), "t%d", t + 1);
+        if (rc == SCL_EXIT_OK) /* wall time: the one row that differs between reruns */
+            scl_res_row(&env->res, stage, "all", "seconds", scl_app_now() - t0);
         if (rc == SCL_EXIT_OK)
             rc = record_stage(env, p, net.model, stage, t + 1, r + t * p->n_tasks);
         if (rc == SCL_EXIT_OK && sleeps_after(env, p, t))
             rc = sleep_stage(env, &net, p, t, seen, n_seen, seed, r + t * p->n_tasks);
+        if (rc == SCL_EXIT_OK)
+            rc = scl_exp_memory_add(env, &mem, idx, n, seed, t);
     }
     if (rc == SCL_EXIT_OK)
         record_metrics(env, r, p->n_tasks);
-    scl_exp_net_free(&net);
+    scl_exp_net_free(&net); /* before the memory its trainer borrows */
+    scl_exp_memory_free(&mem);
     free(seen);
     free(idx);
     return rc;
+}
+
+/* Task t's share of the parallel baseline: what the sequence trains on, except in the 2022
+ * protocol, whose upper bound is a net trained on every training image of the tasks' classes
+ * (the sequence sees only the first task_samples of each task). */
+static int parallel_indices(const struct scl_exp_env *env, const struct task_plan *p, int32_t t,
+                            uint32_t seed, int32_t *idx, int32_t *n)
+{
+    const scl_dataset *full = env->train_full;
+    if (env->cfg.experiment.kind != SCL_CFG_KIND_INCREMENTAL)
+        return task_indices(env, p, t, seed, idx, n);
+    *n = 0;
+    for (int32_t i = 0; i < full->n; i++)
+        for (int32_t c = 0; c < p->n_classes[t]; c++)
+            if (full->y[i] == p->classes[t][c])
+                idx[(*n)++] = i;
+    return SCL_EXIT_OK;
 }
 
 /* The parallel baseline: one net trained on all tasks' data at once. */
@@ -239,7 +290,7 @@ static int run_parallel(struct scl_exp_env *env, const struct task_plan *p, uint
     scl_dataset *ds = NULL;
     scl_exp_progress(env, label, "all tasks at once");
     for (int32_t t = 0; rc == SCL_EXIT_OK && t < p->n_tasks; t++) {
-        rc = task_indices(env, p, t, seed, all + n_all, &n);
+        rc = parallel_indices(env, p, t, seed, all + n_all, &n);
         n_all += n;
     }
     if (rc == SCL_EXIT_OK && scl_dataset_subset(env->train_full, all, n_all, &ds) != SCL_OK)
@@ -260,9 +311,29 @@ static int tasks_trial(struct scl_exp_env *env, const struct cond *c, uint32_t s
     char label[96];
     snprintf(label, sizeof(label), "%s seed %u", env->res.condition, seed);
     int rc = make_plan(env, c, seed, &p);
+    scl_method keep = env->cfg.train.method; /* the trial's method, for this trial only */
+    if (c->parallel)
+        env->cfg.train.method = SCL_METHOD_SGD; /* one task: nothing to protect */
+    else if (c->method > 0)
+        env->cfg.train.method = (scl_method)env->cfg.experiment.methods.v[c->method - 1];
     if (rc == SCL_EXIT_OK)
         rc = c->parallel ? run_parallel(env, &p, seed, label) : run_sequence(env, &p, seed, label);
+    env->cfg.train.method = keep;
     return rc == SCL_EXIT_OK ? scl_res_commit(&env->res) : rc;
+}
+
+/* The method x sleep conditions of one point of the sweep, appended to out[n..cap). */
+static int method_conditions(const struct scl_cfg_experiment *x, struct cond c, struct cond *out,
+                             int n, int cap)
+{
+    for (int32_t m = 0; m < (x->methods.n ? x->methods.n : 1); m++) {
+        for (int s = x->compare_no_sleep ? 0 : 1; s <= 1 && n < cap; s++) {
+            c.method = x->methods.n ? m + 1 : 0;
+            c.sleep = s == 1;
+            out[n++] = c;
+        }
+    }
+    return n;
 }
 
 /* Every condition of the sweep, in order, into out (returns the count). */
@@ -273,15 +344,15 @@ static int conditions(const struct scl_exp_env *env, struct cond *out, int cap)
     for (int32_t i = 0; i < x->fractions.n; i++) {
         for (int32_t j = 0; j < (x->grid ? x->fractions.n : 1); j++) {
             for (int32_t d = 0; d < (x->downscale.n ? x->downscale.n : 1); d++) {
-                for (int s = x->compare_no_sleep ? 0 : 1; s <= 1 && n < cap; s++) {
-                    struct cond c = {x->fractions.v[i], x->fractions.v[x->grid ? j : i],
-                                     x->downscale.n ? x->downscale.v[d] : 0.0, s == 1, false};
-                    out[n++] = c;
-                }
+                struct cond c = {0};
+                c.f1 = x->fractions.v[i];
+                c.f2 = x->fractions.v[x->grid ? j : i];
+                c.downscale = x->downscale.n ? x->downscale.v[d] : 0.0;
+                n = method_conditions(x, c, out, n, cap);
             }
         }
         if (x->parallel && n < cap) {
-            struct cond c = {x->fractions.v[i], x->fractions.v[i], 0.0, false, true};
+            struct cond c = {x->fractions.v[i], x->fractions.v[i], 0.0, false, true, 0};
             out[n++] = c;
         }
     }
@@ -430,7 +501,7 @@ static int plot_grid(struct scl_exp_env *env)
             struct scl_res_buf out = {0};
             for (int32_t i = 0; i < fr->n; i++) {
                 for (int32_t j = 0; j < fr->n; j++) {
-                    struct cond c = {fr->v[i], fr->v[j], 0.0, true, false};
+                    struct cond c = {fr->v[i], fr->v[j], 0.0, true, false, 0};
                     char cond[64];
                     double m, sd;
                     cond_name(env, &c, cond, sizeof(cond));
@@ -456,6 +527,32 @@ static int plot_grid(struct scl_exp_env *env)
     return rc;
 }
 
+/* The methods side by side (exp_methods.c): each method's first conditions without and with
+ * sleep (the first point of the sweep) and their last stages; the first parallel baseline. */
+static int report_methods(struct scl_exp_env *env, const struct cond *conds, int nc)
+{
+    struct scl_exp_method_row rows[SCL_CFG_LIST];
+    char stages[3 * MAX_TASKS][32], parallel[64] = "";
+    int nm = env->cfg.experiment.methods.n;
+    memset(rows, 0, sizeof(rows));
+    for (int m = 0; m < nm; m++)
+        rows[m].method = scl_cfg_method_name(env->cfg.experiment.methods.v[m]);
+    for (int i = 0; i < nc; i++) {
+        if (conds[i].parallel && !parallel[0])
+            cond_name(env, &conds[i], parallel, sizeof(parallel));
+        if (conds[i].parallel || conds[i].method < 1)
+            continue;
+        struct scl_exp_method_row *r = &rows[conds[i].method - 1];
+        int s = conds[i].sleep ? 1 : 0;
+        if (r->cond[s][0])
+            continue;
+        cond_name(env, &conds[i], r->cond[s], sizeof(r->cond[s]));
+        int ns = stage_list(env, r->cond[s], stages, 3 * MAX_TASKS);
+        snprintf(r->last[s], sizeof(r->last[s]), "%s", ns ? stages[ns - 1] : "none");
+    }
+    return scl_exp_methods_report(env, rows, nm, parallel);
+}
+
 int scl_exp_tasks_finish(struct scl_exp_env *env)
 {
     enum { CAP = 4096 };
@@ -473,6 +570,8 @@ int scl_exp_tasks_finish(struct scl_exp_env *env)
         rc = plot_seen(env, conds, nc);
     if (rc == SCL_EXIT_OK && env->cfg.experiment.grid && env->cfg.experiment.n_tasks == 2)
         rc = plot_grid(env);
+    if (rc == SCL_EXIT_OK && env->cfg.experiment.methods.n > 0)
+        rc = report_methods(env, conds, nc);
     free(conds);
     return rc;
 }

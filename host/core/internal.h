@@ -109,6 +109,9 @@ scl_status scl_contract_check(scl_ctx *ctx);
 /* Fisher-Yates permutation of 0..n-1 from the project generator (purpose SCL_RNG_SHUFFLE,
  * step = epoch): the same permutation for the same (seed, epoch) everywhere. */
 void scl_shuffle(int32_t *perm, int32_t n, uint32_t seed, uint32_t epoch);
+/* The same with generator stream `stream` (scl_shuffle is stream 0; rehearsal memories use
+ * streams from 1). */
+void scl_shuffle_stream(int32_t *perm, int32_t n, uint32_t seed, uint32_t epoch, uint32_t stream);
 
 /* ---- buffers (buffer.c) */
 scl_status scl_buf_create(scl_ctx *ctx, size_t bytes, const void *host, cl_mem *out);

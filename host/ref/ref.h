@@ -36,6 +36,42 @@ float scl_ref_max_relu(const float *a, int n);
  * generator step `step`, updating m (and the momentum buffers, one per layer, if non-NULL). */
 void scl_ref_train_step(scl_model *m, float **momentum, const float *x, const int *y, int rows,
                         const struct scl_train_params *p, float lr, uint32_t step);
+/* The same step with OWM: each layer's update uses its input batch times the projector proj[l]
+ * ([sizes[l]][sizes[l]]), which is then updated from the batch (scl_ref_owm_projector). */
+void scl_ref_train_step_owm(scl_model *m, float **momentum, float **proj, const float *x,
+                            const int *y, int rows, const struct scl_train_params *p, float lr,
+                            uint32_t step);
+/* ---- continual-learning methods (ref_train.c): twins of the kernels at the end of
+ * cl/train.cl, the same float operations in the same order (so bit for bit, divisions aside) */
+/* dst[i] = src[i]^2. */
+void scl_ref_square(float *dst, const float *src, int n);
+/* One penalised update: s = min(strength imp, cap), g' = g + s (w - anchor); with mu > 0
+ * v = lr g' + mu v and dw = -v, else dw = -lr g'; w += dw; with track omega -= g dw. v and
+ * omega may be NULL when unused. */
+void scl_ref_penalty_step(float *w, float *v, const float *g, const float *imp, const float *anchor,
+                          float *omega, int n, float lr, float mu, float strength, float cap,
+                          int track);
+/* EWC at a task's end with the task's Fisher fk. Online: imp = gamma imp + fk, anchor = w.
+ * Plain: imp += fk, the anchor the fk-weighted mean of anchor and w (exactly w where imp was 0,
+ * unchanged where fk is 0). */
+void scl_ref_ewc_consolidate(float *imp, float *anchor, const float *fk, const float *w, int n,
+                             float gamma, int online);
+/* SI at a task's end: imp += omega / ((w - anchor)^2 + xi); omega = 0; anchor = w. */
+void scl_ref_si_consolidate(float *imp, float *anchor, float *omega, const float *w, int n,
+                            float xi);
+/* OWM's projector update from a batch in [rows][n]: x = the column means (a float sum in row
+ * order, then / rows), px = P x (float sums in column order), d = alpha + x.px (in order), then
+ * P -= px px^T / d. The pieces are the kernels' twins one by one. */
+void scl_ref_col_mean(const float *x, int rows, int cols, float *out);
+void scl_ref_matvec(const float *p, const float *x, int n, float *out);
+float scl_ref_owm_denom(const float *x, const float *px, int n, float alpha);
+void scl_ref_owm_projector(float *proj, const float *in, int rows, int n, float alpha);
+/* The diagonal Fisher of m on x [rows][sizes[0]] as scl_trainer_consolidate computes it, in
+ * double: per weight, the mean over samples of the squared gradient of the per-sample loss at
+ * the predicted class (test mode: hidden activations scaled by m->act_scale). fisher[l] has
+ * the shape of m->w[l]. */
+void scl_ref_fisher(const scl_model *m, const struct scl_train_params *p, const float *x, int rows,
+                    double **fisher);
 
 /* C = alpha op(A) op(B) + beta C, row-major, as host/gemm.h, accumulated in double. op(A) is A
  * ([m][k], row stride lda) or A^T (A stored [k][m]); likewise B. beta == 0 never reads C. */

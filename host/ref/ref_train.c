@@ -186,8 +186,72 @@ static void backprop_ref(const scl_model *m, const float *grad, const float *act
     scl_ref_relu_backward(grad_in, act, rows * ni, keep);
 }
 
-void scl_ref_train_step(scl_model *m, float **momentum, const float *x, const int *y, int rows,
-                        const struct scl_train_params *p, float lr, uint32_t step)
+/* ---------------------------------------------------------------- OWM */
+
+void scl_ref_col_mean(const float *x, int rows, int cols, float *out)
+{
+    for (int j = 0; j < cols; j++) {
+        float s = 0.0f;
+        for (int r = 0; r < rows; r++)
+            s += x[r * cols + j];
+        out[j] = s / (float)rows;
+    }
+}
+
+void scl_ref_matvec(const float *p, const float *x, int n, float *out)
+{
+    for (int i = 0; i < n; i++) {
+        float s = 0.0f;
+        for (int j = 0; j < n; j++)
+            s += p[i * n + j] * x[j];
+        out[i] = s;
+    }
+}
+
+float scl_ref_owm_denom(const float *x, const float *px, int n, float alpha)
+{
+    float s = 0.0f;
+    for (int j = 0; j < n; j++)
+        s += x[j] * px[j];
+    return alpha + s;
+}
+
+void scl_ref_owm_projector(float *proj, const float *in, int rows, int n, float alpha)
+{
+    float *x = calloc((size_t)n, sizeof(float)), *px = calloc((size_t)n, sizeof(float));
+    scl_ref_col_mean(in, rows, n, x);
+    scl_ref_matvec(proj, x, n, px);
+    float d = scl_ref_owm_denom(x, px, n, alpha);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            proj[i * n + j] -= px[i] * px[j] / d;
+    free(x);
+    free(px);
+}
+
+/* OWM's update of layer l: the plain update with the input batch A replaced by A P (double
+ * sums), then the projector from the batch-mean input. */
+static void owm_update_ref(scl_model *m, float *v, const float *grad, const float *in, int l,
+                           int rows, const struct scl_train_params *p, float lr, float *proj)
+{
+    int ni = m->sizes[l - 1];
+    float *ap = calloc((size_t)rows * (size_t)ni, sizeof(float));
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < ni; j++) {
+            double s = 0.0;
+            for (int k = 0; k < ni; k++)
+                s += (double)in[r * ni + k] * (double)proj[k * ni + j];
+            ap[r * ni + j] = (float)s;
+        }
+    update_ref(m, v, grad, ap, l, rows, p, lr);
+    scl_ref_owm_projector(proj, in, rows, ni, p->owm_alpha);
+    free(ap);
+}
+
+/* One step; with proj (OWM) each layer's update is projected and its projector updated. */
+static void train_step_ref(scl_model *m, float **momentum, float **proj, const float *x,
+                           const int *y, int rows, const struct scl_train_params *p, float lr,
+                           uint32_t step)
 {
     int L = m->n_layers, k = m->sizes[L];
     float keep = p->dropout_mode == SCL_DROPOUT_INVERTED ? 1.0f / (1.0f - p->dropout) : 1.0f;
@@ -202,13 +266,156 @@ void scl_ref_train_step(scl_model *m, float **momentum, const float *x, const in
     float norm = 1.0f / (float)rows / (p->loss == SCL_LOSS_BCE ? (float)k : 1.0f);
     scl_ref_loss_grad(act[L], y, rows, k, (int)p->output, (int)p->loss, norm, grad[L], losses);
     for (int l = L; l >= 1; l--) {
+        float *v = momentum ? momentum[l - 1] : NULL;
         if (l >= 2)
             backprop_ref(m, grad[l], act[l - 1], grad[l - 1], l, rows, keep);
-        update_ref(m, momentum ? momentum[l - 1] : NULL, grad[l], act[l - 1], l, rows, p, lr);
+        if (proj)
+            owm_update_ref(m, v, grad[l], act[l - 1], l, rows, p, lr, proj[l - 1]);
+        else
+            update_ref(m, v, grad[l], act[l - 1], l, rows, p, lr);
     }
     for (int l = 0; l <= L; l++) {
         free(act[l]);
         free(grad[l]);
     }
     free(losses);
+}
+
+void scl_ref_train_step(scl_model *m, float **momentum, const float *x, const int *y, int rows,
+                        const struct scl_train_params *p, float lr, uint32_t step)
+{
+    train_step_ref(m, momentum, NULL, x, y, rows, p, lr, step);
+}
+
+void scl_ref_train_step_owm(scl_model *m, float **momentum, float **proj, const float *x,
+                            const int *y, int rows, const struct scl_train_params *p, float lr,
+                            uint32_t step)
+{
+    train_step_ref(m, momentum, proj, x, y, rows, p, lr, step);
+}
+
+/* ---------------------------------------------------------------- continual-learning methods */
+
+void scl_ref_square(float *dst, const float *src, int n)
+{
+    for (int i = 0; i < n; i++)
+        dst[i] = src[i] * src[i];
+}
+
+void scl_ref_penalty_step(float *w, float *v, const float *g, const float *imp, const float *anchor,
+                          float *omega, int n, float lr, float mu, float strength, float cap,
+                          int track)
+{
+    for (int i = 0; i < n; i++) {
+        float s = fminf(strength * imp[i], cap);
+        float gt = g[i] + s * (w[i] - anchor[i]);
+        float dw;
+        if (mu > 0.0f) {
+            v[i] = lr * gt + mu * v[i];
+            dw = -v[i];
+        } else {
+            dw = -(lr * gt);
+        }
+        w[i] += dw;
+        if (track)
+            omega[i] -= g[i] * dw;
+    }
+}
+
+void scl_ref_ewc_consolidate(float *imp, float *anchor, const float *fk, const float *w, int n,
+                             float gamma, int online)
+{
+    for (int i = 0; i < n; i++) {
+        if (online) {
+            imp[i] = gamma * imp[i] + fk[i];
+            anchor[i] = w[i];
+            continue;
+        }
+        float f = imp[i] + fk[i];
+        if (imp[i] == 0.0f)
+            anchor[i] = w[i];
+        else if (fk[i] > 0.0f)
+            anchor[i] = (imp[i] * anchor[i] + fk[i] * w[i]) / f;
+        imp[i] = f;
+    }
+}
+
+void scl_ref_si_consolidate(float *imp, float *anchor, float *omega, const float *w, int n,
+                            float xi)
+{
+    for (int i = 0; i < n; i++) {
+        float d = w[i] - anchor[i];
+        imp[i] += omega[i] / (d * d + xi);
+        omega[i] = 0.0f;
+        anchor[i] = w[i];
+    }
+}
+
+/* Test-mode forward of one sample in double: act[l][0..sizes[l]), act[L] = z. */
+static void forward_one_d(const scl_model *m, const float *x, double **act)
+{
+    for (int j = 0; j < m->sizes[0]; j++)
+        act[0][j] = x[j];
+    for (int l = 1; l <= m->n_layers; l++)
+        for (int i = 0; i < m->sizes[l]; i++) {
+            double s = 0.0;
+            for (int j = 0; j < m->sizes[l - 1]; j++)
+                s += (double)m->w[l - 1][i * m->sizes[l - 1] + j] * act[l - 1][j];
+            act[l][i] = l < m->n_layers ? (s > 0.0 ? s * (double)m->act_scale : 0.0) : s;
+        }
+}
+
+/* The predicted class of output row z (ReLU outputs compared after the ReLU; lowest index). */
+static int predict_d(const double *z, int k, int output)
+{
+    int best = 0;
+    for (int j = 1; j < k; j++) {
+        double v = output == SCL_OUTPUT_RELU ? fmax(z[j], 0.0) : z[j];
+        double b = output == SCL_OUTPUT_RELU ? fmax(z[best], 0.0) : z[best];
+        if (v > b)
+            best = j;
+    }
+    return best;
+}
+
+/* Add (1/rows) (dz_l a_{l-1})^2 to fisher for every layer, top-down, for one sample. */
+static void fisher_one(const scl_model *m, double **act, double **grad, double **fisher, int rows)
+{
+    for (int l = m->n_layers; l >= 1; l--) {
+        int no = m->sizes[l], ni = m->sizes[l - 1];
+        for (int i = 0; i < no; i++)
+            for (int j = 0; j < ni; j++) {
+                double g = grad[l][i] * act[l - 1][j];
+                fisher[l - 1][i * ni + j] += g * g / rows;
+            }
+        for (int j = 0; l >= 2 && j < ni; j++) {
+            double s = 0.0;
+            for (int i = 0; i < no; i++)
+                s += grad[l][i] * (double)m->w[l - 1][i * ni + j];
+            grad[l - 1][j] = act[l - 1][j] > 0.0 ? s * (double)m->act_scale : 0.0;
+        }
+    }
+}
+
+void scl_ref_fisher(const scl_model *m, const struct scl_train_params *p, const float *x, int rows,
+                    double **fisher)
+{
+    int L = m->n_layers, k = m->sizes[L];
+    double *act[SCL_MAX_LAYERS + 1], *grad[SCL_MAX_LAYERS + 1];
+    for (int l = 0; l <= L; l++) {
+        act[l] = calloc((size_t)m->sizes[l], sizeof(double));
+        grad[l] = calloc((size_t)m->sizes[l], sizeof(double));
+    }
+    for (int l = 0; l < L; l++)
+        memset(fisher[l], 0, sizeof(double) * (size_t)m->sizes[l] * (size_t)m->sizes[l + 1]);
+    for (int r = 0; r < rows; r++) {
+        forward_one_d(m, x + (size_t)r * (size_t)m->sizes[0], act);
+        int label = predict_d(act[L], k, (int)p->output);
+        scl_ref_loss_grad_d(act[L], k, label, (int)p->output, (int)p->loss, grad[L]);
+        fisher_one(m, act, grad, fisher, rows);
+    }
+    for (int l = 0; l <= L; l++) {
+        free(act[l]);
+        free(grad[l]);
+    }
 }

@@ -8,26 +8,16 @@
  * The dataset stays on the device; per-sample losses accumulate in a device buffer read once per
  * epoch, so no host round trip happens per batch. The shuffle is a Fisher-Yates permutation drawn
  * from the project generator (purpose SCL_RNG_SHUFFLE, step = epoch), uploaded once per epoch.
+ * The continual-learning methods (methods.c) hook in at three places: the update of a layer
+ * (penalties, OWM), the rows of a step (rehearsal's memory after the batch's own) and the
+ * trainer's buffers; with method SGD the step is exactly the plain one.
  */
 #include <math.h>
 #include <string.h>
 #include <time.h>
 
-#include "net.h"
 #include "scl_contract.h" /* SCL_K_MAX_OUTPUTS: the loss kernel's row arrays */
-
-struct scl_trainer {
-    scl_ctx *ctx;
-    struct scl_train_params p;
-    struct scl_net net;
-    cl_mem v[SCL_MAX_LAYERS];        /* momentum buffers, when p.momentum > 0 */
-    cl_mem grad[SCL_MAX_LAYERS + 1]; /* grad[l]: [batch][sizes[l]], dL/dz of layer l (l >= 1) */
-    cl_mem yb;                       /* [batch] labels of the batch */
-    cl_mem perm;                     /* [capacity] permutation of the epoch */
-    cl_mem losses;                   /* [capacity] per-sample loss of the epoch */
-    int32_t capacity;                /* samples perm/losses can hold */
-    uint32_t epoch, step;            /* counters across fits: shuffles and masks never repeat */
-};
+#include "trainer.h"
 
 struct scl_train_params scl_train_default_params(void)
 {
@@ -44,6 +34,13 @@ struct scl_train_params scl_train_default_params(void)
     p.finetune_lr = 0.02f;
     p.finetune_epochs = 1;
     p.seed = 1;
+    p.method = SCL_METHOD_SGD;
+    p.ewc_lambda = 100.0f;
+    p.ewc_gamma = 1.0f;
+    p.si_c = 1.0f;
+    p.si_xi = 0.1f;
+    p.replay_batch = 10;
+    p.owm_alpha = 1.0f;
     return p;
 }
 
@@ -124,7 +121,7 @@ static scl_status trainer_buffers(scl_trainer *t)
     scl_status st = SCL_OK;
     const int32_t *s = t->net.sizes;
     for (int32_t l = 1; st == SCL_OK && l <= t->net.n_layers; l++)
-        st = scl_buf_create(t->ctx, sizeof(float) * (size_t)t->p.batch * (size_t)s[l], NULL,
+        st = scl_buf_create(t->ctx, sizeof(float) * (size_t)t->rows * (size_t)s[l], NULL,
                             &t->grad[l]);
     for (int32_t l = 0; st == SCL_OK && t->p.momentum > 0.0f && l < t->net.n_layers; l++) {
         size_t bytes = sizeof(float) * (size_t)s[l + 1] * (size_t)s[l];
@@ -133,8 +130,32 @@ static scl_status trainer_buffers(scl_trainer *t)
             st = scl_buf_fill_zero(t->ctx, t->v[l], bytes);
     }
     if (st == SCL_OK)
-        st = scl_buf_create(t->ctx, sizeof(cl_int) * (size_t)t->p.batch, NULL, &t->yb);
+        st = scl_buf_create(t->ctx, sizeof(cl_int) * (size_t)t->rows, NULL, &t->yb);
     return st;
+}
+
+/* The chosen method's parameters (and only its: SGD reads none), named as the config keys that
+ * set them. */
+static scl_status check_method(scl_ctx *ctx, const struct scl_train_params *p)
+{
+    scl_method m = p->method;
+    bool ewc = m == SCL_METHOD_EWC || m == SCL_METHOD_ONLINE_EWC;
+    if ((unsigned)m > SCL_METHOD_OWM)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: unknown method %d", (int)m);
+    if (ewc && !(p->ewc_lambda >= 0.0f && p->ewc_gamma >= 0.0f && p->ewc_gamma <= 1.0f))
+        return scl_ctx_fail(ctx, SCL_ERR_ARG,
+                            "train: ewc_lambda must be >= 0, ewc_gamma in [0, 1] (got %g, %g)",
+                            (double)p->ewc_lambda, (double)p->ewc_gamma);
+    if (m == SCL_METHOD_SI && !(p->si_c >= 0.0f && p->si_xi > 0.0f))
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: si_c must be >= 0, si_xi > 0 (got %g, %g)",
+                            (double)p->si_c, (double)p->si_xi);
+    if (m == SCL_METHOD_OWM && !(p->owm_alpha > 0.0f))
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: owm_alpha must be > 0 (got %g)",
+                            (double)p->owm_alpha);
+    if (m == SCL_METHOD_REHEARSAL && (p->replay_batch < 1 || p->replay_batch > 65536))
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: replay_batch must be in 1..65536 (got %d)",
+                            p->replay_batch);
+    return SCL_OK;
 }
 
 scl_status scl_trainer_create(scl_ctx *ctx, const scl_model *m, const struct scl_train_params *p,
@@ -147,14 +168,20 @@ scl_status scl_trainer_create(scl_ctx *ctx, const scl_model *m, const struct scl
     if (m->sizes[m->n_layers] > SCL_K_MAX_OUTPUTS)
         return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: at most %d output units (got %d)",
                             SCL_K_MAX_OUTPUTS, m->sizes[m->n_layers]);
+    scl_status st = check_method(ctx, p);
+    if (st != SCL_OK)
+        return st;
     scl_trainer *t = scl_calloc(1, sizeof(*t));
     if (!t)
         return SCL_ERR_NOMEM;
     t->ctx = ctx;
     t->p = *p;
-    scl_status st = scl_net_init(&t->net, ctx, m, p->batch, p->gemm);
+    t->rows = p->batch + (p->method == SCL_METHOD_REHEARSAL ? p->replay_batch : 0);
+    st = scl_net_init(&t->net, ctx, m, t->rows, p->gemm);
     if (st == SCL_OK)
         st = trainer_buffers(t);
+    if (st == SCL_OK)
+        st = scl_method_buffers(t, m);
     if (st != SCL_OK) {
         scl_trainer_destroy(t);
         return st;
@@ -167,6 +194,7 @@ void scl_trainer_destroy(scl_trainer *t)
 {
     if (!t)
         return;
+    scl_method_release(t);
     scl_buf_release(&t->losses);
     scl_buf_release(&t->perm);
     scl_buf_release(&t->yb);
@@ -197,11 +225,16 @@ static float keep_scale(const struct scl_train_params *p)
 
 void scl_shuffle(int32_t *perm, int32_t n, uint32_t seed, uint32_t epoch)
 {
+    scl_shuffle_stream(perm, n, seed, epoch, 0);
+}
+
+void scl_shuffle_stream(int32_t *perm, int32_t n, uint32_t seed, uint32_t epoch, uint32_t stream)
+{
     for (int32_t i = 0; i < n; i++)
         perm[i] = i;
     for (int32_t i = n - 1; i > 0; i--) {
         uint32_t w[4];
-        scl_rng_words(seed, SCL_RNG_SHUFFLE, (uint32_t)i, epoch, 0, w);
+        scl_rng_words(seed, SCL_RNG_SHUFFLE, (uint32_t)i, epoch, stream, w);
         uint64_t wide = (uint64_t)w[0] << 32 | w[1];
         int32_t j = (int32_t)(wide % (uint64_t)(i + 1));
         int32_t tmp = perm[i];
@@ -210,28 +243,36 @@ void scl_shuffle(int32_t *perm, int32_t n, uint32_t seed, uint32_t epoch)
     }
 }
 
-static scl_status gather(scl_trainer *t, const scl_ddata *d, int32_t start, int32_t rows)
+scl_status scl_train_gather(scl_trainer *t, const scl_ddata *d, cl_mem perm, int32_t start,
+                            int32_t rows, int32_t off)
 {
     cl_kernel k;
     scl_status st = scl_kernel_get(t->ctx, "scl_gather_rows", &k);
     if (st != SCL_OK)
         return st;
     if (!SCL_ARG(t->ctx, k, 0, d->x) || !SCL_ARG(t->ctx, k, 1, d->y) ||
-        !SCL_ARG(t->ctx, k, 2, t->perm) || !SCL_ARG(t->ctx, k, 3, start) ||
+        !SCL_ARG(t->ctx, k, 2, perm) || !SCL_ARG(t->ctx, k, 3, start) ||
         !SCL_ARG(t->ctx, k, 4, d->dim) || !SCL_ARG(t->ctx, k, 5, t->net.act[0]) ||
-        !SCL_ARG(t->ctx, k, 6, t->yb))
+        !SCL_ARG(t->ctx, k, 6, t->yb) || !SCL_ARG(t->ctx, k, 7, off))
         return SCL_ERR_OPENCL;
     const size_t global[2] = {(size_t)d->dim, (size_t)rows};
     return scl_kernel_run(t->ctx, k, 2, global, NULL);
 }
 
-static scl_status loss_grad(scl_trainer *t, int32_t rows, int32_t loss_off)
+/* The training loss's normalisation: the mean over the batch (and over the outputs for BCE,
+ * the frameworks' default). */
+static float loss_norm(const scl_trainer *t, int32_t rows)
+{
+    float norm = 1.0f / (float)rows;
+    if (t->p.loss == SCL_LOSS_BCE)
+        norm /= (float)t->net.sizes[t->net.n_layers];
+    return norm;
+}
+
+scl_status scl_train_loss_grad(scl_trainer *t, int32_t rows, int32_t loss_off, float norm)
 {
     int32_t L = t->net.n_layers, k = t->net.sizes[L];
     int output = (int)t->p.output, loss = (int)t->p.loss;
-    float norm = 1.0f / (float)rows;
-    if (t->p.loss == SCL_LOSS_BCE)
-        norm /= (float)k; /* mean over batch x outputs, the frameworks' default */
     const struct scl_karg a[] = {
         SCL_KARG(t->net.act[L]), SCL_KARG(t->yb),   SCL_KARG(rows), SCL_KARG(k),
         SCL_KARG(output),        SCL_KARG(loss),    SCL_KARG(norm), SCL_KARG(t->grad[L]),
@@ -239,8 +280,9 @@ static scl_status loss_grad(scl_trainer *t, int32_t rows, int32_t loss_off)
     return scl_launch(t->ctx, "scl_loss_grad", (size_t)rows, a, 10);
 }
 
-/* Input gradient of layer l (1-based, l >= 2): grad[l-1] = relu'(act[l-1]) * (grad[l] W_l). */
-static scl_status backprop_input(scl_trainer *t, int32_t l, int32_t rows)
+/* Input gradient of layer l (1-based, l >= 2): grad[l-1] = relu'(act[l-1]) * (grad[l] W_l),
+ * relu' being `slope` where the unit is active (the dropout's keep scale in training). */
+scl_status scl_train_backprop(scl_trainer *t, int32_t l, int32_t rows, float slope)
 {
     struct scl_gemm_args g = {0};
     g.m = (size_t)rows;
@@ -255,16 +297,14 @@ static scl_status backprop_input(scl_trainer *t, int32_t l, int32_t rows)
     g.ldc = g.n;
     scl_status st = scl_gemm(t->ctx, t->net.gemm, &g);
     int n = rows * t->net.sizes[l - 1];
-    float ks = keep_scale(&t->p);
     const struct scl_karg a[] = {SCL_KARG(t->grad[l - 1]), SCL_KARG(t->net.act[l - 1]), SCL_KARG(n),
-                                 SCL_KARG(ks)};
+                                 SCL_KARG(slope)};
     if (st == SCL_OK)
         st = scl_launch(t->ctx, "scl_relu_backward", (size_t)n, a, 4);
     return st;
 }
 
-/* W_l update: W -= lr * grad[l]^T act[l-1], or through the momentum buffer. */
-static scl_status update_weights(scl_trainer *t, int32_t l, int32_t rows, float lr)
+scl_status scl_train_update(scl_trainer *t, int32_t l, int32_t rows, float lr, cl_mem in)
 {
     bool momentum = t->p.momentum > 0.0f;
     struct scl_gemm_args g = {0};
@@ -276,7 +316,7 @@ static scl_status update_weights(scl_trainer *t, int32_t l, int32_t rows, float 
     g.beta = momentum ? t->p.momentum : 1.0f;
     g.a = t->grad[l];
     g.lda = g.m;
-    g.b = t->net.act[l - 1];
+    g.b = in;
     g.ldb = g.n;
     g.c = momentum ? t->v[l - 1] : t->net.w[l - 1];
     g.ldc = g.n;
@@ -288,26 +328,41 @@ static scl_status update_weights(scl_trainer *t, int32_t l, int32_t rows, float 
     return scl_launch(t->ctx, "scl_sub_inplace", (size_t)n, a, 3);
 }
 
-/* One SGD step on the batch at positions [start, start + rows) of the epoch's permutation. */
+/* W_l update: W -= lr * grad[l]^T act[l-1], or through the momentum buffer; a method may do it
+ * its own way. */
+static scl_status update_weights(scl_trainer *t, int32_t l, int32_t rows, float lr)
+{
+    if (scl_method_own_update(&t->p))
+        return scl_method_update(t, l, rows, lr);
+    return scl_train_update(t, l, rows, lr, t->net.act[l - 1]);
+}
+
+/* One SGD step on the batch at positions [start, start + rows) of the epoch's permutation,
+ * with the rehearsal memory's samples of this step after them (rows becomes their sum; the
+ * memory rows' losses land past the batch's own, where the next batch overwrites them). */
 static scl_status train_step(scl_trainer *t, const scl_ddata *d, int32_t start, int32_t rows,
                              float lr)
 {
     struct scl_dropout drop = {t->p.dropout, keep_scale(&t->p), t->p.seed, t->step++};
-    scl_status st = gather(t, d, start, rows);
+    int32_t added = 0;
+    scl_status st = scl_train_gather(t, d, t->perm, start, rows, 0);
+    if (st == SCL_OK && t->mem)
+        st = scl_method_gather_memory(t, start / t->p.batch, rows, &added);
+    rows += added;
     if (st == SCL_OK)
         st = scl_net_forward(&t->net, NULL, 0, rows, &drop, 1.0f);
     if (st == SCL_OK)
-        st = loss_grad(t, rows, start);
+        st = scl_train_loss_grad(t, rows, start, loss_norm(t, rows));
     for (int32_t l = t->net.n_layers; st == SCL_OK && l >= 1; l--) {
         if (l >= 2)
-            st = backprop_input(t, l, rows);
+            st = scl_train_backprop(t, l, rows, keep_scale(&t->p));
         if (st == SCL_OK)
             st = update_weights(t, l, rows, lr);
     }
     return st;
 }
 
-static scl_status ensure_capacity(scl_trainer *t, int32_t n)
+scl_status scl_train_capacity(scl_trainer *t, int32_t n)
 {
     if (n <= t->capacity)
         return SCL_OK;
@@ -333,6 +388,11 @@ static double now_s(void)
 static scl_status run_epoch(scl_trainer *t, const scl_ddata *d, float lr, int32_t *perm,
                             float *losses, double *loss)
 {
+    if (t->mem) {
+        scl_status st = scl_method_epoch(t, d->n, t->epoch);
+        if (st != SCL_OK)
+            return st;
+    }
     scl_shuffle(perm, d->n, t->p.seed, t->epoch++);
     scl_status st = scl_buf_write(t->ctx, t->perm, 0, sizeof(int32_t) * (size_t)d->n, perm);
     for (int32_t start = 0; st == SCL_OK && start < d->n; start += t->p.batch) {
@@ -364,7 +424,8 @@ static scl_status fit_epochs(scl_trainer *t, const scl_ddata *d, int32_t epochs,
         return scl_ctx_fail(t->ctx, SCL_ERR_ARG,
                             "train: the data have labels up to %d, the model has %d outputs",
                             d->n_classes - 1, outputs);
-    scl_status st = ensure_capacity(t, d->n);
+    /* the memory's losses of the last batch land past the data's */
+    scl_status st = scl_train_capacity(t, d->n + (t->mem ? t->p.replay_batch : 0));
     int32_t *perm = scl_alloc(sizeof(*perm) * (size_t)d->n);
     float *losses = scl_alloc(sizeof(*losses) * (size_t)d->n);
     if (!perm || !losses)

@@ -253,6 +253,18 @@ typedef enum scl_gemm_engine {
     SCL_GEMM_NATIVE    /* our own CPU-shaped kernel (cl/gemm.cl) */
 } scl_gemm_engine;
 
+/* Continual-learning methods (docs/METHOD.md section 6.9): what training on a new task does to
+ * protect what the earlier tasks taught. A task ends with scl_trainer_consolidate. */
+typedef enum scl_method {
+    SCL_METHOD_SGD = 0,    /* nothing: the sequential baseline */
+    SCL_METHOD_EWC,        /* elastic weight consolidation: lambda/2 sum_k F_k (w - w*_k)^2 */
+    SCL_METHOD_ONLINE_EWC, /* one Fisher F = gamma F + F_k and one anchor (the latest weights) */
+    SCL_METHOD_SI,         /* synaptic intelligence: c sum Omega (w - w*)^2, Omega from the path */
+    SCL_METHOD_REHEARSAL,  /* stored samples of old tasks in every minibatch */
+    SCL_METHOD_OWM         /* orthogonal weight modification: gradients projected away from the
+                              inputs each layer has seen */
+} scl_method;
+
 /* Training hyper-parameters. scl_train_default_params gives the paper2024 profile; these
  * functions are the only place a profile's values are written (the config takes them). */
 struct scl_train_params {
@@ -270,6 +282,13 @@ struct scl_train_params {
     float finetune_lr;       /* learning rate of scl_trainer_finetune (after a sleep) */
     int32_t finetune_epochs; /* epochs of scl_trainer_finetune; 0 = no fine-tune */
     uint32_t seed;           /* fixes initialisation, shuffles and dropout masks */
+    scl_method method;       /* SGD: none of the fields below is read */
+    float ewc_lambda;        /* EWC, online EWC: penalty weight lambda, >= 0 */
+    float ewc_gamma;         /* online EWC: decay of the accumulated Fisher per task, [0, 1] */
+    float si_c;              /* SI: penalty weight c, >= 0 */
+    float si_xi;             /* SI: damping xi of Omega += omega / (dw_task^2 + xi), > 0 */
+    int32_t replay_batch;    /* rehearsal: memory samples added to every minibatch, >= 1 */
+    float owm_alpha;         /* OWM: regulariser of the projector update, > 0 */
 };
 /* The paper2024 profile: softmax output, BCE, plain SGD, inverted dropout, fan-in init. */
 struct scl_train_params scl_train_default_params(void);
@@ -311,6 +330,20 @@ scl_status scl_trainer_finetune(scl_trainer *t, const scl_ddata *d, scl_epoch_fn
 scl_status scl_trainer_get_model(scl_trainer *t, scl_model *m);
 /* Replace the device weights with m's (after a sleep); momentum is kept. */
 scl_status scl_trainer_set_model(scl_trainer *t, const scl_model *m);
+/*
+ * End of a task for the penalty methods (docs/METHOD.md section 6.9), with the current weights as
+ * the new anchors w*. EWC and online EWC add the diagonal Fisher of d: per weight, the mean over
+ * d's samples of the squared gradient of the per-sample loss at the model's predicted class, in
+ * test mode. SI turns its path integral since the last call into importance. Call it after the
+ * task's last change to the weights (its sleep and fine-tune included), before the next task.
+ * Nothing for SGD and rehearsal.
+ */
+scl_status scl_trainer_consolidate(scl_trainer *t, const scl_ddata *d);
+/* Rehearsal: every later minibatch of p.batch samples of the fitted data gets p.replay_batch
+ * samples of mem appended (positions from successive shuffles of mem, purpose SCL_RNG_SHUFFLE
+ * stream >= 1), and the loss is the mean over both. mem is borrowed and must outlive the fits;
+ * NULL stops the mixing. SCL_ERR_ARG unless p.method is SCL_METHOD_REHEARSAL. */
+scl_status scl_trainer_set_memory(scl_trainer *t, const scl_ddata *mem);
 
 /*
  * Train a fresh net: a model of sizes[0..n_layers] initialised from p (scl_model_init), trained

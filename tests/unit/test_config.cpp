@@ -90,6 +90,13 @@ void expect_train_eq(const scl_train_params &a, const scl_train_params &b)
     EXPECT_EQ(a.gemm, b.gemm);
     EXPECT_EQ(a.finetune_lr, b.finetune_lr);
     EXPECT_EQ(a.finetune_epochs, b.finetune_epochs);
+    EXPECT_EQ(a.method, b.method);
+    EXPECT_EQ(a.ewc_lambda, b.ewc_lambda);
+    EXPECT_EQ(a.ewc_gamma, b.ewc_gamma);
+    EXPECT_EQ(a.si_c, b.si_c);
+    EXPECT_EQ(a.si_xi, b.si_xi);
+    EXPECT_EQ(a.replay_batch, b.replay_batch);
+    EXPECT_EQ(a.owm_alpha, b.owm_alpha);
 }
 
 // Every field of a sleep struct, bit for bit, the seed aside.
@@ -150,6 +157,13 @@ TEST_F(Config, SchemaDefaultsAreTheLibraryDefaults)
                           "train.gemm",
                           "train.finetune_lr",
                           "train.finetune_epochs",
+                          "train.method",
+                          "train.ewc_lambda",
+                          "train.ewc_gamma",
+                          "train.si_c",
+                          "train.si_xi",
+                          "train.replay_batch",
+                          "train.owm_alpha",
                           "sleep.steps",
                           "sleep.dt",
                           "sleep.max_rate",
@@ -418,6 +432,77 @@ TEST_F(Config, HashIsStableAndTracksValues)
     ASSERT_EQ(scl_cfg_set(&other, "run.out=/elsewhere", msg, sizeof(msg)), SCL_OK);
     ASSERT_EQ(scl_cfg_set(&other, "device.device=1", msg, sizeof(msg)), SCL_OK);
     EXPECT_EQ(hash(other), h);
+}
+
+// Keys added after run directories existed enter the hash only when they leave their default:
+// the hash of such a config is the FNV-1a of the dump without their lines, as it was before
+// they existed, and setting one away from its default changes it.
+TEST_F(Config, NewKeysAtTheirDefaultsLeaveTheHashAsItWas)
+{
+    const char *added[] = {"method",       "ewc_lambda", "ewc_gamma",    "si_c",      "si_xi",
+                           "replay_share", "replay_mix", "replay_batch", "owm_alpha", "methods"};
+    const char *located[] = {"device =", "dir =", "out ="};
+    std::string text = dump(cfg), line, kept;
+    size_t at = 0;
+    while (at < text.size()) {
+        size_t end = text.find('\n', at);
+        line = text.substr(at, end - at + 1);
+        at = end + 1;
+        if (line == "[search]\n") { // the tool's section (with the blank line before it)
+            kept.pop_back();
+            break;
+        }
+        bool skip = false;
+        for (const char *k : added)
+            skip = skip || line.rfind(std::string(k) + " =", 0) == 0;
+        for (const char *k : located)
+            skip = skip || line.rfind(k, 0) == 0;
+        if (!skip)
+            kept += line;
+    }
+    uint64_t fnv = 0xcbf29ce484222325ULL;
+    for (unsigned char c : kept) {
+        fnv ^= c;
+        fnv *= 0x100000001b3ULL;
+    }
+    char want[SCL_CFG_HASH_LEN];
+    snprintf(want, sizeof(want), "%016llx", (unsigned long long)fnv);
+    EXPECT_EQ(hash(cfg), want);
+    std::string h = hash(cfg);
+    ASSERT_EQ(set("train.method=sgd"), SCL_OK) << msg; // explicit, but the default
+    EXPECT_EQ(hash(cfg), h);
+    ASSERT_EQ(set("train.method=ewc"), SCL_OK) << msg;
+    EXPECT_NE(hash(cfg), h);
+    ASSERT_EQ(set("train.method=sgd"), SCL_OK) << msg;
+    ASSERT_EQ(set("experiment.methods=sgd,rehearsal"), SCL_OK) << msg;
+    EXPECT_NE(hash(cfg), h);
+}
+
+// experiment.methods is a list of train.method names: parsed to scl_method values, dumped back
+// by name, each at most once.
+TEST_F(Config, MethodListsParseDumpAndRefuseRepeats)
+{
+    ASSERT_EQ(set("experiment.methods=sgd, ewc,online_ewc,si ,rehearsal"), SCL_OK) << msg;
+    ASSERT_EQ(cfg.experiment.methods.n, 5);
+    EXPECT_EQ(cfg.experiment.methods.v[2], SCL_METHOD_ONLINE_EWC);
+    EXPECT_EQ(cfg.experiment.methods.v[4], SCL_METHOD_REHEARSAL);
+    EXPECT_EQ(get(cfg, "experiment.methods"), "sgd,ewc,online_ewc,si,rehearsal");
+    EXPECT_EQ(set("experiment.methods=sgd,icarl"), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), "--set experiment.methods=sgd,icarl: entry 2: 'icarl' is not "
+                                "allowed (allowed: sgd ewc online_ewc si rehearsal owm)");
+    ASSERT_EQ(set("experiment.methods=si,ewc,si"), SCL_OK) << msg;
+    EXPECT_EQ(scl_cfg_validate(&cfg, msg, sizeof(msg)), SCL_ERR_CONFIG);
+    EXPECT_EQ(std::string(msg), "[experiment] methods: si is listed twice");
+    ASSERT_EQ(set("experiment.methods="), SCL_OK) << msg;
+    EXPECT_EQ(cfg.experiment.methods.n, 0);
+    EXPECT_EQ(set("train.si_xi=0"), SCL_ERR_CONFIG);
+    EXPECT_EQ(set("train.owm_alpha=0"), SCL_ERR_CONFIG);
+    EXPECT_EQ(set("train.ewc_gamma=1.5"), SCL_ERR_CONFIG);
+    EXPECT_EQ(set("train.replay_share=0"), SCL_ERR_CONFIG);
+    ASSERT_EQ(set("train.replay_mix=append"), SCL_OK) << msg;
+    EXPECT_EQ(cfg.replay_mix, SCL_CFG_REPLAY_APPEND);
+    EXPECT_EQ(std::string(scl_cfg_method_name(SCL_METHOD_ONLINE_EWC)), "online_ewc");
+    EXPECT_EQ(std::string(scl_cfg_method_name(99)), "?");
 }
 
 TEST_F(Config, SeedLists)
