@@ -1,13 +1,16 @@
 // What the end-to-end tests of the sleepcl program share: a small synthetic dataset written as
-// IDX files, reading a whole file, and running the program in a child process that can be
-// killed with SIGKILL after a delay (to test that interrupted sweeps resume).
+// IDX files, a per-test sweep directory with its config, reading a whole file, and running the
+// program in a child process that can be killed with SIGKILL after a delay (to test that
+// interrupted sweeps resume).
 #ifndef SLEEPCL_TEST_CLI_HARNESS_H
 #define SLEEPCL_TEST_CLI_HARNESS_H
 
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -94,6 +97,35 @@ inline int harness_run_cli(const std::vector<std::string> &args, int kill_ms,
         kill(pid, SIGKILL);
     }
     return harness_wait_cli(pid);
+}
+
+// A fresh directory per test (ctest runs tests in parallel): TempDir/scl-TAG-TESTNAME holding
+// data/{train,t10k} (600 and 200 synthetic images) and exp.ini = "[data] dir = that data" followed
+// by `ini`. Returns the directory.
+inline std::string harness_sweep_dir(const std::string &tag, const std::string &ini)
+{
+    std::string dir = ::testing::TempDir() + "/scl-" + tag + "-" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::string cmd = "rm -rf '" + dir + "' && mkdir -p '" + dir + "/data'";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    harness_write_split(dir + "/data/train", 600, 1);
+    harness_write_split(dir + "/data/t10k", 200, 2);
+    std::ofstream cfg(dir + "/exp.ini");
+    cfg << "[data]\ndir = " << dir << "/data\n" << ini;
+    return dir;
+}
+
+// `sleepcl run DIR/exp.ini` into DIR/NAME, with extra --set overrides.
+inline std::vector<std::string> harness_run_args(const std::string &dir, const std::string &name,
+                                                 const std::vector<std::string> &sets = {})
+{
+    std::vector<std::string> a = {"run",   dir + "/exp.ini",         "--set", "run.out=" + dir,
+                                  "--set", "experiment.name=" + name};
+    for (const std::string &s : sets) {
+        a.push_back("--set");
+        a.push_back(s);
+    }
+    return a;
 }
 
 #endif

@@ -21,34 +21,21 @@ std::string kDir;
 struct MethodsFixture {
     MethodsFixture()
     {
-        kDir = ::testing::TempDir() + "/scl-methods-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        std::string cmd = "rm -rf '" + kDir + "' && mkdir -p '" + kDir + "/data'";
-        EXPECT_EQ(std::system(cmd.c_str()), 0);
-        harness_write_split(kDir + "/data/train", 600, 1);
-        harness_write_split(kDir + "/data/t10k", 200, 2);
-        std::ofstream cfg(kDir + "/exp.ini");
-        cfg << "[data]\ndir = " << kDir << "/data\n"
-            << "[model]\nsizes = 784,40,30,10\n"
-            << "[train]\nloss = ce\nepochs = 2\nbatch = 32\nmomentum = 0.5\n"
-            << "finetune_epochs = 0\newc_lambda = 1000\nsi_c = 10\nreplay_share = 0.05\n"
-            << "replay_batch = 4\n"
-            << "[sleep]\nsteps = 60\nbeta = 2,2,2\nalpha = 4\n"
-            << "[experiment]\nkind = tasks\nn_tasks = 2\nfractions = 1\nparallel = 1\n"
-            << "methods = sgd,ewc,online_ewc,si,rehearsal,owm\n"
-            << "[run]\nseeds = 1\n";
+        kDir = harness_sweep_dir(
+            "methods", "[model]\nsizes = 784,40,30,10\n"
+                       "[train]\nloss = ce\nepochs = 2\nbatch = 32\nmomentum = 0.5\n"
+                       "finetune_epochs = 0\newc_lambda = 1000\nsi_c = 10\nreplay_share = 0.05\n"
+                       "replay_batch = 4\n"
+                       "[sleep]\nsteps = 60\nbeta = 2,2,2\nalpha = 4\n"
+                       "[experiment]\nkind = tasks\nn_tasks = 2\nfractions = 1\nparallel = 1\n"
+                       "methods = sgd,ewc,online_ewc,si,rehearsal,owm\n"
+                       "[run]\nseeds = 1\n");
     }
 };
 
 std::vector<std::string> run_args(const std::string &name, const std::vector<std::string> &sets)
 {
-    std::vector<std::string> a = {"run",   kDir + "/exp.ini",        "--set", "run.out=" + kDir,
-                                  "--set", "experiment.name=" + name};
-    for (const std::string &s : sets) {
-        a.push_back("--set");
-        a.push_back(s);
-    }
-    return a;
+    return harness_run_args(kDir, name, sets);
 }
 
 // How many accuracies after task 2 (and after its sleep) differ between two methods' runs

@@ -28,26 +28,17 @@ std::string kDir;
 struct SweepFixture {
     SweepFixture()
     {
-        kDir = ::testing::TempDir() + "/scl-run-" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        std::string cmd = "rm -rf '" + kDir + "' && mkdir -p '" + kDir + "/data'";
-        EXPECT_EQ(std::system(cmd.c_str()), 0);
-        harness_write_split(kDir + "/data/train", 600, 1);
-        harness_write_split(kDir + "/data/t10k", 200, 2);
-        std::ofstream cfg(kDir + "/exp.ini");
-        cfg << "[data]\ndir = " << kDir << "/data\n"
-            << "[model]\nsizes = 784,40,30,10\n"
-            << "[train]\nepochs = 2\nbatch = 32\n"
-            << "[sleep]\nsteps = 60\nbeta = 2,2,2\nalpha = 4\n"
-            << "[experiment]\nkind = limited\nfractions = 0.2,0.5,1\n"
-            << "[run]\nseeds = 1..4\n";
+        kDir = harness_sweep_dir("run", "[model]\nsizes = 784,40,30,10\n"
+                                        "[train]\nepochs = 2\nbatch = 32\n"
+                                        "[sleep]\nsteps = 60\nbeta = 2,2,2\nalpha = 4\n"
+                                        "[experiment]\nkind = limited\nfractions = 0.2,0.5,1\n"
+                                        "[run]\nseeds = 1..4\n");
     }
 };
 
 std::vector<std::string> args(const std::string &out)
 {
-    return {"run",   kDir + "/exp.ini",       "--set", "run.out=" + kDir,
-            "--set", "experiment.name=" + out};
+    return harness_run_args(kDir, out);
 }
 
 TEST(RunResume, KilledSweepsEndLikeUninterruptedOnes)

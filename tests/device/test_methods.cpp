@@ -16,7 +16,7 @@
 #include <gtest/gtest.h>
 #include <vector>
 
-#include "device_env.h"
+#include "device_util.h"
 extern "C" {
 #include "ref.h"
 #include "trainer.h"
@@ -27,43 +27,19 @@ namespace
 
 const int kOdd[] = {1, 3, 10, 67, 1007};
 
+using scl_test::DevBuf;
+using scl_test::nmse;
+using scl_test::odd_model;
+
+// This file's draws: stream 1 of the test generator.
 std::vector<float> noise(size_t n, uint32_t seed, float lo, float hi)
 {
-    std::vector<float> v(n);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t w[4];
-        scl_rng_words(seed, SCL_RNG_TEST, (uint32_t)i, 1, 0, w);
-        v[i] = lo + (hi - lo) * scl_rng_u01(w[0]);
-    }
-    return v;
+    return scl_test::noise(n, seed, lo, hi, 1);
 }
 
-struct DevBuf {
-    cl_mem mem = nullptr;
-    explicit DevBuf(const std::vector<float> &host)
-    {
-        EXPECT_EQ(scl_buf_create(test_ctx(), host.size() * 4, host.data(), &mem), SCL_OK);
-    }
-    ~DevBuf()
-    {
-        scl_buf_release(&mem);
-    }
-    std::vector<float> read(size_t n)
-    {
-        std::vector<float> out(n);
-        EXPECT_EQ(scl_buf_read(test_ctx(), mem, 0, n * 4, out.data()), SCL_OK);
-        return out;
-    }
-};
-
-double nmse(const float *a, const float *b, size_t n)
+scl_dataset *odd_data(int n, int dim, uint32_t seed, int label0)
 {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
-        den += (double)b[i] * b[i];
-    }
-    return den > 0 ? num / den : num;
+    return scl_test::odd_data(n, dim, seed, label0, 1);
 }
 
 void expect_ulps(const std::vector<float> &got, const std::vector<float> &want, const char *what)
@@ -141,32 +117,6 @@ TEST(MethodKernels, SquareExactAndConsolidationWithinUlps)
         EXPECT_EQ(da.read((size_t)n), ra);
         EXPECT_EQ(dom.read((size_t)n), rom);
     }
-}
-
-scl_model *odd_model(const struct scl_train_params &p)
-{
-    const int32_t sizes[] = {67, 31, 13, 10};
-    scl_model *m = nullptr;
-    EXPECT_EQ(scl_model_create(3, sizes, &m), SCL_OK);
-    scl_model_init(m, &p);
-    return m;
-}
-
-scl_dataset *odd_data(int n, int dim, uint32_t seed, int label0)
-{
-    scl_dataset *ds = (scl_dataset *)calloc(1, sizeof(scl_dataset));
-    ds->n = n;
-    ds->dim = dim;
-    ds->rows = 1;
-    ds->cols = dim;
-    ds->n_classes = 10;
-    std::vector<float> x = noise((size_t)(n * dim), seed, 0, 1);
-    ds->x = (float *)malloc(sizeof(float) * x.size());
-    std::memcpy(ds->x, x.data(), sizeof(float) * x.size());
-    ds->y = (uint8_t *)malloc((size_t)n);
-    for (int i = 0; i < n; i++)
-        ds->y[i] = (uint8_t)((label0 + i * 3) % 10);
-    return ds;
 }
 
 // A net, its trainer for p, and data on the device; released by the destructor.

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 #include <vector>
 
-#include "device_env.h"
+#include "device_util.h"
 extern "C" {
 #include "net.h"
 #include "ref.h"
@@ -23,46 +23,11 @@ namespace
 
 const int kOdd[] = {1, 3, 10, 67, 1007};
 
-std::vector<float> noise(size_t n, uint32_t seed, float lo, float hi)
-{
-    std::vector<float> v(n);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t w[4];
-        scl_rng_words(seed, SCL_RNG_TEST, (uint32_t)i, 0, 0, w);
-        v[i] = lo + (hi - lo) * scl_rng_u01(w[0]);
-    }
-    return v;
-}
-
-// Upload, run `name` with the buffer as argument 0 followed by `rest`, download.
-struct DevBuf {
-    cl_mem mem = nullptr;
-    size_t bytes = 0;
-    DevBuf(const void *host, size_t n) : bytes(n)
-    {
-        EXPECT_EQ(scl_buf_create(test_ctx(), n, host, &mem), SCL_OK);
-    }
-    ~DevBuf()
-    {
-        scl_buf_release(&mem);
-    }
-    template <typename T> std::vector<T> read(size_t count)
-    {
-        std::vector<T> out(count);
-        EXPECT_EQ(scl_buf_read(test_ctx(), mem, 0, count * sizeof(T), out.data()), SCL_OK);
-        return out;
-    }
-};
-
-double nmse(const float *a, const float *b, size_t n)
-{
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
-        den += (double)b[i] * b[i];
-    }
-    return den > 0 ? num / den : num;
-}
+using scl_test::DevBuf;
+using scl_test::nmse;
+using scl_test::noise;
+using scl_test::odd_data;
+using scl_test::odd_model;
 
 TEST(TrainKernels, ReluDropoutExact)
 {
@@ -172,32 +137,6 @@ TEST(TrainKernels, PredictAndRowMaxExact)
             EXPECT_EQ(mx[0], 0.0f);
         }
     }
-}
-
-scl_model *odd_model(const struct scl_train_params &p)
-{
-    const int32_t sizes[] = {67, 31, 13, 10};
-    scl_model *m = nullptr;
-    EXPECT_EQ(scl_model_create(3, sizes, &m), SCL_OK);
-    scl_model_init(m, &p);
-    return m;
-}
-
-scl_dataset *odd_data(int n, int dim, uint32_t seed)
-{
-    scl_dataset *ds = (scl_dataset *)calloc(1, sizeof(scl_dataset));
-    ds->n = n;
-    ds->dim = dim;
-    ds->rows = 1;
-    ds->cols = dim;
-    ds->n_classes = 10;
-    std::vector<float> x = noise((size_t)(n * dim), seed, 0, 1);
-    ds->x = (float *)malloc(sizeof(float) * x.size());
-    std::memcpy(ds->x, x.data(), sizeof(float) * x.size());
-    ds->y = (uint8_t *)malloc((size_t)n);
-    for (int i = 0; i < n; i++)
-        ds->y[i] = (uint8_t)((i * 3) % 10);
-    return ds;
 }
 
 // One epoch over exactly one batch is one step: compare with the plain C step.
