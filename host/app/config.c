@@ -70,8 +70,9 @@ enum {
     LO_OPEN = 1, /* the lower bound is excluded */
     HI_OPEN = 2, /* the upper bound is excluded */
     NO_HASH = 4, /* where things are, not what is computed: left out of scl_cfg_hash */
-    NEW_KEY = 8  /* added after run directories existed: enters scl_cfg_hash only when it differs
+    NEW_KEY = 8, /* added after run directories existed: enters scl_cfg_hash only when it differs
                     from its default, so that those directories keep their hashes */
+    REL_PATH = 16 /* a file name: relative to the config file that sets it */
 };
 
 struct key_desc {
@@ -265,6 +266,9 @@ static const struct key_desc schema[] = {
     KEY_NEW(experiment, methods, experiment.methods, 0, .type = T_ENUMS, .names = method_names,
             .nmax = 8, .def = "",
             .help = "tasks: train.method values compared; empty = train.method"),
+    STR(experiment, paper, NO_HASH | REL_PATH, NULL, "",
+        "JSON of published figures set beside ours in the methods report, relative to the "
+        "config file; \"\" = none"),
     U32(run, seed, "1", "seed of a single run"),
     STR(run, seeds, 0, check_seeds, "", "seeds of repeated runs: 1..10, 1,2,5; \"\" = seed"),
     STR(run, out, NO_HASH, NULL, "runs", "output directory"),
@@ -968,6 +972,11 @@ static int on_pair(void *user, const char *section, const char *name, const char
                     p->seen[key_index(k)]);
     p->seen[key_index(k)] = p->line;
     p->any_key = true;
+    char file[VALUE_MAX], path[2 * VALUE_MAX];
+    if ((k->flags & REL_PATH) && clean_value(value, file, sizeof(file)) && file[0]) {
+        relative_path(p->path, file, path, sizeof(path));
+        value = path;
+    }
     if (!set_explicit(p->cfg, k, value, why, sizeof(why)))
         return fail(p, "[%s] %s: %s", section, name, why);
     return 1;

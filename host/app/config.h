@@ -90,6 +90,7 @@ struct scl_cfg_experiment {
     struct scl_cfg_floats downscale; /* tasks: shares of smallest weights zeroed per new task */
     struct scl_cfg_ints methods;     /* tasks: scl_method values compared, one condition each;
                                         empty = train.method alone, conditions named as before */
+    char paper[SCL_CFG_STR];         /* methods report: published figures (JSON); "" = none */
 };
 
 struct scl_cfg_run {

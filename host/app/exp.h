@@ -10,6 +10,20 @@
 
 struct scl_exp_group;
 
+/* The published figures a methods report sets beside ours (exp_paper.c): per row (a method or
+ * "parallel") mean and std without sleep and with SRC, NAN where the paper gives none. */
+enum { SCL_EXP_PAPER_FIELDS = 4, SCL_EXP_PAPER_ROWS = 16 };
+struct scl_exp_paper_row {
+    char name[32];
+    double v[SCL_EXP_PAPER_FIELDS]; /* mean, std, sleep_mean, sleep_std */
+};
+struct scl_exp_paper {
+    bool loaded;
+    char source[256];
+    int n;
+    struct scl_exp_paper_row row[SCL_EXP_PAPER_ROWS];
+};
+
 struct scl_exp_env {
     struct scl_config cfg;
     scl_ctx *ctx;
@@ -23,6 +37,7 @@ struct scl_exp_env {
     struct scl_exp_group *summary; /* [n_summary], filled by scl_exp_write_summary */
     int n_summary;
     int trials_total, trials_run, trials_skipped;
+    struct scl_exp_paper paper; /* experiment.paper, read before the first trial */
 };
 
 /* A net being trained in one trial, with its training data on the device. */
@@ -91,6 +106,11 @@ struct scl_exp_method_row {
  * from the summary; `parallel` names the all-at-once condition ("" = none). */
 int scl_exp_methods_report(struct scl_exp_env *env, const struct scl_exp_method_row *rows, int n,
                            const char *parallel);
+
+/* Read and check experiment.paper's file ("" = none: *p empty); errors name the file and key. */
+int scl_exp_paper_load(const char *path, struct scl_exp_paper *p);
+/* The figures of row `name`, or NULL when the file has none. */
+const double *scl_exp_paper_figures(const struct scl_exp_paper *p, const char *name);
 
 /* sleepcl run: the protocol of cfg's experiment.kind over its seeds, into
  * run.out/experiment.name (scl_app_out_dir), resumable; prints errors and progress. */

@@ -138,55 +138,91 @@ static void md_cell(struct scl_res_buf *b, double mean, double sd)
 {
     if (isnan(mean))
         scl_res_printf(b, " - |");
+    else if (isnan(sd)) /* a published figure without its spread */
+        scl_res_printf(b, " %.3f |", mean);
     else
         scl_res_printf(b, " %.3f +- %.3f |", mean, sd);
 }
 
-/* One method's line of methods.csv, methods.md and methods.dat. */
+/* The paper's figures for row `name` (all NAN without a paper or without that row). */
+static void paper_figures(const struct scl_exp_env *env, const char *name, double v[4])
+{
+    const double *f = scl_exp_paper_figures(&env->paper, name);
+    for (int i = 0; i < SCL_EXP_PAPER_FIELDS; i++)
+        v[i] = f ? f[i] : (double)NAN;
+}
+
+/* One method's line of methods.csv, methods.md and methods.dat; the paper's columns when the
+ * run has experiment.paper. */
 static void report_row(struct scl_exp_env *env, const struct scl_exp_method_row *r,
                        struct scl_res_buf *csv, struct scl_res_buf *md, struct scl_res_buf *dat)
 {
-    double m[2], sd[2];
+    double m[2], sd[2], pf[SCL_EXP_PAPER_FIELDS];
     double train = seconds_per_task(env, r->cond[0][0] ? r->cond[0] : r->cond[1], "");
     double sleep = seconds_per_task(env, r->cond[1], "_sleep");
     final_accuracy(env, r->cond[0], r->last[0], &m[0], &sd[0]);
     final_accuracy(env, r->cond[1], r->last[1], &m[1], &sd[1]);
-    scl_res_printf(csv, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", r->method, m[0], sd[0], m[1], sd[1],
+    paper_figures(env, r->method, pf);
+    scl_res_printf(csv, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g", r->method, m[0], sd[0], m[1], sd[1],
                    train, sleep);
     scl_res_printf(md, "| %s |", r->method);
     md_cell(md, m[0], sd[0]);
     md_cell(md, m[1], sd[1]);
+    if (env->paper.loaded) {
+        scl_res_printf(csv, ",%.6g,%.6g,%.6g,%.6g", pf[0], pf[1], pf[2], pf[3]);
+        md_cell(md, pf[0], pf[1]);
+        md_cell(md, pf[2], pf[3]);
+    }
+    scl_res_printf(csv, "\n");
     scl_res_printf(md, isnan(train) ? " - |" : " %.1f |", train);
     scl_res_printf(md, isnan(sleep) ? " - |\n" : " %.1f |\n", sleep);
-    scl_res_printf(dat, "%s %.4f %.4f %.4f %.4f\n", r->method, m[0], sd[0], m[1], sd[1]);
+    scl_res_printf(dat, "%s %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f\n", r->method, m[0], sd[0],
+                   m[1], sd[1], pf[0], pf[1], pf[2], pf[3]);
 }
 
-static const char *const methods_plot =
-    "set terminal pngcairo noenhanced size 800,480 font ',10'\nset output 'methods.png'\n"
+static const char *const methods_plot_head =
+    "set terminal pngcairo noenhanced size 900,480 font ',10'\nset output 'methods.png'\n"
     "set title 'Accuracy on all classes after the last task (mean +- std over trials)'\n"
     "set ylabel 'accuracy'\nset yrange [0:1]\nset grid ytics\nset key top left\n"
     "set datafile missing 'nan'\nset style data histograms\n"
     "set style histogram errorbars gap 1 lw 1\nset style fill solid 0.6 border -1\n"
     "plot 'methods.dat' using 2:3:xtic(1) title 'without sleep', '' using 4:5 title 'with sleep "
-    "(SRC)'\n";
+    "(SRC)'";
+/* The paper's bars beside ours: hatched, in the same order. */
+static const char *const methods_plot_paper =
+    ", '' using 6:7 title 'paper, without sleep' fill pattern 4, '' using 8:9 title 'paper, with "
+    "SRC' fill pattern 5";
 
 int scl_exp_methods_report(struct scl_exp_env *env, const struct scl_exp_method_row *rows, int n,
                            const char *parallel)
 {
     struct scl_res_buf csv = {0}, md = {0}, dat = {0};
     char path[700];
-    scl_res_printf(&csv, "method,final,final_std,final_sleep,final_sleep_std,train_seconds_per_"
-                         "task,sleep_seconds_per_task\n");
-    scl_res_printf(&md, "| method | final accuracy | with sleep (SRC) | train s/task | sleep "
-                        "s/task |\n|---|---|---|---|---|\n");
+    bool paper = env->paper.loaded;
+    scl_res_printf(&csv,
+                   "method,final,final_std,final_sleep,final_sleep_std,train_seconds_per_"
+                   "task,sleep_seconds_per_task%s\n",
+                   paper ? ",paper,paper_std,paper_sleep,paper_sleep_std" : "");
+    if (paper)
+        scl_res_printf(&md, "Paper: %s\n\n", env->paper.source);
+    scl_res_printf(&md,
+                   "| method | final accuracy | with sleep (SRC) |%s train s/task | sleep "
+                   "s/task |\n|---|---|---|%s---|---|\n",
+                   paper ? " paper | paper with SRC |" : "", paper ? "---|---|" : "");
     for (int i = 0; i < n; i++)
         report_row(env, &rows[i], &csv, &md, &dat);
     if (parallel[0]) {
-        double m, sd;
+        double m, sd, pf[SCL_EXP_PAPER_FIELDS];
         final_accuracy(env, parallel, "parallel", &m, &sd);
+        paper_figures(env, "parallel", pf);
         scl_res_printf(&md, "| parallel (all tasks at once) |");
         md_cell(&md, m, sd);
-        scl_res_printf(&md, " - | - | - |\n");
+        scl_res_printf(&md, " - |");
+        if (paper) {
+            md_cell(&md, pf[0], pf[1]);
+            scl_res_printf(&md, " - |");
+        }
+        scl_res_printf(&md, " - | - |\n");
     }
     const struct {
         const char *name;
@@ -201,5 +237,7 @@ int scl_exp_methods_report(struct scl_exp_env *env, const struct scl_exp_method_
         free(files[i].b->text);
     }
     printf("methods: %s/methods.md\n", env->out);
-    return rc == SCL_EXIT_OK ? scl_exp_plot(env, "methods", methods_plot) : rc;
+    char plot[1024];
+    snprintf(plot, sizeof(plot), "%s%s\n", methods_plot_head, paper ? methods_plot_paper : "");
+    return rc == SCL_EXIT_OK ? scl_exp_plot(env, "methods", plot) : rc;
 }

@@ -365,7 +365,8 @@ int scl_exp_tasks(struct scl_exp_env *env)
     struct cond *conds = malloc(sizeof(*conds) * CAP);
     if (!conds)
         return SCL_EXIT_RUNTIME;
-    int nc = conditions(env, conds, CAP), rc = SCL_EXIT_OK;
+    int nc = conditions(env, conds, CAP);
+    int rc = scl_exp_paper_load(env->cfg.experiment.paper, &env->paper);
     env->trials_total = nc * (int)env->n_seeds;
     for (int i = 0; rc == SCL_EXIT_OK && i < nc; i++) {
         for (size_t s = 0; rc == SCL_EXIT_OK && s < env->n_seeds; s++) {

@@ -121,3 +121,46 @@ TEST(MethodsRun, EveryMethodWithAndWithoutSleepInOneRun)
               r["rehearsal_f1_d0_sleep,t1,all,accuracy"]);
     EXPECT_GT(differing(ap, "rehearsal_f1_d0_", r, "rehearsal_f1_d0_"), 0);
 }
+
+// experiment.paper: the published figures beside ours in methods.md/.csv/.dat, the file named
+// relative to the config that names it; a bad file stops the run before its first trial, with
+// the file and the key in the message.
+TEST(MethodsRun, PaperFiguresBesideOurs)
+{
+    MethodsFixture f;
+    std::ofstream(kDir + "/paper.ini")
+        << "[config]\ninclude = exp.ini\n[experiment]\nmethods = sgd\npaper = paper.json\n";
+    auto paper_args = [](const std::string &name) {
+        std::vector<std::string> a = harness_run_args(kDir, name);
+        a[1] = kDir + "/paper.ini";
+        return a;
+    };
+    std::ofstream(kDir + "/paper.json")
+        << R"({"source": "a test", "rows": {"sgd": {"mean": 0.1949, "sleep_mean": 0.4847,)"
+        << R"( "sleep_std": 0.0503}, "parallel": {"mean": 0.9802}}})";
+    ASSERT_EQ(harness_run_cli(paper_args("good"), 0, kDir + "/good.log"), 0)
+        << harness_slurp(kDir + "/good.log");
+    std::string md = harness_slurp(kDir + "/good/methods.md");
+    EXPECT_NE(md.find("Paper: a test"), std::string::npos) << md;
+    EXPECT_NE(md.find("| paper | paper with SRC |"), std::string::npos) << md;
+    EXPECT_NE(md.find(" 0.195 | 0.485 +- 0.050 |"), std::string::npos) << md;
+    EXPECT_NE(md.find(" 0.980 | - |"), std::string::npos) << md;
+    EXPECT_NE(harness_slurp(kDir + "/good/methods.csv").find(",0.1949,nan,0.4847,0.0503\n"),
+              std::string::npos);
+
+    const char *bad[][2] = {
+        {R"({"source": "s", "rows": {"sgd": {"mean": 19.49}}})", "rows.sgd.mean"},
+        {R"({"source": "s", "rows": {"sgd": {"median": 0.2}}})", "rows.sgd.median"},
+        {R"({"source": "s", "rows": {"adam": {"mean": 0.2}}})", "rows.adam"},
+        {R"({"source": "s", "rows": )", "not valid JSON"},
+    };
+    for (const auto &b : bad) {
+        std::ofstream(kDir + "/paper.json") << b[0];
+        std::string log = kDir + "/bad.log";
+        EXPECT_EQ(harness_run_cli(paper_args("bad"), 0, log), 2) << b[1];
+        std::string msg = harness_slurp(log);
+        EXPECT_NE(msg.find(kDir + "/paper.json"), std::string::npos) << msg;
+        EXPECT_NE(msg.find(b[1]), std::string::npos) << msg;
+        EXPECT_EQ(harness_slurp(kDir + "/bad/results.csv").find("accuracy"), std::string::npos);
+    }
+}
