@@ -123,9 +123,17 @@ struct scl_sleep_dev_run {
     scl_k_float beta[SCL_K_MAX_LAYERS];  /* threshold of layer l at [l - 1] */
 };
 
+/* ---------------------------------------------------------- the machine's peaks (bench.cl) */
+
+/* Independent multiply-add chains per work-item of scl_bench_fma (eight float16 vectors: the
+ * kernel names them, so changing this means changing it): the bench counts its flops as
+ * 2 * SCL_BENCH_CHAINS * rounds per work-item. */
+#define SCL_BENCH_CHAINS 128
+
 /* ---------------------------------------------------------------- what the check compares */
 
 #define SCL_CONTRACT_INTS(X)                                 \
+    X(SCL_BENCH_CHAINS)                                      \
     X(SCL_K_RNG_DROPOUT)                                     \
     X(SCL_K_RNG_SPIKES)                                      \
     X(SCL_K_RNG_WINDOW)                                      \

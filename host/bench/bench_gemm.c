@@ -169,9 +169,10 @@ static int scl_bench_shape(scl_ctx *ctx, const struct shape *s, const struct scl
         rc = SCL_EXIT_RUNTIME;
         goto out_free;
     }
-    printf("%-12s %2s %5zu %5zu %5zu %8.1f %8.1f %8.1f %9.2f %9.2f\n", s->name,
+    printf("%-12s %2s %5zu %5zu %5zu %8.1f %8.1f %8.1f %9.2f %9.2f %6.1f%% %6.1f%%\n", s->name,
            s->ta ? (s->tb ? "TT" : "TN") : (s->tb ? "NT" : "NN"), s->m, s->n, s->k, gflop / t[0],
-           gflop / t[1], gflop / t[2], t[2] / t[0], t[2] / t[1]);
+           gflop / t[1], gflop / t[2], t[2] / t[0], t[2] / t[1], scl_bench_share(opt, gflop / t[0]),
+           scl_bench_share(opt, gflop / t[1]));
     (void)fflush(stdout);
 out_free:
     operands_free(&o);
@@ -181,10 +182,11 @@ out_free:
 int scl_bench_gemm(scl_ctx *ctx, const struct scl_bench_opts *o)
 {
     int rc = SCL_EXIT_OK;
-    printf("GFLOP/s; ratios are engine/OpenBLAS (same run, %d host threads)\n",
+    printf("GFLOP/s; ratios are engine/OpenBLAS (same run, %d host threads); nat%% and clb%% "
+           "are the engines' shares of the device's measured peak\n",
            openblas_get_num_threads());
-    printf("%-12s %2s %5s %5s %5s %8s %8s %8s %9s %9s\n", "shape", "op", "m", "n", "k", "native",
-           "clblast", "openblas", "nat/oblas", "clb/oblas");
+    printf("%-12s %2s %5s %5s %5s %8s %8s %8s %9s %9s %7s %7s\n", "shape", "op", "m", "n", "k",
+           "native", "clblast", "openblas", "nat/oblas", "clb/oblas", "nat%", "clb%");
     for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
         if (scl_bench_shape(ctx, &shapes[i], o) != SCL_EXIT_OK)
             rc = SCL_EXIT_RUNTIME;

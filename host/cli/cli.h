@@ -34,8 +34,14 @@ int scl_cli_config(const struct scl_cli_opts *o, struct scl_config *cfg);
 
 /* Options shared by the benchmark sections. */
 struct scl_bench_opts {
-    int quick; /* fewer repetitions, for a smoke run */
+    int quick;            /* fewer repetitions, for a smoke run */
+    double peak_gflops;   /* the device's FP32 peak, measured first (bench_machine.c) */
+    double bandwidth_gbs; /* and its memory bandwidth */
 };
+/* Measure the machine (bench_machine.c) into o and print it: the header of every bench run. */
+int scl_bench_machine(scl_ctx *ctx, struct scl_bench_opts *o);
+/* gflops as a percentage of o's measured peak (0 when not measured). */
+double scl_bench_share(const struct scl_bench_opts *o, double gflops);
 
 /* Benchmark sections (cmd_bench.c's table): return a CLI exit code. */
 int scl_bench_gemm(scl_ctx *ctx, const struct scl_bench_opts *o);

@@ -62,7 +62,9 @@ int scl_cmd_bench(int argc, char **argv)
     if (!ctx)
         return SCL_EXIT_RUNTIME;
     printf("device: %s\n", scl_ctx_device_desc(ctx));
-    int rc = run_sections(ctx, optind < argc ? argv[optind] : NULL, &o);
+    int rc = scl_bench_machine(ctx, &o);
+    if (rc == SCL_EXIT_OK)
+        rc = run_sections(ctx, optind < argc ? argv[optind] : NULL, &o);
     scl_ctx_destroy(ctx);
     return rc;
 }

@@ -1,0 +1,47 @@
+// The machine-peak kernels of `sleepcl bench` (cl/bench.cl) against their C twins
+// (host/ref/ref_bench.c): both use only correctly rounded fma and additions in the same order,
+// so they agree exactly, on work sizes that are multiples of no work-group size.
+#include <gtest/gtest.h>
+#include <vector>
+
+#include "device_util.h"
+extern "C" {
+#include "net.h"
+}
+
+namespace
+{
+const int kOdd[] = {1, 3, 67, 1007, 2053};
+} // namespace
+
+TEST(BenchKernels, FmaChainsExact)
+{
+    SCL_REQUIRE_DEVICE();
+    for (int n : kOdd)
+        for (int rounds : {0, 1, 37}) {
+            float a = 0.9999f, b = 1e-4f;
+            std::vector<float> want((size_t)n);
+            scl_test::DevBuf out(nullptr, want.size() * 4);
+            const scl_karg args[] = {SCL_KARG(out.mem), SCL_KARG(rounds), SCL_KARG(a), SCL_KARG(b)};
+            ASSERT_EQ(scl_launch(test_ctx(), "scl_bench_fma", (size_t)n, args, 4), SCL_OK);
+            scl_ref_bench_fma(want.data(), n, rounds, a, b);
+            EXPECT_EQ(out.read((size_t)n), want) << "n " << n << " rounds " << rounds;
+        }
+}
+
+TEST(BenchKernels, TriadExact)
+{
+    SCL_REQUIRE_DEVICE();
+    for (int n : kOdd) {
+        std::vector<float> b = scl_test::noise((size_t)n, 1, -1, 1);
+        std::vector<float> c = scl_test::noise((size_t)n, 2, -1, 1), want((size_t)n);
+        float s = 3.0f;
+        scl_test::DevBuf da(nullptr, want.size() * 4), db(b), dc(c);
+        const scl_karg args[] = {SCL_KARG(da.mem), SCL_KARG(db.mem), SCL_KARG(dc.mem), SCL_KARG(s),
+                                 SCL_KARG(n)};
+        // One work-item past the end: the kernel must not write there.
+        ASSERT_EQ(scl_launch(test_ctx(), "scl_bench_triad", (size_t)n + 1, args, 5), SCL_OK);
+        scl_ref_bench_triad(want.data(), b.data(), c.data(), s, n);
+        EXPECT_EQ(da.read((size_t)n), want) << "n " << n;
+    }
+}
