@@ -2,6 +2,7 @@
 // (host/ref/ref_bench.c): both use only correctly rounded fma and additions in the same order,
 // so they agree exactly, on work sizes that are multiples of no work-group size.
 #include <gtest/gtest.h>
+#include <string>
 #include <vector>
 
 #include "device_util.h"
@@ -44,4 +45,22 @@ TEST(BenchKernels, TriadExact)
         scl_ref_bench_triad(want.data(), b.data(), c.data(), s, n);
         EXPECT_EQ(da.read((size_t)n), want) << "n " << n;
     }
+}
+
+// Kernel arguments go by position: a launch with another count than the kernel's is refused,
+// naming the kernel, before anything runs.
+TEST(KernelLaunch, WrongArgumentCountNamesTheKernel)
+{
+    SCL_REQUIRE_DEVICE();
+    std::vector<float> v(4, 1.0f);
+    scl_test::DevBuf a(v);
+    int n = 4;
+    const scl_karg args[] = {SCL_KARG(a.mem), SCL_KARG(a.mem), SCL_KARG(a.mem), SCL_KARG(n)};
+    EXPECT_EQ(scl_launch(test_ctx(), "scl_bench_triad", 4, args, 4), SCL_ERR_ARG);
+    EXPECT_NE(std::string(scl_ctx_last_error(test_ctx()))
+                  .find("scl_bench_triad: launched with 4 "
+                        "arguments, the kernel takes 5"),
+              std::string::npos)
+        << scl_ctx_last_error(test_ctx());
+    EXPECT_EQ(a.read(4), v); // nothing ran
 }
