@@ -35,6 +35,7 @@ typedef float scl_k_float;
 #define SCL_K_RNG_DROPOUT 3
 #define SCL_K_RNG_SPIKES  4
 #define SCL_K_RNG_WINDOW  5
+#define SCL_K_RNG_LATENT  8
 /* enum scl_output and enum scl_loss, as scl_loss_grad and scl_predict take them. */
 #define SCL_K_OUT_SOFTMAX 0
 #define SCL_K_OUT_SIGMOID 1
@@ -47,13 +48,23 @@ typedef float scl_k_float;
 
 /* ---------------------------------------------------------------- wake (train.cl, gemm.cl) */
 
-/* scl_loss_grad keeps a row of outputs in private arrays of this size; train.c refuses more. */
-#define SCL_K_MAX_OUTPUTS 16
+/* scl_loss_grad keeps a row of outputs in private arrays of this size (SCL_MAX_CLASSES: CUB-200
+ * and CIFAR-100 heads; the loops run to the row length only); train.c refuses more. */
+#define SCL_K_MAX_OUTPUTS 256
 /* scl_gemm_tile<W>: rows of D per work-item (the tile is SCL_GEMM_MR x 2W); gemm.c sizes the
  * launch by it. Changing it means changing the kernel's named accumulators too. */
 #define SCL_GEMM_MR 6
 /* scl_gemm_transpose: edge of the square block one work-item moves. */
 #define SCL_GEMM_BLOCK 8
+
+/* ---------------------------------------------------------------- the VAE (vae.cl) */
+
+/* Activation codes of scl_bias_act. */
+#define SCL_VAE_ACT_NONE    0
+#define SCL_VAE_ACT_RELU    1
+#define SCL_VAE_ACT_SIGMOID 2
+/* 2 pi in float, for the Box-Muller normals of scl_normal_fill and its reference. */
+#define SCL_VAE_TWO_PI 6.28318531f
 
 /* ---------------------------------------------------------------- sleep (sleep.cl) */
 
@@ -137,6 +148,10 @@ struct scl_sleep_dev_run {
     X(SCL_K_RNG_DROPOUT)                                     \
     X(SCL_K_RNG_SPIKES)                                      \
     X(SCL_K_RNG_WINDOW)                                      \
+    X(SCL_K_RNG_LATENT)                                      \
+    X(SCL_VAE_ACT_NONE)                                      \
+    X(SCL_VAE_ACT_RELU)                                      \
+    X(SCL_VAE_ACT_SIGMOID)                                   \
     X(SCL_K_OUT_SOFTMAX)                                     \
     X(SCL_K_OUT_SIGMOID)                                     \
     X(SCL_K_OUT_RELU)                                        \
@@ -181,6 +196,7 @@ struct scl_sleep_dev_run {
 
 /* Compared by their bits: the same literal must give the same float on both sides. */
 #define SCL_CONTRACT_FLOATS(X) \
+    X(SCL_VAE_TWO_PI)          \
     X(SCL_SLEEP_W_SCALE)       \
     X(SCL_SLEEP_EXP_CUT)       \
     X(SCL_SLEEP_LOG2E)         \

@@ -345,3 +345,27 @@ __kernel void scl_owm_rank1(__global float *p, __global const float *px, __globa
     int i = k / n, j = k % n;
     p[k] -= px[i] * px[j] / d[0];
 }
+
+/* ---------------------------------------------------------------- iCaRL (host/wake/methods.c)
+ * Binary cross-entropy on sigmoid outputs, summed over the k outputs of a row: the target of an
+ * old class (old[j] != 0) is the old net's output sigmoid(q[r][j]) (distillation), of any other
+ * class the one-hot label. dz = norm (o - t); the row's loss to loss_out[loss_off + r]. q is
+ * read only for old classes (it may be NULL when there are none). One work-item per row. */
+__kernel void scl_distill_grad(__global const float *z, __global const int *y,
+                               __global const float *q, __global const int *old, int rows, int k,
+                               float norm, __global float *dz, __global float *loss_out,
+                               int loss_off)
+{
+    int r = get_global_id(0);
+    float o[SCL_K_MAX_OUTPUTS], om[SCL_K_MAX_OUTPUTS];
+    if (r >= rows || k > SCL_K_MAX_OUTPUTS)
+        return;
+    scl_output_act(z + (size_t)r * k, k, SCL_K_OUT_SIGMOID, o, om);
+    float l = 0.0f;
+    for (int j = 0; j < k; j++) {
+        float t = old[j] ? 1.0f / (1.0f + exp(-q[(size_t)r * k + j])) : (j == y[r] ? 1.0f : 0.0f);
+        l -= t * fmax(log(o[j]), -100.0f) + (1.0f - t) * fmax(log(om[j]), -100.0f);
+        dz[(size_t)r * k + j] = (o[j] - t) * norm;
+    }
+    loss_out[loss_off + r] = l;
+}

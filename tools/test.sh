@@ -11,7 +11,9 @@
 # searches, I/O fault injection), install (`cmake --install` into a temporary prefix and a
 # program outside the tree built against it), python (the Python package's pytest suite, bit for
 # bit against the program; its PyTorch tests skip when python3-torch is absent: setup.sh --torch),
-# data (long real-data checks on MNIST / Fashion-MNIST).
+# data (long real-data checks on MNIST / Fashion-MNIST), slurm (a real one-node Slurm started by
+# tools/slurm_cluster.sh runs a sweep submitted by `sleepcl submit`; needs root and
+# `tools/setup.sh --slurm`, fails without them unless SCL_TEST_ALLOW_NO_SLURM=1).
 # SCL_TEST_QUICK=1 skips the data tier, the sanitizer pass and the fuzz pass, and injects faults
 # at one call of each kind of write site only, for a fast local loop. SCL_FUZZ_SECONDS (default
 # 60; 0 skips the pass) is the fuzz pass's time per target, two targets at a time on 2 cores.
@@ -28,7 +30,7 @@ cmake --build "$build" -j"$jobs"
 
 # PoCL compiles kernels once per cache: keep its cache (and ours) in the build tree.
 export POCL_CACHE_DIR=$build/pocl-cache
-labels="unit|device|cli|install|python|data"
+labels="unit|device|cli|install|python|data|slurm"
 if [ "${SCL_TEST_QUICK:-0}" = 1 ]; then
     labels="unit|device|cli|install|python"
     export SCL_FAULT_SITES_ONLY=1

@@ -36,18 +36,23 @@ struct scl_res_store {
     int n_done;
     bool locked; /* the directory's lock is held through lock_fd (scl_res_lock) */
     int lock_fd;
+    bool shared; /* a worker among others (exp_work.c): a shared lock, no pruning at load */
+    int slot;    /* >= 0: commit the trial to trials/SLOT.*.csv instead of appending */
 };
 void scl_res_init(struct scl_res_store *r, const char *dir);
 /* Take DIR/.lock, an advisory lock held while *fd stays open (a second process on the same
  * directory gets a one-line refusal naming the holder's pid). */
 int scl_res_lock_dir(const char *dir, int *fd);
 /* The store's directory locked for the life of the store (scl_res_free releases it); a no-op
- * when already held. */
+ * when already held. Shared (r->shared): any number of workers of a sweep together, but no
+ * one-process run (which takes it alone) beside them. */
 int scl_res_lock(struct scl_res_store *r);
 /* Lock the directory (scl_res_lock), then read dir/results.csv: which (trial, condition) pairs
  * are done. Drops confusion rows of unfinished trials. */
 int scl_res_load(struct scl_res_store *r);
 bool scl_res_is_done(const struct scl_res_store *r, uint32_t trial, const char *condition);
+/* Only the reading of scl_res_load: no lock, no pruning (for a look from outside, e.g. status). */
+void scl_res_read_done(struct scl_res_store *r);
 /* Buffer one row of the current trial and condition. */
 void scl_res_row(struct scl_res_store *r, const char *stage, const char *task, const char *metric,
                  double value);
@@ -55,7 +60,8 @@ void scl_res_row(struct scl_res_store *r, const char *stage, const char *task, c
 void scl_res_eval(struct scl_res_store *r, const char *stage, const struct scl_eval *e);
 void scl_res_printf(struct scl_res_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Append the buffered rows of the trial to the files, atomically. */
+/* Append the buffered rows of the trial to the files, atomically (slot >= 0: write them to
+ * trials/SLOT.confusion.csv then trials/SLOT.results.csv, merged later by exp_work.c). */
 int scl_res_commit(struct scl_res_store *r);
 void scl_res_free(struct scl_res_store *r);
 
@@ -82,10 +88,12 @@ int scl_app_check_sleep(const struct scl_config *cfg);
  * 0..L to rates[L+1] (when not NULL). Prints the error. */
 int scl_app_sleep(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
                   const struct scl_input_stats *in, const char *prefix, double *rates);
-/* The same, the statistics computed from ds with model m (scl_sleep_model_on_data). */
+/* The same, the statistics computed from ds with model m (scl_sleep_model_on_data). With keep
+ * (zeroed, record_raster set as wanted) the sleep's statistics stay there for the caller, who
+ * frees them with scl_sleep_stats_free; NULL: freed here. */
 int scl_app_sleep_on_data(scl_ctx *ctx, const struct scl_config *cfg, scl_model *m,
                           const struct scl_sleep_params *p, const scl_dataset *ds,
-                          const char *prefix, double *rates);
+                          const char *prefix, double *rates, struct scl_sleep_stats *keep);
 /* sleepcl sleep: the model at model_path slept with the [sleep] set (seed run.seed), its input
  * statistics from input_path (a saved statistic) or, when NULL, from the configured training
  * subset (saved to OUT.sleep_input.json); writes OUT and the diagnostics OUT.*. */

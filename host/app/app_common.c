@@ -70,14 +70,70 @@ scl_ctx *scl_app_open_cfg_ctx(const struct scl_config *cfg)
     return scl_app_open_ctx(cfg->device.device[0] ? cfg->device.device : NULL);
 }
 
+/* data.train_file or data.test_file: as given when absolute, else inside the dataset directory. */
+static void features_path(const struct scl_config *cfg, const char *dir, const char *split,
+                          char *buf, size_t n)
+{
+    const char *file = strcmp(split, "train") == 0 ? cfg->data.train_file : cfg->data.test_file;
+    if (file[0] == '/')
+        snprintf(buf, n, "%s", file);
+    else
+        snprintf(buf, n, "%s/%s", dir, file);
+}
+
+/* A cross-modal split: DIR/first then DIR/second, the second's labels after the first's ten
+ * (docs/METHOD.md section 6.9), whatever classes a split happens to hold. */
+#define CROSSMODAL_OFFSET 10
+static scl_status load_crossmodal(const char *dir, const char *first, const char *second,
+                                  const char *split, scl_dataset **out, char *msg, size_t len)
+{
+    char path[700];
+    scl_dataset *a = NULL, *b = NULL;
+    snprintf(path, sizeof(path), "%s/%s", dir, first);
+    scl_status st = scl_dataset_load_dir(path, split, &a, msg, len);
+    snprintf(path, sizeof(path), "%s/%s", dir, second);
+    if (st == SCL_OK)
+        st = scl_dataset_load_dir(path, split, &b, msg, len);
+    if (st == SCL_OK && (st = scl_dataset_concat(a, b, CROSSMODAL_OFFSET, out)) != SCL_OK)
+        snprintf(msg, len, "%s: %s images (%d values) cannot follow %s's (%d)", path, second,
+                 (int)b->dim, first, (int)a->dim);
+    scl_dataset_destroy(a);
+    scl_dataset_destroy(b);
+    return st;
+}
+
 scl_dataset *scl_app_load_split(const struct scl_config *cfg, const char *split)
 {
-    char dir[512], msg[512];
+    char dir[512], path[1024], msg[1200];
     scl_dataset *ds = NULL;
+    scl_status st;
     scl_cfg_data_dir(cfg, dir, sizeof(dir));
-    scl_status st = scl_dataset_load_dir(dir, split, &ds, msg, sizeof(msg));
+    switch (cfg->data.dataset) {
+    case SCL_CFG_DATASET_FEATURES:
+        features_path(cfg, dir, split, path, sizeof(path));
+        st = scl_dataset_load_features(path, &ds, msg, sizeof(msg));
+        break;
+    case SCL_CFG_DATASET_CIFAR10:
+    case SCL_CFG_DATASET_CIFAR100: {
+        scl_cifar_kind kind = cfg->data.dataset == SCL_CFG_DATASET_CIFAR10    ? SCL_CIFAR10
+                              : cfg->data.cifar_label == SCL_CFG_CIFAR_COARSE ? SCL_CIFAR100_COARSE
+                                                                              : SCL_CIFAR100_FINE;
+        st = scl_dataset_load_cifar_dir(dir, split, kind, &ds, msg, sizeof(msg));
+        break;
+    }
+    case SCL_CFG_DATASET_MNIST_FASHION:
+        st = load_crossmodal(dir, "mnist", "fashion-mnist", split, &ds, msg, sizeof(msg));
+        break;
+    case SCL_CFG_DATASET_FASHION_MNIST:
+        st = load_crossmodal(dir, "fashion-mnist", "mnist", split, &ds, msg, sizeof(msg));
+        break;
+    default:
+        st = scl_dataset_load_dir(dir, split, &ds, msg, sizeof(msg));
+    }
     if (st != SCL_OK)
-        scl_app_error("%s (run tools/setup.sh to fetch the datasets)", msg);
+        scl_app_error("%s (tools/setup.sh fetches MNIST and Fashion-MNIST, links CIFAR with "
+                      "--cifar DIR; features are the user's)",
+                      msg);
     return ds;
 }
 

@@ -34,9 +34,10 @@ int scl_app_check_sleep(const struct scl_config *cfg)
     return scl_app_exit_code(st);
 }
 
-/* After a sleep that gave st: its spike rates and diagnostics, or its error. */
+/* After a sleep that gave st: its spike rates and diagnostics, or its error; the statistics
+ * freed unless the caller keeps them. */
 static int sleep_done(scl_ctx *ctx, scl_status st, struct scl_sleep_stats *stats, int32_t layers,
-                      const char *prefix, double *rates)
+                      const char *prefix, double *rates, bool keep)
 {
     char msg[512];
     if (st != SCL_OK) {
@@ -46,7 +47,8 @@ static int sleep_done(scl_ctx *ctx, scl_status st, struct scl_sleep_stats *stats
     for (int32_t l = 0; rates && l <= layers; l++)
         rates[l] = stats->rate[l];
     st = prefix ? scl_sleep_write_diagnostics(stats, prefix, msg, sizeof(msg)) : SCL_OK;
-    scl_sleep_stats_free(stats);
+    if (!keep || st != SCL_OK)
+        scl_sleep_stats_free(stats);
     if (st != SCL_OK) {
         scl_app_error("%s", msg);
         return scl_app_exit_code(st);
@@ -60,17 +62,19 @@ int scl_app_sleep(scl_ctx *ctx, scl_model *m, const struct scl_sleep_params *p,
     struct scl_sleep_stats stats;
     memset(&stats, 0, sizeof(stats));
     scl_status st = scl_sleep_model(ctx, m, p, in, &stats);
-    return sleep_done(ctx, st, &stats, m->n_layers, prefix, rates);
+    return sleep_done(ctx, st, &stats, m->n_layers, prefix, rates, false);
 }
 
 int scl_app_sleep_on_data(scl_ctx *ctx, const struct scl_config *cfg, scl_model *m,
                           const struct scl_sleep_params *p, const scl_dataset *ds,
-                          const char *prefix, double *rates)
+                          const char *prefix, double *rates, struct scl_sleep_stats *keep)
 {
-    struct scl_sleep_stats stats;
-    memset(&stats, 0, sizeof(stats));
-    scl_status st = scl_sleep_model_on_data(ctx, m, p, ds, cfg->train.gemm, &stats);
-    return sleep_done(ctx, st, &stats, m->n_layers, prefix, rates);
+    struct scl_sleep_stats own;
+    struct scl_sleep_stats *stats = keep ? keep : &own;
+    if (!keep)
+        memset(&own, 0, sizeof(own));
+    scl_status st = scl_sleep_model_on_data(ctx, m, p, ds, cfg->train.gemm, stats);
+    return sleep_done(ctx, st, stats, m->n_layers, prefix, rates, keep != NULL);
 }
 
 /* The statistics of the training subset `train` drew for run.seed, computed with m. */

@@ -67,11 +67,11 @@ struct f32_list {
 };
 
 enum {
-    LO_OPEN = 1, /* the lower bound is excluded */
-    HI_OPEN = 2, /* the upper bound is excluded */
-    NO_HASH = 4, /* where things are, not what is computed: left out of scl_cfg_hash */
-    NEW_KEY = 8, /* added after run directories existed: enters scl_cfg_hash only when it differs
-                    from its default, so that those directories keep their hashes */
+    LO_OPEN = 1,  /* the lower bound is excluded */
+    HI_OPEN = 2,  /* the upper bound is excluded */
+    NO_HASH = 4,  /* where things are, not what is computed: left out of scl_cfg_hash */
+    NEW_KEY = 8,  /* added after run directories existed: enters scl_cfg_hash only when it differs
+                     from its default, so that those directories keep their hashes */
     REL_PATH = 16 /* a file name: relative to the config file that sets it */
 };
 
@@ -91,7 +91,9 @@ struct key_desc {
 static bool check_seeds(const char *s, char *why, size_t n);
 
 /* Enum names in the order of the enum's values (the library's enums for [train] and [sleep]). */
-static const char *const dataset_names[] = {"mnist", "fashion", NULL};
+static const char *const dataset_names[] = {"mnist",    "fashion",       "features",      "cifar10",
+                                            "cifar100", "mnist_fashion", "fashion_mnist", NULL};
+static const char *const cifar_label_names[] = {"fine", "coarse", NULL};
 static const char *const profile_names[] = {"paper2024", "ref2022", NULL};
 static const char *const output_names[] = {"softmax", "sigmoid", "relu", NULL};
 static const char *const loss_names[] = {"bce", "ce", "mse", NULL};
@@ -102,17 +104,21 @@ static const char *const modulation_names[] = {"ref", "const", NULL};
 static const char *const input_names[] = {"mean", "window", NULL};
 static const char *const norm_names[] = {"ref", "diehl", NULL};
 static const char *const sleep_after_names[] = {"every", "last", NULL};
-static const char *const kind_names[] = {"limited", "imbalance", "tasks", "incremental", NULL};
+static const char *const kind_names[] = {"limited", "imbalance",  "tasks",  "incremental",
+                                         "patches", "tripartite", "epochs", NULL};
 static const char *const method_names[] = {"sgd",       "ewc", "online_ewc", "si",
-                                           "rehearsal", "owm", NULL};
+                                           "rehearsal", "owm", "icarl",      NULL};
 static const char *const replay_mix_names[] = {"batch", "append", NULL};
+static const char *const fitness_names[] = {"limited", "sequential", NULL};
+static const char *const optimizer_names[] = {"sgd", "adam", NULL};
 
 _Static_assert(SCL_OUTPUT_RELU == 2 && SCL_LOSS_MSE == 2 && SCL_DROPOUT_TEST_SCALE == 1 &&
                    SCL_INIT_UNIFORM == 1 && SCL_GEMM_NATIVE == 2,
                "[train] enum names follow sleepcl.h");
 _Static_assert(SCL_SLEEP_MOD_CONST == 1 && SCL_SLEEP_INPUT_WINDOW == 1 && SCL_SLEEP_NORM_DIEHL == 1,
                "[sleep] enum names follow sleepcl.h");
-_Static_assert(SCL_METHOD_REHEARSAL == 4 && SCL_METHOD_OWM == 5, "method names follow sleepcl.h");
+_Static_assert(SCL_METHOD_REHEARSAL == 4 && SCL_METHOD_OWM == 5 && SCL_METHOD_ICARL == 6,
+               "method names follow sleepcl.h");
 
 #define INF      HUGE_VAL
 #define FROM_LIB NULL
@@ -188,11 +194,20 @@ _Static_assert(SCL_METHOD_REHEARSAL == 4 && SCL_METHOD_OWM == 5, "method names f
  * and scl_sleep_default_params() (the 2024 MNIST set), so no value is written twice. */
 static const struct key_desc schema[] = {
     STR(device, device, NO_HASH, NULL, "", "OpenCL device: index or name substring; \"\" = first"),
-    ENUM(data, dataset, "mnist", "mnist or fashion (Fashion-MNIST)"),
+    ENUM(data, dataset, "mnist",
+         "mnist, fashion (Fashion-MNIST), features (safetensors), cifar10, cifar100, or "
+         "cross-modal: mnist_fashion (labels 0-19) or fashion_mnist"),
     STR(data, dir, NO_HASH, NULL, "", "dataset directory; \"\" = data directory + dataset name"),
     FLT(data, fraction, 0, 1, LO_OPEN, "1", "share of the training set, equal count per class"),
     FLT(data, val_fraction, 0, 0.5, HI_OPEN, "0", "share of that held out for validation"),
     INTS(data, classes, 0, SCL_CFG_LIST, 0, 255, "", "class labels to use; empty = all"),
+    KEY_NEW(data, train_file, data.train_file, NO_HASH, .type = T_STRING,
+            .def = "train.safetensors",
+            .help = "features: training set file, relative to the dataset directory"),
+    KEY_NEW(data, test_file, data.test_file, NO_HASH, .type = T_STRING, .def = "test.safetensors",
+            .help = "features: test set file, relative to the dataset directory"),
+    KEY_NEW(data, cifar_label, data.cifar_label, 0, .type = T_ENUM, .names = cifar_label_names,
+            .def = "fine", .help = "cifar100: fine (100 classes) or coarse (20) labels"),
     INTS(model, sizes, 2, SCL_MAX_LAYERS + 1, 1, 65536, "784,1200,1200,10",
          "units per layer, input first (the input size must match the data)"),
     ENUM_AT(train, profile, profile, "paper2024",
@@ -227,8 +242,18 @@ static const struct key_desc schema[] = {
             .help = "rehearsal: memory in every minibatch, or appended to the data"),
     KEY_NEW(train, replay_batch, train.replay_batch, 0, .type = T_INT, .lo = 1, .hi = 65536,
             .def = FROM_LIB, .help = "rehearsal, replay_mix = batch: memory images per minibatch"),
+    KEY_NEW(train, icarl_memory, icarl_memory, 0, .type = T_INT, .lo = 1, .hi = INT32_MAX,
+            .def = "2000", .help = "icarl: exemplars kept in all (K), K / classes seen per class"),
     KEY_NEW(train, owm_alpha, train.owm_alpha, LO_OPEN, .type = T_F32, .lo = 0, .hi = INF,
             .def = FROM_LIB, .help = "owm: P -= P x x^T P / (alpha + x^T P x) per step"),
+    KEY_NEW(train, optimizer, train.optimizer, 0, .type = T_ENUM, .names = optimizer_names,
+            .def = FROM_LIB, .help = "sgd, or adam (the tripartite VAE's, which needs it)"),
+    KEY_NEW(train, adam_beta1, train.adam_beta1, HI_OPEN, .type = T_F32, .lo = 0, .hi = 1,
+            .def = FROM_LIB, .help = "adam: decay of the first moment"),
+    KEY_NEW(train, adam_beta2, train.adam_beta2, HI_OPEN, .type = T_F32, .lo = 0, .hi = 1,
+            .def = FROM_LIB, .help = "adam: decay of the second moment"),
+    KEY_NEW(train, adam_eps, train.adam_eps, LO_OPEN, .type = T_F32, .lo = 0, .hi = INF,
+            .def = FROM_LIB, .help = "adam: added to the root of the second moment"),
     INT(sleep, steps, 1, INT32_MAX, FROM_LIB, "time steps T of a sleep"),
     INT_AT(sleep, steps_per_task, steps_per_task, 0, INT32_MAX, "0",
            "steps added to T per later task (2022)"),
@@ -269,6 +294,40 @@ static const struct key_desc schema[] = {
     STR(experiment, paper, NO_HASH | REL_PATH, NULL, "",
         "JSON of published figures set beside ours in the methods report, relative to the "
         "config file; \"\" = none"),
+    KEY_NEW(experiment, analyze, experiment.analyze, 0, .type = T_INT, .lo = 0, .hi = 100000,
+            .def = "0",
+            .help = "representation analyses at every evaluation on the first N test images; "
+                    "0 = none"),
+    KEY_NEW(experiment, train_epochs, experiment.train_epochs, 0, .type = T_INTS, .lo = 1,
+            .hi = 100000, .nmin = 0, .nmax = SCL_CFG_LIST, .def = "1,2,5,10,20",
+            .help = "epochs: training epochs swept (one task, data.fraction of the set)"),
+    KEY_NEW(experiment, memories, experiment.memories, 0, .type = T_INTS, .lo = 1, .hi = INT32_MAX,
+            .nmin = 0, .nmax = SCL_CFG_LIST, .def = "",
+            .help = "tasks, method icarl: exemplar totals K swept; empty = train.icarl_memory"),
+    KEY_NEW(experiment, overlaps, experiment.overlaps, 0, .type = T_INTS, .lo = 0, .hi = 25,
+            .nmin = 0, .nmax = SCL_CFG_LIST, .def = "0,4,8,12,16,20",
+            .help = "patches: pixels each task-2 pattern shares with a task-1 one, swept"),
+    KEY_NEW(experiment, patch_pixels, experiment.patch_pixels, 0, .type = T_INT, .lo = 1, .hi = 25,
+            .def = "20", .help = "patches: active pixels of each 10x10 pattern"),
+    KEY_NEW(experiment, patch_flip, experiment.patch_flip, HI_OPEN, .type = T_FLOAT, .lo = 0,
+            .hi = 0.5, .def = "0.05", .help = "patches: probability that a sample's pixel flips"),
+    KEY_NEW(experiment, patch_samples, experiment.patch_samples, 0, .type = T_INT, .lo = 1,
+            .hi = 100000, .def = "200", .help = "patches: samples per class, training and test"),
+    KEY_NEW(tripartite, hidden, tri_hidden, 0, .type = T_INTS, .lo = 1, .hi = 65536, .nmin = 1,
+            .nmax = SCL_TRI_MAX_HIDDEN, .def = "400,400",
+            .help = "tripartite: encoder layer sizes, input side first (decoder mirrors)"),
+    KEY_NEW(tripartite, latent, tripartite.latent, 0, .type = T_INT, .lo = 1, .hi = 65536,
+            .def = FROM_LIB, .help = "tripartite: Gaussian latent units"),
+    KEY_NEW(tripartite, iterations, tripartite.iterations, 0, .type = T_INT, .lo = 1,
+            .hi = INT32_MAX, .def = FROM_LIB, .help = "tripartite: training iterations per task"),
+    KEY_NEW(tripartite, eval_every, tripartite.eval_every, 0, .type = T_INT, .lo = 1,
+            .hi = INT32_MAX, .def = FROM_LIB, .help = "tripartite: metrics every E iterations"),
+    KEY_NEW(tripartite, temperature, tripartite.temperature, LO_OPEN, .type = T_F32, .lo = 0,
+            .hi = INF, .def = FROM_LIB, .help = "tripartite: distillation temperature"),
+    KEY_NEW(tripartite, downscale_first, tripartite.downscale_first, 0, .type = T_INT, .lo = 0,
+            .hi = 1, .def = FROM_LIB, .help = "tripartite: 1 = downscale before task 1 too"),
+    KEY_NEW(tripartite, rem, tri_rem, 0, .type = T_INTS, .lo = 0, .hi = 1, .nmin = 1, .nmax = 2,
+            .def = "1,0", .help = "tripartite: REM variants compared (1 with, 0 without)"),
     U32(run, seed, "1", "seed of a single run"),
     STR(run, seeds, 0, check_seeds, "", "seeds of repeated runs: 1..10, 1,2,5; \"\" = seed"),
     STR(run, out, NO_HASH, NULL, "runs", "output directory"),
@@ -286,6 +345,10 @@ static const struct key_desc schema[] = {
     FLT(search, saturate, 0, 1, 0, "0.5", "search: spikes/unit/step from which a layer saturates"),
     INT(search, trials, 0, 1000, "10", "search: test trials comparing config and best sets"),
     INT(search, input, 0, 1, "0", "search: 1 = also search sleep.input (mean or window)"),
+    KEY_NEW(search, fitness, search.fitness, 0, .type = T_ENUM, .names = fitness_names,
+            .def = "limited",
+            .help = "search: scoring nets trained on the subset at once, or on "
+                    "experiment.n_tasks tasks in turn and scored on every class after one sleep"),
     FLTS(search, steps, 2, 0, LO_OPEN, "100,1000", "search: bounds lo,hi of sleep.steps"),
     FLTS(search, max_rate, 2, 0, LO_OPEN, "50,1000", "search: bounds of sleep.max_rate"),
     FLTS(search, alpha, 2, 0, LO_OPEN, "2,200", "search: bounds of sleep.alpha"),
@@ -313,8 +376,13 @@ _Static_assert(sizeof(profile_names) / sizeof(profile_names[0]) ==
                    sizeof(profile_params) / sizeof(profile_params[0]) + 1,
                "one parameter set per profile");
 
-/* Directory names under the data directory, as tools/setup.sh makes them. */
-static const char *const dataset_dirs[] = {"mnist", "fashion-mnist"};
+/* Directory names under the data directory, as tools/setup.sh makes them; "" = the data
+ * directory itself (the cross-modal sets read its mnist/ and fashion-mnist/). */
+static const char *const dataset_dirs[] = {
+    "mnist", "fashion-mnist", "features", "cifar-10-batches-bin", "cifar-100-binary", "", ""};
+_Static_assert(sizeof(dataset_dirs) / sizeof(dataset_dirs[0]) ==
+                   sizeof(dataset_names) / sizeof(dataset_names[0]) - 1,
+               "one directory per dataset");
 
 /* ---------------------------------------------------------------- text helpers */
 
@@ -840,6 +908,7 @@ void scl_cfg_defaults(struct scl_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->train = scl_train_default_params();
     cfg->sleep = scl_sleep_default_params();
+    cfg->tripartite = scl_tri_default_params();
     for (size_t i = 0; i < N_KEYS; i++)
         if (schema[i].def != FROM_LIB)
             (void)assign(cfg, &schema[i], schema[i].def, NULL, 0);
@@ -1140,6 +1209,11 @@ scl_status scl_cfg_validate(const struct scl_config *cfg, char *msg, size_t n)
             st = cfg_fail(msg, n, SCL_ERR_CONFIG,
                           "[experiment] downscale: entry %d is %g, must be in [0, 1]", i + 1,
                           cfg->experiment.downscale.v[i]);
+    if (st == SCL_OK && cfg->experiment.kind == SCL_CFG_KIND_EPOCHS &&
+        cfg->experiment.train_epochs.n < 1)
+        st = cfg_fail(msg, n, SCL_ERR_CONFIG,
+                      "[experiment] train_epochs: kind = epochs sweeps at least "
+                      "one value");
     return st;
 }
 
@@ -1199,6 +1273,21 @@ static bool hashed(const struct key_desc *k, const char *line, struct scl_config
     return strcmp(line, at_def) != 0;
 }
 
+/* Whether the header of the section starting at key i enters the hash: always for a section
+ * that existed before NEW_KEY (it always did, even when none of its keys enters: [device]),
+ * and for a section of NEW_KEYs only when one of them does, so that older hashes stay. */
+static bool section_hashed(const struct scl_config *cfg, size_t i, struct scl_config *def,
+                           bool *def_ready)
+{
+    char line[VALUE_MAX + 64];
+    bool any = false;
+    for (size_t j = i; j < N_KEYS && strcmp(schema[j].section, schema[i].section) == 0; j++) {
+        format_line(&schema[j], (const char *)cfg + schema[j].offset, line, sizeof(line));
+        any = any || !(schema[j].flags & NEW_KEY) || hashed(&schema[j], line, def, def_ready);
+    }
+    return any;
+}
+
 static void dump_to(const struct scl_config *cfg, struct sink *s)
 {
     char line[VALUE_MAX + 64];
@@ -1209,7 +1298,7 @@ static void dump_to(const struct scl_config *cfg, struct sink *s)
         const struct key_desc *k = &schema[i];
         if (i == 0 || strcmp(k->section, schema[i - 1].section) != 0) {
             snprintf(line, sizeof(line), "%s[%s]\n", i ? "\n" : "", k->section);
-            sink_put(s, line, !tool_section(k));
+            sink_put(s, line, !tool_section(k) && section_hashed(cfg, i, &def, &def_ready));
         }
         format_line(k, (const char *)cfg + k->offset, line, sizeof(line));
         bool h = hashed(k, line, &def, &def_ready);
@@ -1314,7 +1403,10 @@ void scl_cfg_data_dir(const struct scl_config *cfg, char *buf, size_t n)
     }
     scl_env_data_dir(base, sizeof(base));
     bool known = d < sizeof(dataset_dirs) / sizeof(dataset_dirs[0]);
-    snprintf(buf, n, "%s/%s", base, known ? dataset_dirs[d] : "unknown");
+    if (known && !dataset_dirs[d][0])
+        snprintf(buf, n, "%s", base);
+    else
+        snprintf(buf, n, "%s/%s", base, known ? dataset_dirs[d] : "unknown");
 }
 
 /* ---------------------------------------------------------------- seeds */

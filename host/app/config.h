@@ -27,7 +27,7 @@ extern "C" {
 
 #define SCL_CFG_STR      200 /* bytes of a string value, NUL included */
 #define SCL_CFG_LIST     32  /* most entries of a list value */
-#define SCL_CFG_MAX_KEYS 96  /* most keys in the schema (config.c checks it) */
+#define SCL_CFG_MAX_KEYS 128 /* most keys in the schema (config.c checks it) */
 #define SCL_CFG_HASH_LEN 17  /* 16 hex digits and a NUL */
 
 /* A list of floats or ints; n = 0 is the empty list. */
@@ -43,19 +43,36 @@ struct scl_cfg_ints {
 /* Enum keys: the names in the config are the lower-case suffixes ("fashion", "test_scale").
  * Keys of the library's parameters ([train], [sleep]) use the library's own enums (sleepcl.h);
  * the enums here are the application's own, with no counterpart in the library. */
-enum scl_cfg_dataset { SCL_CFG_DATASET_MNIST, SCL_CFG_DATASET_FASHION };
+enum scl_cfg_dataset {
+    SCL_CFG_DATASET_MNIST,
+    SCL_CFG_DATASET_FASHION,
+    SCL_CFG_DATASET_FEATURES, /* safetensors feature vectors: data.train_file, data.test_file */
+    SCL_CFG_DATASET_CIFAR10,
+    SCL_CFG_DATASET_CIFAR100,      /* label: data.cifar_label */
+    SCL_CFG_DATASET_MNIST_FASHION, /* cross-modal: MNIST's 0-9, then Fashion-MNIST's as 10-19 */
+    SCL_CFG_DATASET_FASHION_MNIST  /* the reverse: Fashion-MNIST's 0-9, MNIST's 10-19 */
+};
+enum scl_cfg_cifar_label { SCL_CFG_CIFAR_FINE, SCL_CFG_CIFAR_COARSE };
 enum scl_cfg_profile { SCL_CFG_PROFILE_PAPER2024, SCL_CFG_PROFILE_REF2022 };
 enum scl_cfg_sleep_after { SCL_CFG_SLEEP_AFTER_EVERY, SCL_CFG_SLEEP_AFTER_LAST };
 /* How rehearsal's memory meets a new task's data (docs/METHOD.md section 6.9). */
+enum scl_cfg_fitness {
+    SCL_CFG_FITNESS_LIMITED,   /* a net trained on the whole subset at once, slept once */
+    SCL_CFG_FITNESS_SEQUENTIAL /* a net trained on experiment.n_tasks tasks in turn, slept after
+                                  the last, scored on every class seen */
+};
 enum scl_cfg_replay_mix {
     SCL_CFG_REPLAY_BATCH, /* train.replay_batch memory images in every minibatch */
     SCL_CFG_REPLAY_APPEND /* the memory appended to the task's data: each image once per epoch */
 };
 enum scl_cfg_kind {
-    SCL_CFG_KIND_LIMITED,    /* section 6.1-6.2: data fractions, confusion matrices */
-    SCL_CFG_KIND_IMBALANCE,  /* 6.3: one class cut to a share of its count */
-    SCL_CFG_KIND_TASKS,      /* 6.4-6.5: sequential tasks, sleep after each */
-    SCL_CFG_KIND_INCREMENTAL /* 6.6: the 2022 class-incremental protocol */
+    SCL_CFG_KIND_LIMITED,     /* section 6.1-6.2: data fractions, confusion matrices */
+    SCL_CFG_KIND_IMBALANCE,   /* 6.3: one class cut to a share of its count */
+    SCL_CFG_KIND_TASKS,       /* 6.4-6.5: sequential tasks, sleep after each */
+    SCL_CFG_KIND_INCREMENTAL, /* 6.6: the 2022 class-incremental protocol */
+    SCL_CFG_KIND_PATCHES,     /* 6.11: the binary-patches toy, overlap swept */
+    SCL_CFG_KIND_TRIPARTITE,  /* METHOD.md 9: NREM, REM replay and downscaling (host/vae) */
+    SCL_CFG_KIND_EPOCHS       /* 6.13: one task, training epochs swept (limited's trial) */
 };
 
 struct scl_cfg_device {
@@ -64,10 +81,13 @@ struct scl_cfg_device {
 
 struct scl_cfg_data {
     enum scl_cfg_dataset dataset;
-    char dir[SCL_CFG_STR];       /* "" = scl_cfg_data_dir's default */
-    double fraction;             /* (0, 1]: share of the training set, class-balanced */
-    double val_fraction;         /* [0, 0.5): share held out for validation */
-    struct scl_cfg_ints classes; /* class labels to use; empty = all */
+    char dir[SCL_CFG_STR];        /* "" = scl_cfg_data_dir's default */
+    double fraction;              /* (0, 1]: share of the training set, class-balanced */
+    double val_fraction;          /* [0, 0.5): share held out for validation */
+    struct scl_cfg_ints classes;  /* class labels to use; empty = all */
+    char train_file[SCL_CFG_STR]; /* features: the sets' files, relative to the data directory */
+    char test_file[SCL_CFG_STR];
+    enum scl_cfg_cifar_label cifar_label; /* cifar100: fine (100) or coarse (20) classes */
 };
 
 struct scl_cfg_model {
@@ -85,12 +105,20 @@ struct scl_cfg_experiment {
     int32_t task_samples;            /* incremental: first N training images of each task */
     enum scl_cfg_sleep_after sleep_after; /* tasks: sleep after every task or the last only */
     int32_t compare_no_sleep;             /* tasks: 1 = also run every trial without sleep */
-    int32_t grid;                    /* tasks: 1 = fractions swept per task (task 1 x task 2) */
-    int32_t parallel;                /* tasks: 1 = also train one net on all tasks at once */
-    struct scl_cfg_floats downscale; /* tasks: shares of smallest weights zeroed per new task */
-    struct scl_cfg_ints methods;     /* tasks: scl_method values compared, one condition each;
-                                        empty = train.method alone, conditions named as before */
-    char paper[SCL_CFG_STR];         /* methods report: published figures (JSON); "" = none */
+    int32_t grid;                     /* tasks: 1 = fractions swept per task (task 1 x task 2) */
+    int32_t parallel;                 /* tasks: 1 = also train one net on all tasks at once */
+    struct scl_cfg_floats downscale;  /* tasks: shares of smallest weights zeroed per new task */
+    struct scl_cfg_ints methods;      /* tasks: scl_method values compared, one condition each;
+                                         empty = train.method alone, conditions named as before */
+    char paper[SCL_CFG_STR];          /* methods report: published figures (JSON); "" = none */
+    int32_t analyze;                  /* representation analyses on N test images; 0 = none */
+    struct scl_cfg_ints train_epochs; /* epochs: the values of train.epochs swept */
+    struct scl_cfg_ints memories;     /* tasks, method icarl: exemplar totals K swept; empty =
+                                         train.icarl_memory alone, conditions named as before */
+    struct scl_cfg_ints overlaps;     /* patches: pixels shared by the tasks' patterns, swept */
+    int32_t patch_pixels;             /* patches: active pixels of each pattern */
+    double patch_flip;                /* patches: probability of a flipped pixel in a sample */
+    int32_t patch_samples;            /* patches: samples per class, training and test each */
 };
 
 struct scl_cfg_run {
@@ -111,6 +139,7 @@ struct scl_cfg_search {
     double silent, saturate;           /* spikes per unit per step */
     int32_t trials;                    /* test trials comparing the config's set and the best */
     int32_t input;                     /* 1 = sleep.input is a gene too (28x28 inputs only) */
+    enum scl_cfg_fitness fitness;      /* how a scoring net is trained (search_tasks.c) */
     struct scl_cfg_floats steps, max_rate, alpha, beta, decay, inc, dec; /* bounds lo,hi */
 };
 
@@ -127,11 +156,18 @@ struct scl_config {
      * task, drawn from the trial's seed) and how they meet the new task's data. */
     double replay_share;
     enum scl_cfg_replay_mix replay_mix;
+    int32_t icarl_memory; /* iCaRL's exemplars in all (K), herded per class */
     /* [sleep]: the library's parameters (defaults scl_sleep_default_params(), which is the set
      * of configs/sleep/mnist2024.ini; sleep.seed is set by each run), and the protocol's
      * steps_per_task: steps added to T for each later task (2022 class-incremental). */
     struct scl_sleep_params sleep;
     int32_t steps_per_task;
+    /* [tripartite]: the library's scl_tri_params (defaults scl_tri_default_params(); its
+     * downscale comes from experiment.downscale, one condition per share), the encoder's layer
+     * sizes as a list, and the REM variants compared (0 = without, 1 = with). */
+    struct scl_tri_params tripartite;
+    struct scl_cfg_ints tri_hidden;
+    struct scl_cfg_ints tri_rem;
     struct scl_cfg_experiment experiment;
     struct scl_cfg_run run;
     struct scl_cfg_search search;

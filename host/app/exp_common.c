@@ -60,11 +60,12 @@ int scl_exp_eval(struct scl_exp_env *env, const scl_model *m, const char *stage,
     if (st != SCL_OK)
         return fail(env, st);
     scl_res_eval(&env->res, stage, &e);
-    if (keep)
+    int rc = scl_exp_analyze(env, m, stage);
+    if (keep && rc == SCL_EXIT_OK)
         *keep = e;
     else
         scl_eval_free(&e);
-    return SCL_EXIT_OK;
+    return rc;
 }
 
 /* The spike rates of a sleep into the results, one row per layer. */
@@ -88,11 +89,22 @@ int scl_exp_sleep(struct scl_exp_env *env, struct scl_exp_net *n, const scl_data
      * their own (exp_tasks.c), which must not read as another trial's. */
     snprintf(prefix, sizeof(prefix), "%s/diag/%s_trial%u_%s", env->out, env->res.condition,
              env->res.trial, stage);
-    int rc = scl_app_sleep_on_data(env->ctx, &env->cfg, n->model, &p, inputs, prefix, rates);
+    struct scl_exp_specific spec;
+    struct scl_sleep_stats stats;
+    memset(&stats, 0, sizeof(stats));
+    int rc = scl_exp_specific_find(env, n->model, inputs, &spec);
+    stats.record_raster = spec.layers > 0; /* each unit's spikes, for the analysis */
+    if (rc == SCL_EXIT_OK)
+        rc =
+            scl_app_sleep_on_data(env->ctx, &env->cfg, n->model, &p, inputs, prefix, rates, &stats);
     if (rc == SCL_EXIT_OK && scl_trainer_set_model(n->trainer, n->model) != SCL_OK)
         rc = fail(env, SCL_ERR_OPENCL);
-    if (rc == SCL_EXIT_OK)
+    if (rc == SCL_EXIT_OK) {
         record_rates(env, rates, n->model->n_layers, stage);
+        scl_exp_specific_rows(env, &spec, &stats, n->model, stage);
+    }
+    scl_sleep_stats_free(&stats);
+    scl_exp_specific_free(&spec);
     return rc;
 }
 

@@ -70,10 +70,8 @@ int scl_exp_imbalance(struct scl_exp_env *env)
             for (size_t s = 0; s < env->n_seeds; s++) {
                 condition_name(cls[c], lv->v[i], env->res.condition, sizeof(env->res.condition));
                 env->res.trial = env->seeds[s];
-                if (scl_res_is_done(&env->res, env->seeds[s], env->res.condition)) {
-                    env->trials_skipped++;
+                if (!scl_exp_take(env)) /* done, or (a worker) another has it */
                     continue;
-                }
                 int rc = imbalance_trial(env, cls[c], lv->v[i], env->seeds[s]);
                 if (rc != SCL_EXIT_OK)
                     return rc;

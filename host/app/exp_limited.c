@@ -4,6 +4,9 @@
  * subset), then fine-tune; test accuracy, per-class accuracy and the confusion matrix at each of
  * the three stages. The plots: accuracy against fraction on a log axis with error bars, and the
  * confusion matrices before and after sleep at the fraction closest to 3%.
+ *
+ * The same trial over training lengths instead of fractions (kind = epochs, section 6.13): where
+ * does sleep stop helping a net as it trains longer on one task?
  */
 #include <math.h>
 #include <stdio.h>
@@ -23,7 +26,10 @@ static int limited_trial(struct scl_exp_env *env, double fraction, uint32_t seed
 {
     struct scl_exp_net net;
     char label[64];
-    snprintf(label, sizeof(label), "fraction %g seed %u", fraction, seed);
+    if (env->cfg.experiment.kind == SCL_CFG_KIND_EPOCHS)
+        snprintf(label, sizeof(label), "epochs %d seed %u", env->cfg.train.epochs, seed);
+    else
+        snprintf(label, sizeof(label), "fraction %g seed %u", fraction, seed);
     scl_exp_progress(env, label, "train");
     scl_dataset *sub = scl_app_train_subset(&env->cfg, env->train_full, seed);
     if (!sub)
@@ -55,10 +61,8 @@ int scl_exp_limited(struct scl_exp_env *env)
         for (size_t s = 0; s < env->n_seeds; s++) {
             condition_name(fr->v[i], env->res.condition, sizeof(env->res.condition));
             env->res.trial = env->seeds[s];
-            if (scl_res_is_done(&env->res, env->seeds[s], env->res.condition)) {
-                env->trials_skipped++;
+            if (!scl_exp_take(env)) /* done, or (a worker) another has it */
                 continue;
-            }
             env->cfg.data.fraction = fr->v[i];
             int rc = limited_trial(env, fr->v[i], env->seeds[s]);
             if (rc != SCL_EXIT_OK)
@@ -66,8 +70,6 @@ int scl_exp_limited(struct scl_exp_env *env)
             env->trials_run++;
         }
     }
-    if (env->trials_skipped)
-        fprintf(stderr, "sleepcl: run: %d trials were already done\n", env->trials_skipped);
     return SCL_EXIT_OK;
 }
 
@@ -110,8 +112,10 @@ static int write_confusion(struct scl_exp_env *env, const char *cond, const char
                            const char *name)
 {
     char path[700], line[256], prefix[128];
-    double m[SCL_MAX_CLASSES][SCL_MAX_CLASSES] = {{0}};
     int k = env->test->n_classes;
+    double(*m)[SCL_MAX_CLASSES] = calloc((size_t)k, sizeof(*m)); /* 2 KB a row: on the heap */
+    if (!m)
+        return SCL_EXIT_RUNTIME;
     snprintf(path, sizeof(path), "%s/confusion.csv", env->out);
     snprintf(prefix, sizeof(prefix), ",%s,%s,", cond, stage);
     FILE *f = fopen(path, "r");
@@ -132,6 +136,7 @@ static int write_confusion(struct scl_exp_env *env, const char *cond, const char
             scl_res_printf(&out, "%s%.4f", q ? " " : "", row > 0 ? m[t][q] / row : 0.0);
         scl_res_printf(&out, "\n");
     }
+    free(m);
     snprintf(path, sizeof(path), "%s/%s.dat", env->out, name);
     int rc = scl_app_write_atomic(path, out.text, out.len);
     free(out.text);
@@ -173,4 +178,60 @@ int scl_exp_limited_finish(struct scl_exp_env *env)
     if (rc == SCL_EXIT_OK)
         rc = plot_confusions(env);
     return rc;
+}
+
+/* ------------------------------------------------------------------ epochs swept */
+
+int scl_exp_epochs(struct scl_exp_env *env)
+{
+    const struct scl_cfg_ints *ep = &env->cfg.experiment.train_epochs;
+    env->trials_total = ep->n * (int)env->n_seeds;
+    for (int32_t i = 0; i < ep->n; i++) {
+        for (size_t s = 0; s < env->n_seeds; s++) {
+            snprintf(env->res.condition, sizeof(env->res.condition), "e%d", ep->v[i]);
+            env->res.trial = env->seeds[s];
+            if (!scl_exp_take(env)) /* done, or (a worker) another has it */
+                continue;
+            env->cfg.train.epochs = ep->v[i];
+            int rc = limited_trial(env, env->cfg.data.fraction, env->seeds[s]);
+            if (rc != SCL_EXIT_OK)
+                return rc;
+            env->trials_run++;
+        }
+    }
+    return SCL_EXIT_OK;
+}
+
+static const char epochs_gp[] =
+    "set terminal pngcairo noenhanced size 900,560 font ',11'\n"
+    "set output 'accuracy_vs_epochs.png'\n"
+    "set title 'One task: test accuracy against training epochs (mean +- std over trials)'\n"
+    "set logscale x\nset xlabel 'training epochs'\nset ylabel 'test accuracy'\n"
+    "set key bottom right\nset grid\n"
+    "plot 'accuracy_vs_epochs.dat' using 1:2:3 with yerrorlines lw 2 title 'trained', \\\n"
+    "     '' using 1:4:5 with yerrorlines lw 2 title '+ sleep', \\\n"
+    "     '' using 1:6:7 with yerrorlines lw 2 title '+ sleep + fine-tune'\n";
+
+int scl_exp_epochs_finish(struct scl_exp_env *env)
+{
+    const struct scl_cfg_ints *ep = &env->cfg.experiment.train_epochs;
+    struct scl_res_buf out = {0};
+    char path[700], key[200];
+    int rc = scl_exp_write_summary(env);
+    scl_res_printf(&out, "# epochs baseline std sleep std sleep_finetune std\n");
+    for (int32_t i = 0; i < ep->n; i++) {
+        scl_res_printf(&out, "%d", ep->v[i]);
+        for (int s = 0; s < 3; s++) {
+            double mean, std;
+            snprintf(key, sizeof(key), "e%d,%s,all,accuracy", ep->v[i], stages[s]);
+            scl_exp_summary_get(env, key, &mean, &std);
+            scl_res_printf(&out, " %.6g %.6g", mean, std);
+        }
+        scl_res_printf(&out, "\n");
+    }
+    snprintf(path, sizeof(path), "%s/accuracy_vs_epochs.dat", env->out);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_app_write_atomic(path, out.text, out.len);
+    free(out.text);
+    return rc == SCL_EXIT_OK ? scl_exp_plot(env, "accuracy_vs_epochs", epochs_gp) : rc;
 }

@@ -61,7 +61,10 @@ int scl_exp_memory_add(struct scl_exp_env *env, struct scl_exp_memory *m, const 
 int scl_exp_memory_task_data(struct scl_exp_env *env, const struct scl_exp_memory *m,
                              const int32_t *idx, int32_t n, scl_dataset **ds)
 {
-    bool append = rehearsal(env) && env->cfg.replay_mix == SCL_CFG_REPLAY_APPEND && m->n > 0;
+    /* iCaRL always trains on its exemplars appended (exp_icarl.c keeps them in m->idx) */
+    bool append =
+        (scl_exp_icarl(env) || (rehearsal(env) && env->cfg.replay_mix == SCL_CFG_REPLAY_APPEND)) &&
+        m->n > 0;
     int32_t *all = append ? malloc(sizeof(*all) * (size_t)(n + m->n)) : NULL;
     scl_status st = SCL_ERR_NOMEM;
     *ds = NULL;
@@ -96,6 +99,8 @@ int scl_exp_memory_attach(struct scl_exp_env *env, struct scl_exp_memory *m, scl
 
 void scl_exp_memory_free(struct scl_exp_memory *m)
 {
+    for (int32_t c = 0; c < m->n_cls; c++)
+        free(m->ex[c]);
     scl_ddata_destroy(m->dd);
     scl_dataset_destroy(m->ds);
     free(m->idx);

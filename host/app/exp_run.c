@@ -70,13 +70,18 @@ static int check_manifest(const struct scl_exp_env *env, const uint32_t *seeds, 
     return rc;
 }
 
-static int open_env(struct scl_exp_env *env, const struct scl_config *cfg, const char *config_path)
+static int open_env(struct scl_exp_env *env, const struct scl_config *cfg, const char *config_path,
+                    bool worker)
 {
     char diag[600];
     env->cfg = *cfg;
     scl_app_out_dir(&env->cfg, config_path, env->out, sizeof(env->out));
     snprintf(diag, sizeof(diag), "%s/diag", env->out);
     scl_res_init(&env->res, env->out);
+    env->res.shared = worker;
+    if (worker && scl_exp_work_device(&env->cfg)) /* device is not in the hash */
+        snprintf(env->cfg.device.device, sizeof(env->cfg.device.device), "%s",
+                 scl_exp_work_device(&env->cfg));
     int rc = scl_app_check_sleep(&env->cfg);
     if (rc == SCL_EXIT_OK)
         rc = scl_app_mkdir_p(diag);
@@ -84,6 +89,8 @@ static int open_env(struct scl_exp_env *env, const struct scl_config *cfg, const
         rc = scl_res_lock(&env->res);
     if (rc == SCL_EXIT_OK && !(env->ctx = scl_app_open_cfg_ctx(&env->cfg)))
         rc = SCL_EXIT_RUNTIME;
+    if (env->cfg.experiment.kind == SCL_CFG_KIND_PATCHES) /* its data come from each trial's seed */
+        return rc;
     if (rc == SCL_EXIT_OK && !(env->train_full = scl_app_load_split(&env->cfg, "train")))
         rc = SCL_EXIT_RUNTIME;
     if (rc == SCL_EXIT_OK && !(env->test = scl_app_load_split(&env->cfg, "test")))
@@ -124,28 +131,28 @@ static const struct {
     int (*finish)(struct scl_exp_env *);
 } protocols[] = {
     {SCL_CFG_KIND_LIMITED, scl_exp_limited, scl_exp_limited_finish},
+    {SCL_CFG_KIND_EPOCHS, scl_exp_epochs, scl_exp_epochs_finish},
     {SCL_CFG_KIND_IMBALANCE, scl_exp_imbalance, scl_exp_imbalance_finish},
     {SCL_CFG_KIND_TASKS, scl_exp_tasks, scl_exp_tasks_finish},
     {SCL_CFG_KIND_INCREMENTAL, scl_exp_tasks, scl_exp_tasks_finish},
+    {SCL_CFG_KIND_TRIPARTITE, scl_exp_tripartite, scl_exp_tripartite_finish},
+    {SCL_CFG_KIND_PATCHES, scl_exp_patches, scl_exp_patches_finish},
 };
 
-static int run_protocol(struct scl_exp_env *env)
+static int run_protocol(struct scl_exp_env *env, bool worker)
 {
-    for (size_t i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++) {
-        if (protocols[i].kind != env->cfg.experiment.kind)
-            continue;
-        int rc = protocols[i].run(env);
-        return rc == SCL_EXIT_OK ? protocols[i].finish(env) : rc;
-    }
+    for (size_t i = 0; i < sizeof(protocols) / sizeof(protocols[0]); i++)
+        if (protocols[i].kind == env->cfg.experiment.kind)
+            return scl_exp_work_run(env, protocols[i].run, protocols[i].finish, worker);
     scl_app_error("experiment.kind: this protocol is not implemented yet");
     return SCL_EXIT_USAGE;
 }
 
-int scl_exp_run(const struct scl_config *cfg, const char *config_path)
+static int exp_run(const struct scl_config *cfg, const char *config_path, bool worker)
 {
     static struct scl_exp_env env; /* large; one run per process */
     memset(&env, 0, sizeof(env));
-    int rc = open_env(&env, cfg, config_path);
+    int rc = open_env(&env, cfg, config_path, worker);
     if (rc == SCL_EXIT_OK)
         rc = load_seeds(&env);
     if (rc == SCL_EXIT_OK)
@@ -154,10 +161,20 @@ int scl_exp_run(const struct scl_config *cfg, const char *config_path)
         rc = scl_res_load(&env.res);
     if (rc == SCL_EXIT_OK) {
         env.t0 = scl_app_now();
-        rc = run_protocol(&env);
+        rc = run_protocol(&env, worker);
     }
     if (rc == SCL_EXIT_OK)
         printf("results in %s\n", env.out);
     close_env(&env);
     return rc;
+}
+
+int scl_exp_run(const struct scl_config *cfg, const char *config_path)
+{
+    return exp_run(cfg, config_path, false);
+}
+
+int scl_exp_run_worker(const struct scl_config *cfg, const char *config_path)
+{
+    return exp_run(cfg, config_path, true);
 }

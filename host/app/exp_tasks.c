@@ -37,15 +37,20 @@ struct cond {
     double f1, f2, downscale;
     bool sleep, parallel;
     int32_t method; /* 1 + index into experiment.methods; 0 = train.method, unnamed */
+    int32_t memory; /* iCaRL's exemplar total K (experiment.memories); 0 = train.icarl_memory */
 };
 
 /* Conditions compared by method are named with the method first ("ewc_f1_d0_sleep"). */
 static void cond_name(const struct scl_exp_env *env, const struct cond *c, char *buf, size_t n)
 {
-    char m[40] = "";
+    char m[40] = "", k[24] = "";
+    if (c->memory > 0) /* "icarl_k100_f1_d0_sleep" */
+        snprintf(k, sizeof(k), "k%d_", c->memory);
     if (c->method > 0)
-        snprintf(m, sizeof(m), "%s_",
-                 scl_cfg_method_name(env->cfg.experiment.methods.v[c->method - 1]));
+        snprintf(m, sizeof(m), "%s_%s",
+                 scl_cfg_method_name(env->cfg.experiment.methods.v[c->method - 1]), k);
+    else
+        snprintf(m, sizeof(m), "%s", k);
     if (c->parallel)
         snprintf(buf, n, "parallel_f%g", c->f1);
     else if (env->cfg.experiment.grid)
@@ -119,16 +124,21 @@ static int task_indices(const struct scl_exp_env *env, const struct task_plan *p
     scl_status st =
         scl_dataset_balanced_indices(full, p->fraction[t], p->classes[t], p->n_classes[t],
                                      task_seed(seed, t, SCL_RNG_SUBSET), idx, n);
-    return st == SCL_OK ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
+    if (st != SCL_OK) /* e.g. a class of the task without training images */
+        scl_app_error("task %d: cannot draw %g of its classes' training images: %s", t + 1,
+                      p->fraction[t], scl_status_str(st));
+    return st == SCL_OK ? SCL_EXIT_OK : scl_app_exit_code(st);
 }
 
 /* Accuracy on every task, on all classes, and the mean over the tasks seen (stage row). */
 static int record_stage(struct scl_exp_env *env, const struct task_plan *p, const scl_model *m,
-                        const char *stage, int32_t seen, double *row)
+                        const struct scl_exp_memory *mem, const char *stage, int32_t seen,
+                        double *row)
 {
     struct scl_eval e;
     char task[16];
-    int rc = scl_exp_eval(env, m, stage, &e);
+    int rc = mem && scl_exp_icarl(env) ? scl_exp_icarl_eval(env, mem, m, stage, &e)
+                                       : scl_exp_eval(env, m, stage, &e);
     if (rc != SCL_EXIT_OK)
         return rc;
     double mean = 0.0;
@@ -167,6 +177,8 @@ static int learn_task(struct scl_exp_env *env, struct scl_exp_net *net, scl_data
         st = scl_ddata_create(env->ctx, ds, &net->dtrain);
     if (st == SCL_OK && scl_exp_memory_attach(env, mem, net->trainer) != SCL_EXIT_OK)
         return SCL_EXIT_RUNTIME;
+    if (st == SCL_OK && scl_exp_icarl_distill(env, mem, net) != SCL_EXIT_OK)
+        return SCL_EXIT_RUNTIME;
     if (st == SCL_OK)
         st = scl_trainer_fit(net->trainer, net->dtrain, NULL, NULL);
     if (st == SCL_OK)
@@ -186,25 +198,30 @@ static bool sleeps_after(const struct scl_exp_env *env, const struct task_plan *
 
 /* Sleep (statistics over the tasks seen: indices seen_idx[0..n_seen)) and fine-tune. */
 static int sleep_stage(struct scl_exp_env *env, struct scl_exp_net *net, const struct task_plan *p,
-                       int32_t t, const int32_t *seen_idx, int32_t n_seen, uint32_t seed, double *r)
+                       const struct scl_exp_memory *mem, int32_t t, const int32_t *seen_idx,
+                       int32_t n_seen, uint32_t seed, double *r)
 {
     char stage[32];
     scl_dataset *seen = NULL;
     if (scl_dataset_subset(env->train_full, seen_idx, n_seen, &seen) != SCL_OK)
         return SCL_EXIT_RUNTIME;
     snprintf(stage, sizeof(stage), "t%d_sleep", t + 1);
+    for (int32_t k = 0; k <= t; k++) /* the analyses group the units by task */
+        for (int32_t c = 0; c < p->n_classes[k]; c++)
+            env->class_task[p->classes[k][c]] = k + 1;
     double t0 = scl_app_now();
     int rc = scl_exp_sleep(env, net, seen, task_seed(seed, t, SCL_RNG_SPIKES), t + 1, stage);
+    memset(env->class_task, 0, sizeof(env->class_task));
     scl_dataset_destroy(seen);
     if (rc == SCL_EXIT_OK) /* wall time: the one row that differs between reruns */
         scl_res_row(&env->res, stage, "all", "seconds", scl_app_now() - t0);
     if (rc == SCL_EXIT_OK)
-        rc = record_stage(env, p, net->model, stage, t + 1, r);
+        rc = record_stage(env, p, net->model, mem, stage, t + 1, r);
     if (rc == SCL_EXIT_OK && env->cfg.train.finetune_epochs > 0) {
         snprintf(stage, sizeof(stage), "t%d_finetune", t + 1);
         rc = scl_exp_finetune(env, net);
         if (rc == SCL_EXIT_OK)
-            rc = record_stage(env, p, net->model, stage, t + 1, r);
+            rc = record_stage(env, p, net->model, mem, stage, t + 1, r);
     }
     return rc;
 }
@@ -246,10 +263,12 @@ static int run_sequence(struct scl_exp_env *env, const struct task_plan *p, uint
         snprintf(stage, sizeof(stage), "t%d", t + 1);
         if (rc == SCL_EXIT_OK) /* wall time: the one row that differs between reruns */
             scl_res_row(&env->res, stage, "all", "seconds", scl_app_now() - t0);
+        if (rc == SCL_EXIT_OK) /* iCaRL herds the new classes from the net just trained */
+            rc = scl_exp_icarl_update(env, &mem, net.model, p->classes[t], p->n_classes[t], idx, n);
         if (rc == SCL_EXIT_OK)
-            rc = record_stage(env, p, net.model, stage, t + 1, r + t * p->n_tasks);
+            rc = record_stage(env, p, net.model, &mem, stage, t + 1, r + t * p->n_tasks);
         if (rc == SCL_EXIT_OK && sleeps_after(env, p, t))
-            rc = sleep_stage(env, &net, p, t, seen, n_seen, seed, r + t * p->n_tasks);
+            rc = sleep_stage(env, &net, p, &mem, t, seen, n_seen, seed, r + t * p->n_tasks);
         if (rc == SCL_EXIT_OK)
             rc = scl_exp_memory_add(env, &mem, idx, n, seed, t);
     }
@@ -300,7 +319,7 @@ static int run_parallel(struct scl_exp_env *env, const struct task_plan *p, uint
         return rc;
     rc = scl_exp_net_train(env, &net, ds, seed); /* net owns ds from here */
     if (rc == SCL_EXIT_OK)
-        rc = record_stage(env, p, net.model, "parallel", p->n_tasks, r);
+        rc = record_stage(env, p, net.model, NULL, "parallel", p->n_tasks, r);
     scl_exp_net_free(&net);
     return rc;
 }
@@ -312,6 +331,9 @@ static int tasks_trial(struct scl_exp_env *env, const struct cond *c, uint32_t s
     snprintf(label, sizeof(label), "%s seed %u", env->res.condition, seed);
     int rc = make_plan(env, c, seed, &p);
     scl_method keep = env->cfg.train.method; /* the trial's method, for this trial only */
+    int32_t keep_k = env->cfg.icarl_memory;
+    if (c->memory > 0)
+        env->cfg.icarl_memory = c->memory;
     if (c->parallel)
         env->cfg.train.method = SCL_METHOD_SGD; /* one task: nothing to protect */
     else if (c->method > 0)
@@ -319,18 +341,26 @@ static int tasks_trial(struct scl_exp_env *env, const struct cond *c, uint32_t s
     if (rc == SCL_EXIT_OK)
         rc = c->parallel ? run_parallel(env, &p, seed, label) : run_sequence(env, &p, seed, label);
     env->cfg.train.method = keep;
+    env->cfg.icarl_memory = keep_k;
     return rc == SCL_EXIT_OK ? scl_res_commit(&env->res) : rc;
 }
 
-/* The method x sleep conditions of one point of the sweep, appended to out[n..cap). */
-static int method_conditions(const struct scl_cfg_experiment *x, struct cond c, struct cond *out,
-                             int n, int cap)
+/* The method x memory x sleep conditions of one point of the sweep, appended to out[n..cap):
+ * iCaRL once per exemplar total of experiment.memories, any other method once. */
+static int method_conditions(const struct scl_config *cfg, struct cond c, struct cond *out, int n,
+                             int cap)
 {
+    const struct scl_cfg_experiment *x = &cfg->experiment;
     for (int32_t m = 0; m < (x->methods.n ? x->methods.n : 1); m++) {
-        for (int s = x->compare_no_sleep ? 0 : 1; s <= 1 && n < cap; s++) {
-            c.method = x->methods.n ? m + 1 : 0;
-            c.sleep = s == 1;
-            out[n++] = c;
+        int method = x->methods.n ? x->methods.v[m] : (int)cfg->train.method;
+        int32_t nk = method == SCL_METHOD_ICARL ? x->memories.n : 0;
+        for (int32_t k = 0; k < (nk ? nk : 1); k++) {
+            for (int s = x->compare_no_sleep ? 0 : 1; s <= 1 && n < cap; s++) {
+                c.method = x->methods.n ? m + 1 : 0;
+                c.memory = nk ? x->memories.v[k] : 0;
+                c.sleep = s == 1;
+                out[n++] = c;
+            }
         }
     }
     return n;
@@ -348,11 +378,11 @@ static int conditions(const struct scl_exp_env *env, struct cond *out, int cap)
                 c.f1 = x->fractions.v[i];
                 c.f2 = x->fractions.v[x->grid ? j : i];
                 c.downscale = x->downscale.n ? x->downscale.v[d] : 0.0;
-                n = method_conditions(x, c, out, n, cap);
+                n = method_conditions(&env->cfg, c, out, n, cap);
             }
         }
         if (x->parallel && n < cap) {
-            struct cond c = {x->fractions.v[i], x->fractions.v[i], 0.0, false, true, 0};
+            struct cond c = {x->fractions.v[i], x->fractions.v[i], 0.0, false, true, 0, 0};
             out[n++] = c;
         }
     }
@@ -372,10 +402,8 @@ int scl_exp_tasks(struct scl_exp_env *env)
         for (size_t s = 0; rc == SCL_EXIT_OK && s < env->n_seeds; s++) {
             cond_name(env, &conds[i], env->res.condition, sizeof(env->res.condition));
             env->res.trial = env->seeds[s];
-            if (scl_res_is_done(&env->res, env->seeds[s], env->res.condition)) {
-                env->trials_skipped++;
+            if (!scl_exp_take(env)) /* done, or (a worker) another has it */
                 continue;
-            }
             rc = tasks_trial(env, &conds[i], env->seeds[s]);
             env->trials_run += rc == SCL_EXIT_OK;
         }
@@ -502,7 +530,7 @@ static int plot_grid(struct scl_exp_env *env)
             struct scl_res_buf out = {0};
             for (int32_t i = 0; i < fr->n; i++) {
                 for (int32_t j = 0; j < fr->n; j++) {
-                    struct cond c = {fr->v[i], fr->v[j], 0.0, true, false, 0};
+                    struct cond c = {fr->v[i], fr->v[j], 0.0, true, false, 0, 0};
                     char cond[64];
                     double m, sd;
                     cond_name(env, &c, cond, sizeof(cond));
@@ -528,30 +556,53 @@ static int plot_grid(struct scl_exp_env *env)
     return rc;
 }
 
-/* The methods side by side (exp_methods.c): each method's first conditions without and with
- * sleep (the first point of the sweep) and their last stages; the first parallel baseline. */
+/* The row of method m (1-based) with exemplar total k among rows[0..*n), added (named "icarl" or
+ * "icarl_k100") when new; NULL when the table is full. */
+static struct scl_exp_method_row *method_row(struct scl_exp_env *env,
+                                             struct scl_exp_method_row *rows, char names[][48],
+                                             int32_t *keys, int *n, int32_t m, int32_t k)
+{
+    for (int i = 0; i < *n; i++)
+        if (keys[2 * i] == m && keys[2 * i + 1] == k)
+            return &rows[i];
+    if (*n >= SCL_CFG_LIST)
+        return NULL;
+    const char *name = scl_cfg_method_name(env->cfg.experiment.methods.v[m - 1]);
+    if (k > 0)
+        snprintf(names[*n], 48, "%s_k%d", name, k);
+    else
+        snprintf(names[*n], 48, "%s", name);
+    keys[2 * *n] = m;
+    keys[2 * *n + 1] = k;
+    rows[*n].method = names[*n];
+    return &rows[(*n)++];
+}
+
+/* The methods side by side (exp_methods.c): each method's (and iCaRL memory's) first conditions
+ * without and with sleep (the first point of the sweep) and their last stages; the first
+ * parallel baseline. */
 static int report_methods(struct scl_exp_env *env, const struct cond *conds, int nc)
 {
     struct scl_exp_method_row rows[SCL_CFG_LIST];
-    char stages[3 * MAX_TASKS][32], parallel[64] = "";
-    int nm = env->cfg.experiment.methods.n;
+    char stages[3 * MAX_TASKS][32], parallel[64] = "", names[SCL_CFG_LIST][48];
+    int32_t keys[2 * SCL_CFG_LIST];
+    int nr = 0;
     memset(rows, 0, sizeof(rows));
-    for (int m = 0; m < nm; m++)
-        rows[m].method = scl_cfg_method_name(env->cfg.experiment.methods.v[m]);
     for (int i = 0; i < nc; i++) {
         if (conds[i].parallel && !parallel[0])
             cond_name(env, &conds[i], parallel, sizeof(parallel));
         if (conds[i].parallel || conds[i].method < 1)
             continue;
-        struct scl_exp_method_row *r = &rows[conds[i].method - 1];
+        struct scl_exp_method_row *r =
+            method_row(env, rows, names, keys, &nr, conds[i].method, conds[i].memory);
         int s = conds[i].sleep ? 1 : 0;
-        if (r->cond[s][0])
+        if (!r || r->cond[s][0])
             continue;
         cond_name(env, &conds[i], r->cond[s], sizeof(r->cond[s]));
         int ns = stage_list(env, r->cond[s], stages, 3 * MAX_TASKS);
         snprintf(r->last[s], sizeof(r->last[s]), "%s", ns ? stages[ns - 1] : "none");
     }
-    return scl_exp_methods_report(env, rows, nm, parallel);
+    return scl_exp_methods_report(env, rows, nr, parallel);
 }
 
 int scl_exp_tasks_finish(struct scl_exp_env *env)
@@ -573,6 +624,8 @@ int scl_exp_tasks_finish(struct scl_exp_env *env)
         rc = plot_grid(env);
     if (rc == SCL_EXIT_OK && env->cfg.experiment.methods.n > 0)
         rc = report_methods(env, conds, nc);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_exp_analyze_report(env);
     free(conds);
     return rc;
 }

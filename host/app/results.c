@@ -22,6 +22,7 @@ void scl_res_init(struct scl_res_store *r, const char *dir)
 {
     memset(r, 0, sizeof(*r));
     snprintf(r->dir, sizeof(r->dir), "%s", dir);
+    r->slot = -1;
 }
 
 __attribute__((format(printf, 2, 0))) static int buf_add(struct scl_res_buf *b, const char *fmt,
@@ -108,8 +109,29 @@ static int append_atomic(const char *dir, const char *name, const char *header,
     return SCL_EXIT_OK;
 }
 
+/* A worker's trial: its own two files, each written whole; results.csv last, as the mark
+ * that the trial is done (exp_work.c merges them in plan order). */
+static int commit_slot(struct scl_res_store *r)
+{
+    char dir[600], path[700];
+    snprintf(dir, sizeof(dir), "%s/trials", r->dir);
+    int rc = scl_app_mkdir_p(dir);
+    snprintf(path, sizeof(path), "%s/%d.confusion.csv", dir, r->slot);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_app_write_atomic(path, r->confusion.text ? r->confusion.text : "",
+                                  r->confusion.len);
+    snprintf(path, sizeof(path), "%s/%d.results.csv", dir, r->slot);
+    if (rc == SCL_EXIT_OK)
+        rc = scl_app_write_atomic(path, r->rows.text ? r->rows.text : "", r->rows.len);
+    r->rows.len = 0;
+    r->confusion.len = 0;
+    return rc;
+}
+
 int scl_res_commit(struct scl_res_store *r)
 {
+    if (r->slot >= 0)
+        return commit_slot(r);
     /* confusion first: a crash between the two leaves the trial not done in results.csv, and
      * its confusion rows are then dropped on resume (scl_res_load rewrites confusion.csv). */
     int rc = append_atomic(r->dir, "confusion.csv", "trial,condition,stage,true,pred,count\n",
@@ -213,8 +235,9 @@ static int prune_confusion(struct scl_res_store *r)
 /* One writer per run directory: an advisory lock on DIR/.lock, held until the process ends (the
  * descriptor stays open until scl_res_free; the kernel drops the lock when the process dies,
  * however it dies). The file holds the owner's pid so that a refused second writer can say who
- * holds it. */
-int scl_res_lock_dir(const char *dir, int *fd_out)
+ * holds it. Shared: the workers of a sweep (exp_work.c), which coordinate through claims; the
+ * lock only keeps a one-process run out while they work, and them out while it does. */
+static int lock_dir(const char *dir, int *fd_out, bool shared)
 {
     char path[1024], owner[32] = "";
     snprintf(path, sizeof(path), "%s/.lock", dir);
@@ -223,8 +246,16 @@ int scl_res_lock_dir(const char *dir, int *fd_out)
         scl_app_error("%s: cannot open the run directory's lock: %s", path, strerror(errno));
         return SCL_EXIT_RUNTIME;
     }
-    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    struct flock lk = {.l_type = shared ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET};
     if (fcntl(fd, F_SETLK, &lk) != 0) {
+        struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type == F_RDLCK) { /* workers hold it */
+            scl_app_error("%s is in use by sleepcl workers (pid %ld among them); run one more "
+                          "with --worker, or wait for them to finish",
+                          dir, (long)who.l_pid);
+            close(fd);
+            return SCL_EXIT_RUNTIME;
+        }
         ssize_t n = pread(fd, owner, sizeof(owner) - 1, 0);
         owner[n > 0 ? n : 0] = '\0';
         owner[strcspn(owner, "\n")] = '\0';
@@ -235,30 +266,33 @@ int scl_res_lock_dir(const char *dir, int *fd_out)
         return SCL_EXIT_RUNTIME;
     }
     int len = snprintf(owner, sizeof(owner), "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, owner, (size_t)len, 0) != len)
+    if (!shared && (ftruncate(fd, 0) != 0 || pwrite(fd, owner, (size_t)len, 0) != len))
         scl_app_error("warning: %s: cannot record the owner's pid: %s", path, strerror(errno));
     *fd_out = fd; /* kept open: closing it releases the lock */
     return SCL_EXIT_OK;
+}
+
+int scl_res_lock_dir(const char *dir, int *fd_out)
+{
+    return lock_dir(dir, fd_out, false);
 }
 
 int scl_res_lock(struct scl_res_store *r)
 {
     if (r->locked)
         return SCL_EXIT_OK;
-    int rc = scl_res_lock_dir(r->dir, &r->lock_fd);
+    int rc = lock_dir(r->dir, &r->lock_fd, r->shared);
     r->locked = rc == SCL_EXIT_OK;
     return rc;
 }
 
-int scl_res_load(struct scl_res_store *r)
+void scl_res_read_done(struct scl_res_store *r)
 {
     char path[1024], line[512], key[256];
-    if (scl_res_lock(r) != SCL_EXIT_OK)
-        return SCL_EXIT_RUNTIME;
     snprintf(path, sizeof(path), "%s/results.csv", r->dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        return prune_confusion(r);
+        return;
     bool header = true;
     while (fgets(line, sizeof(line), f)) {
         if (!header && line_key(line, key, sizeof(key)))
@@ -266,5 +300,13 @@ int scl_res_load(struct scl_res_store *r)
         header = false;
     }
     fclose(f);
-    return prune_confusion(r);
+}
+
+int scl_res_load(struct scl_res_store *r)
+{
+    if (scl_res_lock(r) != SCL_EXIT_OK)
+        return SCL_EXIT_RUNTIME;
+    scl_res_read_done(r);
+    /* A worker leaves confusion.csv alone: only the pass that merges the trials rewrites it. */
+    return r->shared ? SCL_EXIT_OK : prune_confusion(r);
 }

@@ -71,6 +71,19 @@ void scl_search_nets_close(struct scl_search_env *env);
 /* Score candidates pop[n][n_genes] on every net; prints errors. */
 int scl_search_score_population(struct scl_search_env *env, const double *pop, int32_t n,
                                 struct scl_search_score *out);
+/* ---- search_tasks.c: the fitness of search.fitness */
+/* Whether the search scores nets trained on tasks in turn (search.fitness = sequential). */
+bool scl_search_sequential(const struct scl_config *cfg);
+/* The task whose sleep a candidate's is: its T grows by steps_per_task per task after the
+ * first (experiment.n_tasks when sequential, else 1). */
+int scl_search_sleep_task(const struct scl_config *cfg);
+/* The config's fitness against its [train] method and search.finetune; prints the error. */
+int scl_search_check_fitness(const struct scl_config *cfg);
+/* A net for the fitness from a trial's seed: trained on d at once (dd, its device copy), or on
+ * d's classes split in order into experiment.n_tasks tasks in turn; *trainer (if not NULL) the
+ * trainer that holds it. Prints errors. */
+int scl_search_train_net(struct scl_search_env *env, uint32_t seed, const scl_dataset *d,
+                         const scl_ddata *dd, scl_model **model, scl_trainer **trainer);
 /* search.trials test trials: the config's set against `best`, on the same nets; prints the
  * table and writes OUT/final/results.csv (resumable). */
 int scl_search_final_trials(struct scl_search_env *env, const struct scl_sleep_params *best);

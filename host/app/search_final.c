@@ -71,7 +71,7 @@ static int sleep_both(struct final_env *f, const scl_model *m, const scl_dataset
         return SCL_EXIT_RUNTIME;
     }
     for (int i = 0; i < 2 && rc == SCL_EXIT_OK; i++) {
-        jobs[i].params = i ? *f->best : scl_app_sleep_params(cfg, seed, 1);
+        jobs[i].params = i ? *f->best : scl_app_sleep_params(cfg, seed, scl_search_sleep_task(cfg));
         jobs[i].params.seed = seed;
         jobs[i].mean_input = in->mean;
         memcpy(jobs[i].factors, factors, sizeof(float) * (size_t)m->n_layers);
@@ -115,7 +115,7 @@ static int trial(struct final_env *f, uint32_t seed)
     scl_status st = scl_ddata_create(env->ctx, sub, &d);
     int rc = st == SCL_OK ? SCL_EXIT_OK : fail(f, st);
     if (rc == SCL_EXIT_OK)
-        rc = scl_app_train_new(env->ctx, &env->cfg, seed, d, NULL, NULL, &m, NULL);
+        rc = scl_search_train_net(env, seed, sub, d, &m, NULL);
     for (int i = 0; i < 2 && rc == SCL_EXIT_OK; i++) {
         snprintf(f->res.condition, sizeof(f->res.condition), "%s", sets[i]);
         rc = eval_stage(f, m, "baseline");

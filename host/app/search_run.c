@@ -461,6 +461,8 @@ static int open_env(struct scl_search_env *env, const struct scl_config *cfg,
         scl_app_error("search needs a validation split: set data.val_fraction (e.g. 0.2)");
         return SCL_EXIT_USAGE;
     }
+    if (scl_search_check_fitness(&env->cfg) != SCL_EXIT_OK)
+        return SCL_EXIT_USAGE;
     env->layers = env->cfg.model.sizes.n - 1;
     scl_app_out_dir(&env->cfg, config_path, env->out, sizeof(env->out));
     scl_search_setup_genes(env);

@@ -22,8 +22,9 @@ static int fail(struct scl_search_env *env, scl_status st)
 struct scl_sleep_params scl_search_params(const struct scl_search_env *env, const double *x,
                                           uint32_t seed)
 {
-    struct scl_sleep_params p = scl_app_sleep_params(&env->cfg, seed, 1);
-    p.steps = (int32_t)x[SCL_GENE_STEPS];
+    struct scl_sleep_params p =
+        scl_app_sleep_params(&env->cfg, seed, scl_search_sleep_task(&env->cfg));
+    p.steps += (int32_t)x[SCL_GENE_STEPS] - env->cfg.sleep.steps; /* the later task's steps kept */
     p.max_rate = (float)x[SCL_GENE_MAX_RATE];
     p.alpha_scale = (float)x[SCL_GENE_ALPHA];
     p.n_alpha = 0;
@@ -110,8 +111,7 @@ static int train_net(struct scl_search_env *env, struct scl_search_net *n)
         st = scl_ddata_create(env->ctx, n->val, &n->dval);
     if (st != SCL_OK)
         return fail(env, st);
-    int rc = scl_app_train_new(env->ctx, &env->cfg, n->seed, n->dtrain, NULL, NULL, &n->model,
-                               &n->trainer);
+    int rc = scl_search_train_net(env, n->seed, n->train, n->dtrain, &n->model, &n->trainer);
     if (rc == SCL_EXIT_OK)
         rc = net_factors(env, n);
     if (rc == SCL_EXIT_OK &&

@@ -47,6 +47,8 @@ double scl_bench_share(const struct scl_bench_opts *o, double gflops);
 int scl_bench_gemm(scl_ctx *ctx, const struct scl_bench_opts *o);
 int scl_bench_sleep(scl_ctx *ctx, const struct scl_bench_opts *o);
 int scl_bench_train(scl_ctx *ctx, const struct scl_bench_opts *o);
+/* Section "tripartite" (bench_tri.c): the tripartite VAE step against PyTorch's. */
+int scl_bench_tripartite(scl_ctx *ctx, const struct scl_bench_opts *o);
 int scl_cmd_bench(int argc, char **argv);
 int scl_cmd_config(int argc, char **argv);
 int scl_cmd_devices(int argc, char **argv);
@@ -54,6 +56,8 @@ int scl_cmd_eval(int argc, char **argv);
 int scl_cmd_run(int argc, char **argv);
 int scl_cmd_sleep(int argc, char **argv);
 int scl_cmd_search(int argc, char **argv);
+int scl_cmd_status(int argc, char **argv);
+int scl_cmd_submit(int argc, char **argv);
 /* Benchmark section "search" (bench_search.c): batched sleep rates, one search generation. */
 int scl_bench_search(scl_ctx *ctx, const struct scl_bench_opts *o);
 int scl_cmd_train(int argc, char **argv);

@@ -13,10 +13,8 @@ static const struct {
     const char *name;
     int (*fn)(scl_ctx *, const struct scl_bench_opts *);
 } sections[] = {
-    {"gemm", scl_bench_gemm},
-    {"train", scl_bench_train},
-    {"sleep", scl_bench_sleep},
-    {"search", scl_bench_search},
+    {"gemm", scl_bench_gemm},     {"train", scl_bench_train},           {"sleep", scl_bench_sleep},
+    {"search", scl_bench_search}, {"tripartite", scl_bench_tripartite},
 };
 
 static int run_sections(scl_ctx *ctx, const char *only, const struct scl_bench_opts *o)

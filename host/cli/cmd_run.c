@@ -2,19 +2,43 @@
  * sleepcl run CONFIG: the options of an experiment run; the run itself (protocols, manifest,
  * resumable results, summary and plots) is the application's scl_exp_run (host/app/exp_run.c).
  */
+#include <string.h>
+
 #include "cli.h"
 #include "exp.h"
 
 static const char usage[] =
-    "usage: sleepcl run CONFIG [--set section.key=value ...] [--seed S] [--device I|NAME]\n"
+    "usage: sleepcl run CONFIG [--worker] [--set section.key=value ...] [--seed S]\n"
+    "                  [--device I|NAME]\n"
     "Runs the experiment of CONFIG ([experiment] kind = limited | imbalance | tasks |\n"
-    "incremental) over run.seeds (or run.seed) and writes results, summary and plots to\n"
-    "run.out/experiment.name. Interrupted runs continue where they stopped.\n";
+    "incremental | tripartite) over run.seeds (or run.seed) and writes results,\n"
+    "summary and plots to run.out/experiment.name. Interrupted runs continue where they\n"
+    "stopped.\n"
+    "--worker: one of any number of processes sharing the sweep (on one machine or many over a\n"
+    "shared filesystem): each takes trials no other holds; the last writes the summary and\n"
+    "plots. Results equal a one-process run's. SCL_CLAIM_LEASE: seconds without a heartbeat\n"
+    "after which another machine's trials are taken again (default 60). See docs/CLUSTER.md.\n";
+
+/* Take --worker out of argv (the other options are the shared ones); returns whether it was. */
+static bool take_worker_flag(int *argc, char **argv)
+{
+    bool worker = false;
+    int k = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--worker") == 0)
+            worker = true;
+        else
+            argv[k++] = argv[i];
+    }
+    *argc = k;
+    return worker;
+}
 
 int scl_cmd_run(int argc, char **argv)
 {
     struct scl_cli_opts o;
     struct scl_config cfg;
+    bool worker = take_worker_flag(&argc, argv);
     int rc = scl_cli_parse(argc, argv, usage, &o);
     if (rc != SCL_EXIT_OK)
         return rc == SCL_EXIT_HELP ? SCL_EXIT_OK : rc;
@@ -24,5 +48,7 @@ int scl_cmd_run(int argc, char **argv)
         return SCL_EXIT_USAGE;
     }
     rc = scl_cli_config(&o, &cfg);
-    return rc == SCL_EXIT_OK ? scl_exp_run(&cfg, o.config) : rc;
+    if (rc != SCL_EXIT_OK)
+        return rc;
+    return worker ? scl_exp_run_worker(&cfg, o.config) : scl_exp_run(&cfg, o.config);
 }

@@ -20,6 +20,8 @@ static const struct {
     {"train", scl_cmd_train, "train a network and save it (safetensors)"},
     {"sleep", scl_cmd_sleep, "put a saved model to sleep (Sleep Replay Consolidation)"},
     {"search", scl_cmd_search, "genetic search of sleep parameters, scored on a validation split"},
+    {"submit", scl_cmd_submit, "submit a sweep to Slurm: an array of workers and a final pass"},
+    {"status", scl_cmd_status, "trials of a sweep done, running and left, with an ETA"},
     {"eval", scl_cmd_eval, "accuracy, per-class accuracy and confusion of saved models"},
     {"demo", scl_cmd_demo, "open a device, load MNIST, check the generator on the device"},
 };

@@ -92,6 +92,22 @@ const char *scl_env_get(enum scl_env_var var);
 /* Program cache: $SCL_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/sleepcl/kernels. */
 void scl_env_cache_dir(char *buf, size_t len);
 
+/* ---- safetensors files (host/data/safetensors.c): models and feature sets share the header
+ * checks. A file is read whole; body is the data region after the JSON header. */
+struct cJSON;
+struct scl_st_file {
+    unsigned char *blob; /* the whole file, scl_free'd by scl_st_close */
+    size_t len;
+    struct cJSON *root; /* the header, a JSON object */
+    const unsigned char *body;
+    size_t body_len;
+};
+/* Read path and check the 8-byte length, the JSON object and the host's byte order. */
+scl_status scl_st_open(const char *path, struct scl_st_file *f, char *msg, size_t len);
+void scl_st_close(struct scl_st_file *f);
+/* The formats are little-endian; so is every host OpenCL runs on today (checked anyway). */
+bool scl_st_little_endian(void);
+
 /* ---- program and kernels (program.c) */
 /* Build or load the one program of all kernels; records timings in ctx. */
 scl_status scl_program_build(scl_ctx *ctx, const struct scl_ctx_params *params);
@@ -104,6 +120,11 @@ scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t 
 /* Compare the host/device contract (cl/scl_contract.h) as the device compiled it with the
  * host's (contract.c): SCL_ERR_DATA naming the first value that differs. */
 scl_status scl_contract_check(scl_ctx *ctx);
+
+/* ---- models (model.c) */
+/* Synaptic downscaling of one weight matrix of n values: zero the floor(fraction n) of smallest
+ * magnitude (scl_model_downscale per layer; every trainable layer of host/vae). */
+scl_status scl_weights_downscale(float *w, size_t n, double fraction);
 
 /* ---- training (train.c) */
 /* Fisher-Yates permutation of 0..n-1 from the project generator (purpose SCL_RNG_SHUFFLE,

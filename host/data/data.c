@@ -117,3 +117,31 @@ scl_status scl_dataset_cut_class(const scl_dataset *src, int32_t cls, double kee
     scl_free(chosen);
     return st;
 }
+
+scl_status scl_dataset_concat(const scl_dataset *a, const scl_dataset *b, int32_t b_offset,
+                              scl_dataset **out)
+{
+    *out = NULL;
+    if (a->dim != b->dim || b_offset < 0 || b->n_classes + b_offset > SCL_MAX_CLASSES)
+        return SCL_ERR_ARG;
+    scl_dataset *ds = scl_calloc(1, sizeof(*ds));
+    if (!ds)
+        return SCL_ERR_NOMEM;
+    *ds = *a;
+    ds->n = a->n + b->n;
+    ds->x = scl_alloc(sizeof(float) * (size_t)ds->n * (size_t)a->dim);
+    ds->y = scl_alloc((size_t)ds->n);
+    if (!ds->x || !ds->y) {
+        scl_dataset_destroy(ds);
+        return SCL_ERR_NOMEM;
+    }
+    memcpy(ds->x, a->x, sizeof(float) * (size_t)a->n * (size_t)a->dim);
+    memcpy(ds->x + (size_t)a->n * (size_t)a->dim, b->x,
+           sizeof(float) * (size_t)b->n * (size_t)b->dim);
+    memcpy(ds->y, a->y, (size_t)a->n);
+    for (int32_t i = 0; i < b->n; i++)
+        ds->y[a->n + i] = (uint8_t)(b->y[i] + b_offset);
+    ds->n_classes = b->n_classes + b_offset > a->n_classes ? b->n_classes + b_offset : a->n_classes;
+    *out = ds;
+    return SCL_OK;
+}

@@ -11,6 +11,7 @@
 _Static_assert(SCL_K_RNG_DROPOUT == SCL_RNG_DROPOUT, "scl_contract.h: SCL_K_RNG_DROPOUT");
 _Static_assert(SCL_K_RNG_SPIKES == SCL_RNG_SPIKES, "scl_contract.h: SCL_K_RNG_SPIKES");
 _Static_assert(SCL_K_RNG_WINDOW == SCL_RNG_WINDOW, "scl_contract.h: SCL_K_RNG_WINDOW");
+_Static_assert(SCL_K_RNG_LATENT == SCL_RNG_LATENT, "scl_contract.h: SCL_K_RNG_LATENT");
 _Static_assert(SCL_K_OUT_SOFTMAX == SCL_OUTPUT_SOFTMAX, "scl_contract.h: SCL_K_OUT_SOFTMAX");
 _Static_assert(SCL_K_OUT_SIGMOID == SCL_OUTPUT_SIGMOID, "scl_contract.h: SCL_K_OUT_SIGMOID");
 _Static_assert(SCL_K_OUT_RELU == SCL_OUTPUT_RELU, "scl_contract.h: SCL_K_OUT_RELU");

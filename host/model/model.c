@@ -93,14 +93,20 @@ static scl_status zero_smallest(float *w, size_t n, size_t k)
     return SCL_OK;
 }
 
+scl_status scl_weights_downscale(float *w, size_t n, double fraction)
+{
+    if (!(fraction >= 0.0 && fraction <= 1.0))
+        return SCL_ERR_ARG;
+    return zero_smallest(w, n, (size_t)floor(fraction * (double)n));
+}
+
 scl_status scl_model_downscale(scl_model *m, double fraction)
 {
     if (!(fraction >= 0.0 && fraction <= 1.0))
         return SCL_ERR_ARG;
     scl_status st = SCL_OK;
-    for (int32_t l = 0; st == SCL_OK && l < m->n_layers; l++) {
-        size_t n = (size_t)m->sizes[l + 1] * (size_t)m->sizes[l];
-        st = zero_smallest(m->w[l], n, (size_t)floor(fraction * (double)n));
-    }
+    for (int32_t l = 0; st == SCL_OK && l < m->n_layers; l++)
+        st =
+            scl_weights_downscale(m->w[l], (size_t)m->sizes[l + 1] * (size_t)m->sizes[l], fraction);
     return st;
 }

@@ -20,17 +20,7 @@
 
 #include "internal.h"
 
-#define MAX_HEADER (64u << 20)
-
 static const char *const output_names[] = {"softmax", "sigmoid", "relu"};
-
-static bool little_endian(void)
-{
-    const uint16_t one = 1;
-    unsigned char b;
-    memcpy(&b, &one, 1);
-    return b == 1;
-}
 
 static size_t tensor_bytes(const scl_model *m, int32_t l)
 {
@@ -105,7 +95,7 @@ scl_status scl_model_save(const scl_model *m, const char *path, char *msg, size_
 {
     char tmp[1200];
     size_t hlen = 0;
-    if (!little_endian())
+    if (!scl_st_little_endian())
         return scl_msg_fail(msg, msg_len, SCL_ERR_IO, "%s: big-endian hosts unsupported", path);
     char *header = make_header(m, &hlen);
     if (!header)
@@ -120,22 +110,6 @@ scl_status scl_model_save(const scl_model *m, const char *path, char *msg, size_
 }
 
 /* ------------------------------------------------------------------ loading */
-
-struct blob {
-    unsigned char *data;
-    size_t len;
-};
-
-static scl_status read_blob(const char *path, struct blob *b, char *msg, size_t len)
-{
-    char *data = NULL;
-    scl_status st = scl_read_file(path, &data, &b->len);
-    b->data = (unsigned char *)data;
-    if (st != SCL_OK)
-        return scl_msg_fail(msg, len, st, "%s: cannot %s", path,
-                            st == SCL_ERR_NOMEM ? "read (out of memory)" : "open or read");
-    return SCL_OK;
-}
 
 /* Parse "784,1200,10" into sizes; returns the count or -1. */
 static int parse_sizes(const char *s, int32_t *sizes)
@@ -314,50 +288,34 @@ static scl_status fill_weights(const char *path, scl_model *m, const struct tens
     return SCL_OK;
 }
 
-static scl_status parse_model(const char *path, const struct blob *b, scl_model **out, char *msg,
-                              size_t len)
+static scl_status parse_model(const char *path, const struct scl_st_file *f, scl_model **out,
+                              char *msg, size_t len)
 {
-    uint64_t hlen = 0;
     struct tensor_ref t[SCL_MAX_LAYERS + 1];
     int32_t sizes[SCL_MAX_LAYERS + 2];
-    for (int i = 0; i < 8 && b->len >= 8; i++)
-        hlen |= (uint64_t)b->data[i] << (8 * i);
-    if (b->len < 8 || hlen < 2 || hlen > MAX_HEADER || hlen > b->len - 8)
-        return scl_msg_fail(msg, len, SCL_ERR_DATA,
-                            "%s: not a safetensors file (header length %llu, file %zu bytes)", path,
-                            (unsigned long long)hlen, b->len);
-    cJSON *root = cJSON_ParseWithLength((const char *)b->data + 8, (size_t)hlen);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return scl_msg_fail(msg, len, SCL_ERR_DATA, "%s: header is not a JSON object", path);
-    }
-    size_t data_len = b->len - 8 - (size_t)hlen;
-    int n = collect_tensors(root, t);
+    int n = collect_tensors(f->root, t);
     scl_status st = SCL_OK;
     for (int l = 0; st == SCL_OK && l < n && l < SCL_MAX_LAYERS; l++)
-        st = check_tensor(path, &t[l], data_len, msg, len);
+        st = check_tensor(path, &t[l], f->body_len, msg, len);
     if (st == SCL_OK)
-        st = check_chain(path, root, t, n, data_len, sizes, msg, len);
+        st = check_chain(path, f->root, t, n, f->body_len, sizes, msg, len);
     if (st == SCL_OK && scl_model_create(n, sizes, out) != SCL_OK)
         st = scl_msg_fail(msg, len, SCL_ERR_NOMEM, "%s: out of memory", path);
     if (st == SCL_OK)
-        st = read_meta(path, root, *out, msg, len);
+        st = read_meta(path, f->root, *out, msg, len);
     if (st == SCL_OK)
-        st = fill_weights(path, *out, t, b->data + 8 + hlen, msg, len);
-    cJSON_Delete(root);
+        st = fill_weights(path, *out, t, f->body, msg, len);
     return st;
 }
 
 scl_status scl_model_load(const char *path, scl_model **out, char *msg, size_t msg_len)
 {
-    struct blob b = {NULL, 0};
+    struct scl_st_file f;
     *out = NULL;
-    if (!little_endian())
-        return scl_msg_fail(msg, msg_len, SCL_ERR_IO, "%s: big-endian hosts unsupported", path);
-    scl_status st = read_blob(path, &b, msg, msg_len);
+    scl_status st = scl_st_open(path, &f, msg, msg_len);
     if (st == SCL_OK)
-        st = parse_model(path, &b, out, msg, msg_len);
-    scl_free(b.data);
+        st = parse_model(path, &f, out, msg, msg_len);
+    scl_st_close(&f);
     if (st != SCL_OK) {
         scl_model_destroy(*out);
         *out = NULL;

@@ -73,6 +73,18 @@ void scl_ref_owm_projector(float *proj, const float *in, int rows, int n, float 
 void scl_ref_fisher(const scl_model *m, const struct scl_train_params *p, const float *x, int rows,
                     double **fisher);
 
+/* ---- iCaRL (ref_icarl.c): twin of scl_distill_grad, in double */
+/* Loss of one row of logits z (k <= SCL_MAX_CLASSES outputs) with old logits q: BCE on sigmoid
+ * outputs summed over the outputs, target sigmoid(q_j) where old[j], else the one-hot label. */
+double scl_ref_distill_loss_d(const double *z, const double *q, const int *old, int k, int label);
+/* Its gradient with respect to z: sigmoid(z_j) - target_j. */
+void scl_ref_distill_grad_d(const double *z, const double *q, const int *old, int k, int label,
+                            double *dz);
+/* The kernel: dz = norm * the gradient per row, per-row loss to loss_out; q [rows][k] or NULL
+ * when no class is old. */
+void scl_ref_distill_grad(const float *z, const int *y, const float *q, const int *old, int rows,
+                          int k, float norm, float *dz, float *loss_out);
+
 /* C = alpha op(A) op(B) + beta C, row-major, as host/gemm.h, accumulated in double. op(A) is A
  * ([m][k], row stride lda) or A^T (A stored [k][m]); likewise B. beta == 0 never reads C. */
 struct scl_ref_gemm_args {

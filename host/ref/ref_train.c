@@ -54,7 +54,7 @@ static void output_act_d(const double *z, int k, int output, double *o)
 
 double scl_ref_loss_d(const double *z, int k, int label, int output, int loss)
 {
-    double o[64], l = 0.0;
+    double o[SCL_MAX_CLASSES], l = 0.0;
     assert(label >= 0 && label < k); /* the library refuses such data (scl_ddata_check) */
     output_act_d(z, k, output, o);
     for (int j = 0; j < k; j++) {
@@ -71,7 +71,7 @@ double scl_ref_loss_d(const double *z, int k, int label, int output, int loss)
 
 void scl_ref_loss_grad_d(const double *z, int k, int label, int output, int loss, double *dz)
 {
-    double o[64], q[64], dot = 0.0;
+    double o[SCL_MAX_CLASSES], q[SCL_MAX_CLASSES], dot = 0.0;
     bool soft_bce = loss == SCL_LOSS_BCE && output == SCL_OUTPUT_SOFTMAX;
     assert(label >= 0 && label < k);
     output_act_d(z, k, output, o);
@@ -91,7 +91,7 @@ void scl_ref_loss_grad_d(const double *z, int k, int label, int output, int loss
 void scl_ref_loss_grad(const float *z, const int *y, int rows, int k, int output, int loss,
                        float norm, float *dz, float *loss_out)
 {
-    double zd[64], gd[64];
+    double zd[SCL_MAX_CLASSES], gd[SCL_MAX_CLASSES];
     for (int r = 0; r < rows; r++) {
         for (int j = 0; j < k; j++)
             zd[j] = z[r * k + j];

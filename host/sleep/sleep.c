@@ -221,8 +221,10 @@ void scl_sleep_stats_free(struct scl_sleep_stats *s)
         return;
     scl_free(s->spikes);
     scl_free(s->raster);
+    scl_free(s->unit_spikes);
     s->spikes = NULL;
     s->raster = NULL;
+    s->unit_spikes = NULL;
 }
 
 /* ---------------------------------------------------------------- device layout */
@@ -693,7 +695,8 @@ static scl_status job_stats(const struct sleep_pass *s, int32_t i, const int32_t
     for (int32_t l = 0; l <= L; l++)
         st->raster_units += s->y.lay[l].n;
     st->raster = scl_alloc((size_t)st->raster_units * (size_t)T);
-    if (!st->raster)
+    st->unit_spikes = scl_calloc((size_t)st->raster_units, sizeof(*st->unit_spikes));
+    if (!st->raster || !st->unit_spikes)
         return SCL_ERR_NOMEM;
     const uint8_t *f = flags + (size_t)i * (size_t)s->slots * (size_t)s->y.slot_units;
     for (int32_t t = 0; t < T; t++) {
@@ -703,6 +706,8 @@ static scl_status job_stats(const struct sleep_pass *s, int32_t i, const int32_t
                    (size_t)s->y.lay[l].n);
             dst += s->y.lay[l].n;
         }
+        for (int64_t u = 0; u < st->raster_units; u++)
+            st->unit_spikes[u] += st->raster[(size_t)t * (size_t)st->raster_units + (size_t)u];
     }
     return SCL_OK;
 }

@@ -153,3 +153,50 @@ scl_status scl_model_activation_max(scl_ctx *ctx, const scl_model *m, const scl_
     scl_buf_release(&bits);
     return st;
 }
+
+struct features_state {
+    int32_t layer;
+    float *out;
+};
+
+/* Layer `layer` of the chunk to out's rows start.. (a blocking read: out is the host's). */
+static scl_status features_chunk(struct scl_net *net, int32_t start, int32_t rows, void *user)
+{
+    struct features_state *s = user;
+    size_t cols = (size_t)net->sizes[s->layer];
+    return scl_buf_read(net->ctx, net->act[s->layer], 0, sizeof(float) * (size_t)rows * cols,
+                        s->out + (size_t)start * cols);
+}
+
+scl_status scl_model_features(scl_ctx *ctx, const scl_model *m, const scl_ddata *d,
+                              scl_gemm_engine gemm, int32_t layer, float *out)
+{
+    scl_ctx_clear_error(ctx);
+    if (layer < 1 || layer > m->n_layers)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "features: no layer %d in a %d-layer model", layer,
+                            m->n_layers);
+    struct features_state s = {layer, out};
+    return d->n > 0 ? for_each_chunk(ctx, m, d, gemm, features_chunk, &s) : SCL_OK;
+}
+
+scl_status scl_eval_predictions(const int32_t *pred, const uint8_t *labels, int32_t n,
+                                int32_t n_classes, struct scl_eval *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (n_classes < 1 || n_classes > SCL_MAX_CLASSES || n < 0)
+        return SCL_ERR_ARG;
+    for (int32_t i = 0; i < n; i++)
+        if (labels[i] >= n_classes)
+            return SCL_ERR_ARG;
+    out->n = n;
+    out->n_classes = n_classes;
+    out->pred = scl_calloc(n > 0 ? (size_t)n : 1, sizeof(*out->pred));
+    out->confusion = scl_calloc((size_t)n_classes * (size_t)n_classes, sizeof(*out->confusion));
+    if (!out->pred || !out->confusion) {
+        scl_eval_free(out);
+        return SCL_ERR_NOMEM;
+    }
+    memcpy(out->pred, pred, sizeof(*pred) * (size_t)n);
+    count_results(out, labels);
+    return SCL_OK;
+}

@@ -24,6 +24,7 @@
  */
 #include <string.h>
 
+#include "scl_contract.h" /* SCL_K_MAX_OUTPUTS */
 #include "trainer.h"
 
 bool scl_method_penalised(const struct scl_train_params *p)
@@ -79,6 +80,16 @@ static scl_status owm_buffers(scl_trainer *t)
     return st;
 }
 
+/* iCaRL: no class old yet, and the batch's old logits. */
+static scl_status icarl_buffers(scl_trainer *t)
+{
+    size_t k = (size_t)t->net.sizes[t->net.n_layers];
+    scl_status st = zeroed(t, sizeof(cl_int) * k, &t->old_mask);
+    if (st == SCL_OK)
+        st = scl_buf_create(t->ctx, sizeof(float) * (size_t)t->rows * k, NULL, &t->qb);
+    return st;
+}
+
 /* Stiffness 0, anchors at m's weights, gradient scratch zeroed (a GEMM with beta 0 may still
  * read it), the path integral for SI, and the Fisher's squares for EWC; OWM's projectors. */
 scl_status scl_method_buffers(scl_trainer *t, const scl_model *m)
@@ -88,6 +99,8 @@ scl_status scl_method_buffers(scl_trainer *t, const scl_model *m)
     int32_t widest = widest_layer(t);
     if (t->p.method == SCL_METHOD_OWM)
         return owm_buffers(t);
+    if (t->p.method == SCL_METHOD_ICARL)
+        return icarl_buffers(t);
     if (!scl_method_penalised(&t->p))
         return SCL_OK;
     for (int32_t l = 0; st == SCL_OK && l < t->net.n_layers; l++) {
@@ -121,6 +134,9 @@ void scl_method_release(scl_trainer *t)
     scl_buf_release(&t->sq[0]);
     scl_buf_release(&t->sq[1]);
     scl_buf_release(&t->mem_pos);
+    scl_buf_release(&t->old_mask);
+    scl_buf_release(&t->old_logits);
+    scl_buf_release(&t->qb);
 }
 
 /* gw[l-1] = alpha * A^T B + beta * gw[l-1] over `rows` samples, A [rows][sizes[l]] and
@@ -391,4 +407,56 @@ scl_status scl_method_gather_memory(scl_trainer *t, int32_t index, int32_t off, 
     if (!t->mem)
         return SCL_OK;
     return scl_train_gather(t, t->mem, t->mem_pos, index * t->p.replay_batch, *added, off);
+}
+
+/* ------------------------------------------------------------------ iCaRL */
+
+scl_status scl_trainer_set_distill(scl_trainer *t, const scl_ddata *d, const float *old_logits,
+                                   const int32_t *old_classes, int32_t n_old)
+{
+    int32_t k = t->net.sizes[t->net.n_layers];
+    cl_int mask[SCL_K_MAX_OUTPUTS] = {0};
+    scl_ctx_clear_error(t->ctx);
+    if (t->p.method != SCL_METHOD_ICARL)
+        return scl_ctx_fail(t->ctx, SCL_ERR_ARG, "train: distillation needs method = icarl");
+    for (int32_t i = 0; i < n_old; i++) {
+        if (old_classes[i] < 0 || old_classes[i] >= k)
+            return scl_ctx_fail(t->ctx, SCL_ERR_ARG, "train: no output for old class %d",
+                                old_classes[i]);
+        mask[old_classes[i]] = 1;
+    }
+    scl_buf_release(&t->old_logits);
+    t->distill = NULL;
+    scl_status st = scl_buf_write(t->ctx, t->old_mask, 0, sizeof(cl_int) * (size_t)k, mask);
+    if (st != SCL_OK || n_old < 1 || !old_logits || d->n < 1)
+        return st;
+    st = scl_buf_create(t->ctx, sizeof(float) * (size_t)d->n * (size_t)k, old_logits,
+                        &t->old_logits);
+    t->distill = st == SCL_OK ? d : NULL;
+    return st;
+}
+
+scl_status scl_method_distill_grad(scl_trainer *t, const scl_ddata *d, int32_t start, int32_t rows,
+                                   float norm)
+{
+    int32_t L = t->net.n_layers;
+    int k = t->net.sizes[L];
+    cl_mem q = t->distill ? t->qb : NULL;
+    scl_status st = SCL_OK;
+    if (t->distill) { /* the old logits travel as the rows of a k-column "dataset" */
+        struct scl_ddata old = *d;
+        old.x = t->old_logits;
+        old.dim = k;
+        cl_mem x = t->net.act[0];
+        t->net.act[0] = t->qb; /* the gather writes its rows to act[0]: point it at qb */
+        st = scl_train_gather(t, &old, t->perm, start, rows, 0);
+        t->net.act[0] = x;
+    }
+    const struct scl_karg a[] = {SCL_KARG(t->net.act[L]), SCL_KARG(t->yb),      SCL_KARG(q),
+                                 SCL_KARG(t->old_mask),   SCL_KARG(rows),       SCL_KARG(k),
+                                 SCL_KARG(norm),          SCL_KARG(t->grad[L]), SCL_KARG(t->losses),
+                                 SCL_KARG(start)};
+    if (st == SCL_OK)
+        st = scl_launch(t->ctx, "scl_distill_grad", (size_t)rows, a, 10);
+    return st;
 }

@@ -60,6 +60,10 @@ struct scl_karg {
 };
 scl_status scl_launch(scl_ctx *ctx, const char *name, size_t n, const struct scl_karg *args,
                       int nargs);
+/* One Adam step (adam.c) of the n parameters w with gradient g and moments m, v, at step t >= 1
+ * (p's adam_beta1, adam_beta2, adam_eps; learning rate lr). */
+scl_status scl_adam_launch(scl_ctx *ctx, cl_mem w, cl_mem g, cl_mem m, cl_mem v, int n,
+                           const struct scl_train_params *p, float lr, uint32_t t);
 #define SCL_KARG(v)     \
     {                   \
         sizeof(v), &(v) \

@@ -19,6 +19,8 @@
 #include "scl_contract.h" /* SCL_K_MAX_OUTPUTS: the loss kernel's row arrays */
 #include "trainer.h"
 
+_Static_assert(SCL_K_MAX_OUTPUTS >= SCL_MAX_CLASSES, "the loss kernel holds every class's output");
+
 struct scl_train_params scl_train_default_params(void)
 {
     struct scl_train_params p = {0};
@@ -41,6 +43,10 @@ struct scl_train_params scl_train_default_params(void)
     p.si_xi = 0.1f;
     p.replay_batch = 10;
     p.owm_alpha = 1.0f;
+    p.optimizer = SCL_OPTIMIZER_SGD;
+    p.adam_beta1 = 0.9f;
+    p.adam_beta2 = 0.999f;
+    p.adam_eps = 1e-8f;
     return p;
 }
 
@@ -129,6 +135,16 @@ static scl_status trainer_buffers(scl_trainer *t)
         if (st == SCL_OK)
             st = scl_buf_fill_zero(t->ctx, t->v[l], bytes);
     }
+    for (int32_t l = 0; st == SCL_OK && t->p.optimizer == SCL_OPTIMIZER_ADAM && l < t->net.n_layers;
+         l++) {
+        size_t bytes = sizeof(float) * (size_t)s[l + 1] * (size_t)s[l];
+        cl_mem *bufs[] = {&t->adam_g[l], &t->adam_m[l], &t->adam_v[l]};
+        for (int i = 0; st == SCL_OK && i < 3; i++) {
+            st = scl_buf_create(t->ctx, bytes, NULL, bufs[i]);
+            if (st == SCL_OK)
+                st = scl_buf_fill_zero(t->ctx, *bufs[i], bytes);
+        }
+    }
     if (st == SCL_OK)
         st = scl_buf_create(t->ctx, sizeof(cl_int) * (size_t)t->rows, NULL, &t->yb);
     return st;
@@ -140,8 +156,17 @@ static scl_status check_method(scl_ctx *ctx, const struct scl_train_params *p)
 {
     scl_method m = p->method;
     bool ewc = m == SCL_METHOD_EWC || m == SCL_METHOD_ONLINE_EWC;
-    if ((unsigned)m > SCL_METHOD_OWM)
+    if ((unsigned)m > SCL_METHOD_ICARL)
         return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: unknown method %d", (int)m);
+    if ((unsigned)p->optimizer > SCL_OPTIMIZER_ADAM)
+        return scl_ctx_fail(ctx, SCL_ERR_ARG, "train: unknown optimizer %d", (int)p->optimizer);
+    if (p->optimizer == SCL_OPTIMIZER_ADAM &&
+        (scl_method_own_update(p) || p->momentum > 0.0f || !(p->adam_beta1 >= 0.0f) ||
+         !(p->adam_beta1 < 1.0f) || !(p->adam_beta2 >= 0.0f) || !(p->adam_beta2 < 1.0f) ||
+         !(p->adam_eps > 0.0f)))
+        return scl_ctx_fail(ctx, SCL_ERR_ARG,
+                            "train: optimizer adam needs a method without its own update, "
+                            "momentum 0, betas in [0, 1) and eps > 0");
     if (ewc && !(p->ewc_lambda >= 0.0f && p->ewc_gamma >= 0.0f && p->ewc_gamma <= 1.0f))
         return scl_ctx_fail(ctx, SCL_ERR_ARG,
                             "train: ewc_lambda must be >= 0, ewc_gamma in [0, 1] (got %g, %g)",
@@ -200,8 +225,12 @@ void scl_trainer_destroy(scl_trainer *t)
     scl_buf_release(&t->yb);
     for (int32_t l = 0; l <= SCL_MAX_LAYERS; l++)
         scl_buf_release(&t->grad[l]);
-    for (int32_t l = 0; l < SCL_MAX_LAYERS; l++)
+    for (int32_t l = 0; l < SCL_MAX_LAYERS; l++) {
         scl_buf_release(&t->v[l]);
+        scl_buf_release(&t->adam_g[l]);
+        scl_buf_release(&t->adam_m[l]);
+        scl_buf_release(&t->adam_v[l]);
+    }
     scl_net_release(&t->net);
     scl_free(t);
 }
@@ -304,8 +333,32 @@ scl_status scl_train_backprop(scl_trainer *t, int32_t l, int32_t rows, float slo
     return st;
 }
 
+/* Adam: the weight gradient grad[l]^T in into adam_g, then the step (adam.c). */
+static scl_status adam_update(scl_trainer *t, int32_t l, int32_t rows, float lr, cl_mem in)
+{
+    struct scl_gemm_args g = {0};
+    g.trans_a = true;
+    g.m = (size_t)t->net.sizes[l];
+    g.n = (size_t)t->net.sizes[l - 1];
+    g.k = (size_t)rows;
+    g.alpha = 1.0f;
+    g.a = t->grad[l];
+    g.lda = g.m;
+    g.b = in;
+    g.ldb = g.n;
+    g.c = t->adam_g[l - 1];
+    g.ldc = g.n;
+    scl_status st = scl_gemm(t->ctx, t->net.gemm, &g);
+    if (st == SCL_OK)
+        st = scl_adam_launch(t->ctx, t->net.w[l - 1], t->adam_g[l - 1], t->adam_m[l - 1],
+                             t->adam_v[l - 1], (int)(g.m * g.n), &t->p, lr, t->adam_t);
+    return st;
+}
+
 scl_status scl_train_update(scl_trainer *t, int32_t l, int32_t rows, float lr, cl_mem in)
 {
+    if (t->p.optimizer == SCL_OPTIMIZER_ADAM)
+        return adam_update(t, l, rows, lr, in);
     bool momentum = t->p.momentum > 0.0f;
     struct scl_gemm_args g = {0};
     g.trans_a = true;
@@ -344,6 +397,7 @@ static scl_status train_step(scl_trainer *t, const scl_ddata *d, int32_t start, 
                              float lr)
 {
     struct scl_dropout drop = {t->p.dropout, keep_scale(&t->p), t->p.seed, t->step++};
+    t->adam_t++; /* Adam's bias corrections count steps across fits */
     int32_t added = 0;
     scl_status st = scl_train_gather(t, d, t->perm, start, rows, 0);
     if (st == SCL_OK && t->mem)
@@ -351,7 +405,9 @@ static scl_status train_step(scl_trainer *t, const scl_ddata *d, int32_t start, 
     rows += added;
     if (st == SCL_OK)
         st = scl_net_forward(&t->net, NULL, 0, rows, &drop, 1.0f);
-    if (st == SCL_OK)
+    if (st == SCL_OK && t->p.method == SCL_METHOD_ICARL) /* summed over the outputs */
+        st = scl_method_distill_grad(t, d, start, rows, 1.0f / (float)rows);
+    else if (st == SCL_OK)
         st = scl_train_loss_grad(t, rows, start, loss_norm(t, rows));
     for (int32_t l = t->net.n_layers; st == SCL_OK && l >= 1; l--) {
         if (l >= 2)
@@ -424,6 +480,9 @@ static scl_status fit_epochs(scl_trainer *t, const scl_ddata *d, int32_t epochs,
         return scl_ctx_fail(t->ctx, SCL_ERR_ARG,
                             "train: the data have labels up to %d, the model has %d outputs",
                             d->n_classes - 1, outputs);
+    if (t->distill && t->distill != d)
+        return scl_ctx_fail(t->ctx, SCL_ERR_ARG,
+                            "train: the distillation targets belong to other data");
     /* the memory's losses of the last batch land past the data's */
     scl_status st = scl_train_capacity(t, d->n + (t->mem ? t->p.replay_batch : 0));
     int32_t *perm = scl_alloc(sizeof(*perm) * (size_t)d->n);

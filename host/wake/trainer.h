@@ -12,8 +12,11 @@ struct scl_trainer {
     scl_ctx *ctx;
     struct scl_train_params p;
     struct scl_net net;
-    int32_t rows;                    /* samples per step: batch, plus replay_batch (rehearsal) */
-    cl_mem v[SCL_MAX_LAYERS];        /* momentum buffers, when p.momentum > 0 */
+    int32_t rows;             /* samples per step: batch, plus replay_batch (rehearsal) */
+    cl_mem v[SCL_MAX_LAYERS]; /* momentum buffers, when p.momentum > 0 */
+    /* Adam (p.optimizer = ADAM): each layer's gradient and moments, and the step count */
+    cl_mem adam_g[SCL_MAX_LAYERS], adam_m[SCL_MAX_LAYERS], adam_v[SCL_MAX_LAYERS];
+    uint32_t adam_t;
     cl_mem grad[SCL_MAX_LAYERS + 1]; /* grad[l]: [rows][sizes[l]], dL/dz of layer l (l >= 1) */
     cl_mem yb;                       /* [rows] labels of the batch */
     cl_mem perm;                     /* [capacity] permutation of the epoch */
@@ -34,6 +37,11 @@ struct scl_trainer {
     const scl_ddata *mem; /* the memory mixed into every step (borrowed), or NULL */
     cl_mem mem_pos;       /* [mem_capacity] memory positions of the epoch's steps */
     int32_t mem_capacity;
+    /* iCaRL, allocated only for it */
+    cl_mem old_mask;          /* [outputs] int: 1 for the classes whose targets are distilled */
+    cl_mem old_logits;        /* [distill_n][outputs]: the old net's logits of the fitted data */
+    cl_mem qb;                /* [rows][outputs]: the batch's rows of old_logits */
+    const scl_ddata *distill; /* the data old_logits belong to (borrowed), or NULL */
 };
 
 /* ---- train.c, for methods.c */
@@ -66,6 +74,10 @@ scl_status scl_method_epoch(scl_trainer *t, int32_t n, uint32_t epoch);
 /* Rehearsal: the memory samples of step `index` of the epoch into batch rows off.. (their
  * count, 0 without a memory, into *added). */
 scl_status scl_method_gather_memory(scl_trainer *t, int32_t index, int32_t off, int32_t *added);
+/* iCaRL: grad[L] and the losses of the batch from scl_distill_grad, after gathering the
+ * batch's old logits by the same positions of perm. */
+scl_status scl_method_distill_grad(scl_trainer *t, const scl_ddata *d, int32_t start, int32_t rows,
+                                   float norm);
 /* For tests: layer l's stiffness, anchor and (SI) path integral, each [sizes[l+1]][sizes[l]];
  * any pointer may be NULL. SCL_ERR_ARG for a method without them. */
 scl_status scl_trainer_read_method(scl_trainer *t, int32_t l, float *imp, float *anchor,

@@ -94,7 +94,10 @@ typedef enum scl_rng_purpose {
     SCL_RNG_SPIKES = 4,  /* sleep input spikes: element = pixel, step = time step */
     SCL_RNG_WINDOW = 5,  /* sleep input window corner: element 0, step = time step */
     SCL_RNG_SUBSET = 6,  /* data subsets and task orders */
-    SCL_RNG_SEARCH = 7   /* parameter search */
+    SCL_RNG_SEARCH = 7,  /* parameter search */
+    SCL_RNG_LATENT = 8,  /* VAE normals: element = pair of values, step = iteration, stream =
+                            0 for the reparameterisation, 1 for replay samples */
+    SCL_RNG_TOY = 9      /* generated data sets: element = pixel, step = sample, stream = set */
 } scl_rng_purpose;
 
 /* Philox4x32-10 of counter `ctr` under key `key` (the Random123 function, bit for bit). */
@@ -129,6 +132,39 @@ scl_status scl_dataset_load_idx(const char *images_path, const char *labels_path
  * ("train-images-idx3-ubyte", ... each optionally with ".gz"). Same contract as above. */
 scl_status scl_dataset_load_dir(const char *dir, const char *split, scl_dataset **out, char *msg,
                                 size_t msg_len);
+/*
+ * Read a feature-vector set from a safetensors file (docs/METHOD.md section 6.10): tensor "x",
+ * dtype F32, shape [n, d], the features; tensor "y", dtype U8, I32 or I64, shape [n], the labels
+ * 0..SCL_MAX_CLASSES-1. Other tensors are ignored. Refused with a one-line message naming the
+ * file: a bad header, a missing tensor, a wrong dtype or shape, offsets outside the data or
+ * overlapping, n that differs between x and y, a label out of range, a non-finite feature.
+ * Features are kept as they are (rows = 1, cols = d); sleep's spike rates assume values in
+ * [0, 1], so scale them first if they are not. Same ownership contract as above.
+ */
+scl_status scl_dataset_load_features(const char *path, scl_dataset **out, char *msg,
+                                     size_t msg_len);
+/* The CIFAR binary distributions: which label a record's class is. */
+typedef enum scl_cifar_kind {
+    SCL_CIFAR10 = 0,        /* 1 label byte (0..9) + 3072 pixel bytes per record */
+    SCL_CIFAR100_FINE = 1,  /* coarse byte, fine byte (0..99), 3072 pixel bytes: the fine label */
+    SCL_CIFAR100_COARSE = 2 /* the same records, the coarse label (0..19) */
+} scl_cifar_kind;
+/* Read CIFAR binary files paths[0..n_paths) as one set, in order. Pixels /255 into [0, 1] in
+ * the files' CHW order (rows = 3 * 32, the colour planes stacked; cols = 32). Refused with a
+ * message naming the file: empty, not a whole number of records (truncation), a label out of
+ * range for the kind. */
+scl_status scl_dataset_load_cifar(const char *const *paths, int32_t n_paths, scl_cifar_kind kind,
+                                  scl_dataset **out, char *msg, size_t msg_len);
+/* Split "train" or "test" of an extracted distribution directory: data_batch_1..5.bin and
+ * test_batch.bin (CIFAR-10), train.bin and test.bin (CIFAR-100). */
+scl_status scl_dataset_load_cifar_dir(const char *dir, const char *split, scl_cifar_kind kind,
+                                      scl_dataset **out, char *msg, size_t msg_len);
+/* A new dataset holding every sample of a, then every sample of b with its label raised by
+ * b_offset (cross-modal sets: MNIST's digits 0-9, Fashion-MNIST's items 10-19). The two must
+ * have the same dim; SCL_ERR_ARG otherwise or when a label would pass SCL_MAX_CLASSES - 1.
+ * The image shape is a's. Caller owns *out. */
+scl_status scl_dataset_concat(const scl_dataset *a, const scl_dataset *b, int32_t b_offset,
+                              scl_dataset **out);
 /* A new dataset holding rows `idx[0..n)` of `src`, in that order. Caller owns *out. */
 scl_status scl_dataset_subset(const scl_dataset *src, const int32_t *idx, int32_t n,
                               scl_dataset **out);
@@ -148,6 +184,26 @@ scl_status scl_dataset_balanced_indices(const scl_dataset *src, double fraction,
 scl_status scl_dataset_cut_class(const scl_dataset *src, int32_t cls, double keep, uint32_t seed,
                                  scl_dataset **out);
 void scl_dataset_destroy(scl_dataset *ds);
+
+/* The binary-patches toy (docs/METHOD.md section 6.11): four classes of 10x10 binary patterns,
+ * task 1 = classes 0 and 1, task 2 = classes 2 and 3. Class c's pattern is `pixels` pixels of a
+ * random permutation of the grid (fixed by the seed); classes 0 and 1 are disjoint, class 2
+ * shares `overlap` pixels with class 0 and class 3 as many with class 1, the rest of each task-2
+ * pattern being pixels no other pattern uses. A sample is its class's pattern with every pixel
+ * flipped with probability `flip`. */
+#define SCL_PATCH_SIDE 10
+struct scl_patches_params {
+    int32_t pixels;  /* 1..25: active pixels of each pattern (4 patterns fit the 100 pixels) */
+    int32_t overlap; /* 0..pixels */
+    float flip;      /* [0, 0.5) */
+};
+/* Pattern of class c (0..3) as mask[0..100) of 0/1. SCL_ERR_ARG for parameters out of range. */
+scl_status scl_patches_pattern(const struct scl_patches_params *p, uint32_t seed, int32_t c,
+                               uint8_t *mask);
+/* per_class samples of each class (classes interleaved: sample i is of class i % 4), drawn from
+ * stream `set` (e.g. 0 = training, 1 = test) of the seed. Caller owns *out. */
+scl_status scl_dataset_patches(const struct scl_patches_params *p, uint32_t seed, uint32_t set,
+                               int32_t per_class, scl_dataset **out);
 
 /* ---------------------------------------------------------------- OpenCL context */
 
@@ -261,12 +317,21 @@ typedef enum scl_method {
     SCL_METHOD_ONLINE_EWC, /* one Fisher F = gamma F + F_k and one anchor (the latest weights) */
     SCL_METHOD_SI,         /* synaptic intelligence: c sum Omega (w - w*)^2, Omega from the path */
     SCL_METHOD_REHEARSAL,  /* stored samples of old tasks in every minibatch */
-    SCL_METHOD_OWM         /* orthogonal weight modification: gradients projected away from the
+    SCL_METHOD_OWM,        /* orthogonal weight modification: gradients projected away from the
                               inputs each layer has seen */
+    SCL_METHOD_ICARL       /* iCaRL's training: binary cross-entropy on sigmoid outputs (whatever
+                              p.output says), summed over them, the old net's outputs as the old
+                              classes' targets (scl_trainer_set_distill); exemplars and the
+                              nearest-mean classifier below are the caller's */
 } scl_method;
 
 /* Training hyper-parameters. scl_train_default_params gives the paper2024 profile; these
  * functions are the only place a profile's values are written (the config takes them). */
+typedef enum scl_optimizer {
+    SCL_OPTIMIZER_SGD = 0, /* (momentum) SGD */
+    SCL_OPTIMIZER_ADAM     /* Adam with bias correction (the tripartite sleep's VAE) */
+} scl_optimizer;
+
 struct scl_train_params {
     scl_output output;
     scl_loss loss;
@@ -289,6 +354,10 @@ struct scl_train_params {
     float si_xi;             /* SI: damping xi of Omega += omega / (dw_task^2 + xi), > 0 */
     int32_t replay_batch;    /* rehearsal: memory samples added to every minibatch, >= 1 */
     float owm_alpha;         /* OWM: regulariser of the projector update, > 0 */
+    scl_optimizer optimizer; /* the scl_trainer supports SGD only; scl_tri Adam only */
+    float adam_beta1;        /* Adam: decay of the first moment, [0, 1) */
+    float adam_beta2;        /* Adam: decay of the second moment, [0, 1) */
+    float adam_eps;          /* Adam: added to the second moment's root, > 0 */
 };
 /* The paper2024 profile: softmax output, BCE, plain SGD, inverted dropout, fan-in init. */
 struct scl_train_params scl_train_default_params(void);
@@ -344,6 +413,12 @@ scl_status scl_trainer_consolidate(scl_trainer *t, const scl_ddata *d);
  * stream >= 1), and the loss is the mean over both. mem is borrowed and must outlive the fits;
  * NULL stops the mixing. SCL_ERR_ARG unless p.method is SCL_METHOD_REHEARSAL. */
 scl_status scl_trainer_set_memory(scl_trainer *t, const scl_ddata *mem);
+/* iCaRL's distillation: the next fits must be on d, whose samples' old-net logits are
+ * old_logits [d->n][outputs] (scl_model_features at the output layer, before the fit). The
+ * target of output j is sigmoid(old logit) for the classes old_classes[0..n_old), the one-hot
+ * label for the others. n_old = 0 clears it. SCL_ERR_ARG unless p.method is SCL_METHOD_ICARL. */
+scl_status scl_trainer_set_distill(scl_trainer *t, const scl_ddata *d, const float *old_logits,
+                                   const int32_t *old_classes, int32_t n_old);
 
 /*
  * Train a fresh net: a model of sizes[0..n_layers] initialised from p (scl_model_init), trained
@@ -359,7 +434,8 @@ scl_status scl_model_train_new(scl_ctx *ctx, const int32_t *sizes, int32_t n_lay
 
 /* ---------------------------------------------------------------- evaluation (host/eval.c) */
 
-#define SCL_MAX_CLASSES 100
+/* uint8 labels; 200 are CUB-200's classes */
+#define SCL_MAX_CLASSES 256
 
 /* Test-mode results on a dataset: predictions are the argmax of the output, ties to the lowest
  * index. */
@@ -381,6 +457,33 @@ double scl_eval_task_accuracy(const struct scl_eval *e, const uint8_t *labels,
  * mode: act_max[0..L), the input of scl_sleep_factors. */
 scl_status scl_model_activation_max(scl_ctx *ctx, const scl_model *m, const scl_ddata *d,
                                     scl_gemm_engine gemm, float *act_max);
+/* Layer `layer` (1..L) of m on d in test mode into out [d->n][sizes[layer]]: the post-ReLU
+ * activations (times act_scale) of a hidden layer, the pre-activation z of the output layer. */
+scl_status scl_model_features(scl_ctx *ctx, const scl_model *m, const scl_ddata *d,
+                              scl_gemm_engine gemm, int32_t layer, float *out);
+/* An evaluation from given predictions pred[0..n) of samples with true labels[0..n), as
+ * scl_evaluate counts it (caller frees with scl_eval_free). */
+scl_status scl_eval_predictions(const int32_t *pred, const uint8_t *labels, int32_t n,
+                                int32_t n_classes, struct scl_eval *out);
+
+/* ---------------------------------------------------------------- iCaRL (host/wake/icarl.c)
+ * Exemplar selection and the nearest-mean-of-exemplars classifier, on the host, on features
+ * from scl_model_features (docs/METHOD.md section 6.14). */
+
+/* Scale every row of x [n][dim] to unit L2 norm (an all-zero row stays zero). */
+void scl_l2_normalise_rows(float *x, int32_t n, int32_t dim);
+/* Herding: chosen[0..m) = m distinct rows of feat [n][dim] (normalised rows), picked in turn so
+ * that the mean of the first k picked is the nearest to the mean of all n rows, for each k
+ * (ties to the lowest row). A prefix of the order is the choice for a smaller m. SCL_ERR_ARG
+ * unless 0 <= m <= n. */
+scl_status scl_herding(const float *feat, int32_t n, int32_t dim, int32_t m, int32_t *chosen);
+/* mean = the mean of rows rows[0..n) of feat [.][dim], scaled to unit norm (iCaRL's class
+ * prototype). */
+void scl_nme_mean(const float *feat, const int32_t *rows, int32_t n, int32_t dim, float *mean);
+/* pred[i] = classes[c] for the nearest (Euclidean) of the means [n_classes][dim] to row i of
+ * feat [n][dim] (ties to the lowest c). */
+void scl_nme_classify(const float *feat, int32_t n, int32_t dim, const float *means,
+                      const int32_t *classes, int32_t n_classes, int32_t *pred);
 
 /* ---------------------------------------------------------------- continual learning */
 
@@ -395,6 +498,26 @@ scl_status scl_cl_metrics(const double *r, int32_t t, struct scl_cl_metrics *out
 /* Balance score KL = sum_C a_C/(n mu) log(a_C/mu) of accuracies a[0..n) with mean mu; 0 when
  * all are equal. NaN when mu is 0. */
 double scl_cl_balance(const double *acc, int32_t n);
+
+/* ---------------------------------------------------------------- representations */
+
+/* How alike, how sparse: hidden representations h [n][units] of n images with labels[0..n)
+ * (docs/METHOD.md section 6.10, code in host/analysis/represent.c). */
+struct scl_repr_stats {
+    double corr_within;  /* mean Pearson correlation of two images' rows, same label */
+    double corr_between; /* the same over pairs of different labels (NaN without such pairs) */
+    double sparseness;   /* mean over rows of 1 - (mean h)^2 / mean(h^2); silent rows left out */
+    double active;       /* share of (image, unit) pairs with h > 0 */
+    int32_t silent_rows; /* rows with no activity (left out of correlations and sparseness) */
+};
+scl_status scl_repr_stats(const float *h, const uint8_t *labels, int32_t n, int32_t units,
+                          struct scl_repr_stats *out);
+/* The input drive of each class to a layer: drive[c] = mean over class c's images and the
+ * layer's units of the pre-activation w h_prev (w [units][units_prev], the model's layout);
+ * NaN for a class without images. SCL_ERR_ARG for a label >= n_classes. */
+scl_status scl_repr_class_drive(const float *h_prev, const uint8_t *labels, int32_t n,
+                                int32_t units_prev, const float *w, int32_t units,
+                                int32_t n_classes, double *drive);
 
 /* ---------------------------------------------------------------- sleep (host/sleep.c) */
 
@@ -486,6 +609,7 @@ struct scl_sleep_stats {
     int64_t hist[SCL_MAX_LAYERS][SCL_SLEEP_HIST_BINS]; /* weight changes of W_1..W_L */
     int64_t raster_units; /* units per step in raster: sizes[0] + ... + sizes[L] */
     uint8_t *raster;      /* [T][raster_units] 0/1, layers in order; NULL unless recorded */
+    int32_t *unit_spikes; /* [raster_units]: each unit's spikes over the sleep; with raster */
 };
 void scl_sleep_stats_free(struct scl_sleep_stats *s);
 
@@ -624,6 +748,53 @@ void scl_ga_random(const struct scl_ga_params *p, const struct scl_ga_gene *gene
 scl_status scl_ga_next(const struct scl_ga_params *p, const struct scl_ga_gene *genes,
                        int32_t n_genes, const double *pop, const double *fitness,
                        int32_t generation, double *next);
+
+/* ================================================================ tripartite sleep (host/vae)
+ * NREM veridical replay, REM generative replay and synaptic downscaling (docs/METHOD.md
+ * section 9): a variational autoencoder on the input (encoder of ReLU layers, Gaussian latent,
+ * mirrored decoder with a sigmoid output and pixel-summed BCE) with a softmax classifier on its
+ * last encoder layer, trained task by task with Adam (scl_train_params: lr, batch, seed, gemm,
+ * adam_*). Before each task a frozen copy of the model is kept; with REM each iteration adds as
+ * many replayed rows as current ones: z ~ N(0, I), decoded by the copy, labelled by the copy's
+ * encoder and classifier with soft targets (temperature T) over every class it saw, which the
+ * student matches with its softmax over every class seen so far (T^2-scaled distillation). */
+#define SCL_TRI_MAX_HIDDEN 4
+
+struct scl_tri_params {
+    int32_t n_hidden;                   /* encoder layers, 1..SCL_TRI_MAX_HIDDEN; the decoder
+                                           mirrors them */
+    int32_t hidden[SCL_TRI_MAX_HIDDEN]; /* units per encoder layer, input side first */
+    int32_t latent;                     /* Gaussian latent units */
+    int32_t iterations;                 /* training iterations per task */
+    int32_t eval_every;                 /* E: the callback runs every E iterations */
+    int32_t rem;                        /* nonzero: REM generative replay from task 2 on */
+    float downscale;                    /* p: share of smallest weights zeroed, [0, 1] */
+    int32_t downscale_first;            /* nonzero: downscale before task 1 too */
+    float temperature;                  /* distillation temperature T, > 0 */
+};
+struct scl_tri_params scl_tri_default_params(void);
+
+typedef struct scl_tri scl_tri;
+/* Called every eval_every iterations of a task and after its last (iteration 1-based);
+ * anything but SCL_OK stops the task with that status. */
+typedef scl_status (*scl_tri_fn)(scl_tri *t, int32_t task, int32_t iteration, void *user);
+
+/* A fresh model for `inputs` values in [0, 1] per sample and `classes` classes; weights drawn
+ * from train->seed (purpose SCL_RNG_INIT). train->optimizer must be SCL_OPTIMIZER_ADAM. */
+scl_status scl_tri_create(scl_ctx *ctx, int32_t inputs, int32_t classes,
+                          const struct scl_tri_params *p, const struct scl_train_params *train,
+                          scl_tri **out);
+void scl_tri_destroy(scl_tri *t);
+/* Learn the next task from d (its labels < classes_seen, which never decreases from task to
+ * task): keep the frozen copy, downscale, reset Adam, run p.iterations iterations. */
+scl_status scl_tri_task(scl_tri *t, const scl_ddata *d, int32_t classes_seen, scl_tri_fn cb,
+                        void *user);
+/* pred[i] = the most probable class of sample i of d among the first classes_seen. */
+scl_status scl_tri_predict(scl_tri *t, const scl_ddata *d, int32_t classes_seen, int32_t *pred);
+/* The trainable weight matrices (biases aside), in the order encoder, latent head, classifier,
+ * decoder: their count, and layer l's name and size (w may be NULL: size only). */
+int32_t scl_tri_n_layers(const scl_tri *t);
+scl_status scl_tri_layer(scl_tri *t, int32_t l, const char **name, int32_t *n, float *w);
 
 #ifdef __cplusplus
 }

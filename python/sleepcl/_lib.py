@@ -142,6 +142,7 @@ class CSleepStats(Structure):
         ("hist", (c_int64 * SLEEP_HIST_BINS) * MAX_LAYERS),
         ("raster_units", c_int64),
         ("raster", POINTER(c_uint8)),
+        ("unit_spikes", POINTER(c_int32)),
     ]
 
 

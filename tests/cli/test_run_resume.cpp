@@ -117,4 +117,29 @@ TEST(RunResume, SecondRunOnTheSameDirectoryIsRefused)
               harness_slurp(kDir + "/alone/results.csv"));
 }
 
+// kind = epochs: the limited trial over training lengths, one condition per length, and the
+// table of the plot; an empty sweep is a config error.
+TEST(RunResume, EpochsSweptOnOneTask)
+{
+    SweepFixture fixture;
+    std::vector<std::string> a = args("epochs");
+    for (const char *s : {"experiment.kind=epochs", "experiment.train_epochs=1,3", "run.seeds=1..2",
+                          "data.fraction=0.5"}) {
+        a.push_back("--set");
+        a.push_back(s);
+    }
+    ASSERT_EQ(harness_run_cli(a, 0, kDir + "/epochs.log"), 0)
+        << harness_slurp(kDir + "/epochs.log");
+    std::string csv = harness_slurp(kDir + "/epochs/results.csv");
+    for (const char *key : {"1,e1,baseline,all,accuracy,", "2,e3,sleep,all,accuracy,",
+                            "2,e3,sleep_finetune,all,accuracy,"})
+        EXPECT_NE(csv.find(std::string("\n") + key), std::string::npos) << key;
+    std::string dat = harness_slurp(kDir + "/epochs/accuracy_vs_epochs.dat");
+    EXPECT_EQ(std::count(dat.begin(), dat.end(), '\n'), 3) << dat;
+    EXPECT_EQ(dat.find("\n3 "), dat.rfind('\n', dat.size() - 2)) << dat; // the last row is e3
+    a.push_back("--set");
+    a.push_back("experiment.train_epochs=");
+    EXPECT_EQ(harness_run_cli(a, 0), 2);
+}
+
 } // namespace

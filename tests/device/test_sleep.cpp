@@ -136,6 +136,14 @@ void expect_same(const scl_model *m0, const struct scl_sleep_params &p,
             << "rasters differ first at " << where(i, units, m0);
     for (size_t i = 0; i < spikes.size(); i++)
         ASSERT_EQ(st.spikes[i], spikes[i]) << "spike counts differ at " << i;
+    // Each unit's spikes over the sleep: the reference raster's column sums.
+    ASSERT_NE(st.unit_spikes, nullptr);
+    for (int64_t u = 0; u < units; u++) {
+        int32_t sum = 0;
+        for (int32_t t = 0; t < p.steps; t++)
+            sum += raster[(size_t)(t * units + u)];
+        ASSERT_EQ(st.unit_spikes[u], sum) << "unit " << u;
+    }
     for (int32_t l = 0; l < L; l++) {
         size_t n = (size_t)m0->sizes[l] * (size_t)m0->sizes[l + 1];
         int64_t moved = 0;

@@ -1,7 +1,8 @@
-// I/O fault injection through `sleepcl run` and `sleepcl search`, in the style of SQLite's crash
-// tests. A small sweep (search) runs once uninterrupted with the fault shim (fault_shim.c)
-// counting the calls that write, sync, rename or remove files in its run directory: K fault
-// points, listed in the test's output as the write sites. Then:
+// I/O fault injection through `sleepcl run` (one process, and one worker: --worker) and
+// `sleepcl search`, in the style of SQLite's crash tests. A small sweep (search) runs once
+// uninterrupted with the fault shim (fault_shim.c) counting the calls that write, sync, rename or
+// remove files in its run directory: K fault points, listed in the test's output as the write
+// sites. Then:
 //   kill:         at every point N, SIGKILL at call N, then the same command again without the
 //                 shim: the final files equal the uninterrupted run's (no lost, no doubled rows);
 //   enospc, eio:  at the first call of each kind of site (a site: an operation on a file, names
@@ -373,6 +374,22 @@ const FaultCase kRun = {"run",
                         {{"results.csv", 2}, {"confusion.csv", 2}},
                         {"rename /results.csv"}};
 
+// One worker of a shared sweep (sleepcl run --worker, host/app/exp_work.c): its trials go to
+// trials/I.*.csv and are merged into results.csv by the finish; a worker killed anywhere and
+// started again ends with the files of the uninterrupted worker.
+std::vector<std::string> worker_args(const std::string &base, const std::string &out)
+{
+    std::vector<std::string> a = run_args(base, out);
+    a.push_back("--worker");
+    return a;
+}
+
+const FaultCase kWorker = {"worker",
+                           worker_args,
+                           {"results.csv", "confusion.csv", "summary.csv"},
+                           {{"results.csv", 2}, {"confusion.csv", 2}},
+                           {"rename /results.csv"}};
+
 const FaultCase kSearch = {"search",
                            search_args,
                            {"candidates.csv", "best.ini", "final/results.csv", "final/summary.txt"},
@@ -411,6 +428,17 @@ TEST(FaultInjection, RunRerunFaultedAtEveryWriteBeforeItsFirstCommit)
     FaultInjection f(kRun, base);
     ASSERT_NO_FATAL_FAILURE(f.reference());
     f.fault_rerun(std::strerror(ENOSPC));
+    f.report();
+    remove_if_passed(base);
+}
+
+TEST(FaultInjection, WorkerKilledAtEveryWriteResumesToTheSameResults)
+{
+    std::string base = base_dir("worker-kill");
+    write_run_config(base);
+    FaultInjection f(kWorker, base);
+    ASSERT_NO_FATAL_FAILURE(f.reference());
+    f.kill_each();
     f.report();
     remove_if_passed(base);
 }

@@ -85,6 +85,81 @@ def safetensors(tensors, meta=None, header_len=None, pad=True):
     return struct.pack("<Q", n) + text + data
 
 
+# ---------------------------------------------------------------- feature sets: the file itself
+def st_raw(tensors, header_len=None):
+    """A safetensors file of (name, dtype, shape, raw bytes, offsets or None) tensors."""
+    hdr, data = {}, b""
+    for name, dtype, shape, raw, offs in tensors:
+        begin = len(data)
+        data += raw
+        hdr[name] = {"dtype": dtype, "shape": shape,
+                     "data_offsets": offs if offs is not None else [begin, len(data)]}
+    text = json.dumps(hdr, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    n = header_len if header_len is not None else len(text)
+    return struct.pack("<Q", n) + text + data
+
+
+def features_corpus():
+    x = struct.pack("<6f", 0.0, 0.5, 1.0, 2.5, -1.0, 0.25)
+    y8, y32 = bytes([0, 2, 1]), struct.pack("<3i", 0, 2, 1)
+    put("features", "valid_u8", st_raw([("x", "F32", [3, 2], x, None),
+                                        ("y", "U8", [3], y8, None)]))
+    put("features", "valid_i32", st_raw([("x", "F32", [3, 2], x, None),
+                                         ("y", "I32", [3], y32, None)]))
+    put("features", "valid_i64_extra", st_raw([("y", "I64", [3], struct.pack("<3q", 0, 1, 199),
+                                                None), ("names", "U8", [2], b"ab", None),
+                                               ("x", "F32", [3, 2], x, None)]))
+    put("features", "wrong_dtype", st_raw([("x", "F64", [3, 1], x, None),
+                                           ("y", "U8", [3], y8, None)]))
+    put("features", "label_f32", st_raw([("x", "F32", [3, 2], x, None),
+                                         ("y", "F32", [3], struct.pack("<3f", 0, 1, 2), None)]))
+    put("features", "shape_mismatch", st_raw([("x", "F32", [3, 2], x, None),
+                                              ("y", "U8", [2], y8[:2], None)]))
+    put("features", "x_1d", st_raw([("x", "F32", [6], x, None), ("y", "U8", [3], y8, None)]))
+    put("features", "label_negative", st_raw([("x", "F32", [3, 2], x, None),
+                                              ("y", "I32", [3], struct.pack("<3i", 0, -1, 1),
+                                               None)]))
+    put("features", "label_300", st_raw([("x", "F32", [3, 2], x, None),
+                                         ("y", "I32", [3], struct.pack("<3i", 0, 300, 1), None)]))
+    put("features", "nan", st_raw([("x", "F32", [3, 2], struct.pack("<6f", 0, 1, float("nan"),
+                                                                      0, 0, 0), None),
+                                   ("y", "U8", [3], y8, None)]))
+    put("features", "truncated", st_raw([("x", "F32", [3, 2], x, None),
+                                         ("y", "U8", [3], y8, None)])[:-2])
+    put("features", "overlap", st_raw([("x", "F32", [3, 2], x, [0, 24]),
+                                       ("y", "U8", [3], y8, [20, 23])]))
+    put("features", "missing_y", st_raw([("x", "F32", [3, 2], x, None)]))
+    put("features", "huge_extent", st_raw([("x", "F32", [100000000, 1048576], x, None),
+                                           ("y", "U8", [3], y8, None)]))
+    put("features", "header_too_long", st_raw([("x", "F32", [3, 2], x, None),
+                                               ("y", "U8", [3], y8, None)], header_len=1 << 30))
+    put("features", "not_json", struct.pack("<Q", 8) + b"{nope   ")
+
+
+# ---------------------------------------------------------------- CIFAR: kind, u16 split, files
+def cifar_record(labels, seed):
+    return bytes(labels) + bytes((i * 31 + seed * 7) % 256 for i in range(3072))
+
+
+def cifar_input(kind, a, b):
+    return bytes([kind]) + struct.pack("<H", len(a)) + a + b
+
+
+def cifar_corpus():
+    r10 = [cifar_record([c], c) for c in (3, 9, 0)]
+    r100 = [cifar_record([c, f], f) for c, f in ((1, 11), (19, 99), (0, 0))]
+    put("cifar", "valid_10", cifar_input(0, r10[0] + r10[1], r10[2]))
+    put("cifar", "valid_100_fine", cifar_input(1, r100[0], r100[1] + r100[2]))
+    put("cifar", "valid_100_coarse", cifar_input(2, r100[0] + r100[1], r100[2]))
+    put("cifar", "truncated", cifar_input(0, r10[0] + r10[1][:100], r10[2]))
+    put("cifar", "empty_second", cifar_input(0, r10[0], b""))
+    put("cifar", "label_10", cifar_input(0, cifar_record([10], 1), r10[0]))
+    put("cifar", "fine_100", cifar_input(1, cifar_record([1, 100], 1), r100[0]))
+    put("cifar", "coarse_20", cifar_input(2, cifar_record([20, 1], 1), r100[0]))
+    put("cifar", "cifar100_as_10", cifar_input(0, r100[0], r100[1]))
+
+
 def model_corpus():
     w1 = [0.1 * i - 0.5 for i in range(12)]
     w2 = [0.05 * i for i in range(6)]
@@ -202,3 +277,5 @@ if __name__ == "__main__":
     seeds_corpus()
     sleep_input_corpus()
     results_corpus()
+    features_corpus()
+    cifar_corpus()
