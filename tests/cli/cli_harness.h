@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <map>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -126,6 +127,22 @@ inline std::vector<std::string> harness_run_args(const std::string &dir, const s
         a.push_back(s);
     }
     return a;
+}
+
+// condition,stage,task,metric -> value of DIR/results.csv, for trial 1, without the wall times
+// (the one metric that differs between reruns).
+inline std::map<std::string, std::string> harness_trial1_rows(const std::string &dir)
+{
+    std::map<std::string, std::string> out;
+    std::istringstream in(harness_slurp(dir + "/results.csv"));
+    std::string line;
+    while (std::getline(in, line)) {
+        size_t first = line.find(','), last = line.rfind(',');
+        if (line.rfind("1,", 0) != 0 || line.find(",seconds,") != std::string::npos)
+            continue;
+        out[line.substr(first + 1, last - first - 1)] = line.substr(last + 1);
+    }
+    return out;
 }
 
 #endif

@@ -11,26 +11,6 @@
 
 #include "cli/cli_harness.h"
 
-namespace
-{
-
-// condition,stage,task,metric -> value of results.csv, for trial 1, without the wall times.
-std::map<std::string, std::string> rows(const std::string &dir)
-{
-    std::map<std::string, std::string> out;
-    std::istringstream in(harness_slurp(dir + "/results.csv"));
-    std::string line;
-    while (std::getline(in, line)) {
-        size_t first = line.find(','), last = line.rfind(',');
-        if (line.rfind("1,", 0) != 0 || line.find(",seconds,") != std::string::npos)
-            continue;
-        out[line.substr(first + 1, last - first - 1)] = line.substr(last + 1);
-    }
-    return out;
-}
-
-} // namespace
-
 TEST(IcarlRun, ExemplarTotalsWithAndWithoutSleep)
 {
     std::string dir =
@@ -43,7 +23,7 @@ TEST(IcarlRun, ExemplarTotalsWithAndWithoutSleep)
                                    "[run]\nseeds = 1\n");
     ASSERT_EQ(harness_run_cli(harness_run_args(dir, "k"), 0, dir + "/k.log"), 0)
         << harness_slurp(dir + "/k.log");
-    std::map<std::string, std::string> r = rows(dir + "/k");
+    std::map<std::string, std::string> r = harness_trial1_rows(dir + "/k");
     for (const char *k : {"k25", "k60"}) {
         std::string c = std::string("icarl_") + k + "_f1_d0_";
         EXPECT_EQ(r.count(c + "nosleep,t2,all,accuracy"), 1u) << k;

@@ -52,19 +52,9 @@ int differing(std::map<std::string, std::string> &a, const std::string &pa,
     return n;
 }
 
-// condition,stage,task,metric -> value of results.csv, for trial 1, without the wall times.
 std::map<std::string, std::string> rows(const std::string &name)
 {
-    std::map<std::string, std::string> out;
-    std::istringstream in(harness_slurp(kDir + "/" + name + "/results.csv"));
-    std::string line;
-    while (std::getline(in, line)) {
-        size_t first = line.find(','), last = line.rfind(',');
-        if (line.rfind("1,", 0) != 0 || line.find(",seconds,") != std::string::npos)
-            continue;
-        out[line.substr(first + 1, last - first - 1)] = line.substr(last + 1);
-    }
-    return out;
+    return harness_trial1_rows(kDir + "/" + name);
 }
 
 } // namespace

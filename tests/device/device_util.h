@@ -1,6 +1,6 @@
 // What the kernel tests share: seeded noise from the one generator, a device buffer that frees
-// itself, NMSE, and the odd-shaped net and data on which every training kernel is checked (sizes
-// that are multiples of no work-group size).
+// itself, NMSE, and the odd-shaped net, data and trainer on which every training kernel is
+// checked (sizes that are multiples of no work-group size).
 #ifndef SLEEPCL_TEST_DEVICE_UTIL_H
 #define SLEEPCL_TEST_DEVICE_UTIL_H
 
@@ -12,6 +12,7 @@
 extern "C" {
 #include "internal.h"
 #include "ref.h"
+#include "trainer.h"
 }
 
 namespace scl_test
@@ -92,6 +93,32 @@ inline scl_dataset *odd_data(int n, int dim, uint32_t seed, int label0 = 0, uint
         ds->y[i] = (uint8_t)((label0 + i * 3) % 10);
     return ds;
 }
+
+// A net (odd_model), its trainer for p, and n samples of odd_data (seed, stream) on the device;
+// released by the destructor.
+struct Rig {
+    scl_model *m = nullptr;
+    scl_dataset *ds = nullptr;
+    scl_ddata *dd = nullptr;
+    scl_trainer *t = nullptr;
+    Rig(const struct scl_train_params &p, int n, uint32_t seed, uint32_t stream)
+    {
+        m = odd_model(p);
+        ds = odd_data(n, 67, seed, 0, stream);
+        EXPECT_EQ(scl_ddata_create(test_ctx(), ds, &dd), SCL_OK);
+        EXPECT_EQ(scl_trainer_create(test_ctx(), m, &p, &t), SCL_OK)
+            << scl_ctx_last_error(test_ctx());
+    }
+    ~Rig()
+    {
+        scl_trainer_destroy(t);
+        scl_ddata_destroy(dd);
+        scl_dataset_destroy(ds);
+        scl_model_destroy(m);
+    }
+    Rig(const Rig &) = delete;
+    Rig &operator=(const Rig &) = delete;
+};
 
 } // namespace scl_test
 

@@ -27,6 +27,7 @@ namespace
 using scl_test::DevBuf;
 using scl_test::nmse;
 using scl_test::odd_model;
+using scl_test::Rig;
 
 std::vector<float> noise(size_t n, uint32_t seed, float lo, float hi)
 {
@@ -126,28 +127,6 @@ TEST(IcarlTrainer, FeaturesAreTheForwardPass)
     }
 }
 
-struct Rig {
-    scl_model *m = nullptr;
-    scl_dataset *ds = nullptr;
-    scl_ddata *dd = nullptr;
-    scl_trainer *t = nullptr;
-    explicit Rig(const scl_train_params &p, int n)
-    {
-        m = odd_model(p);
-        ds = scl_test::odd_data(n, 67, 9, 0, 5);
-        EXPECT_EQ(scl_ddata_create(test_ctx(), ds, &dd), SCL_OK);
-        EXPECT_EQ(scl_trainer_create(test_ctx(), m, &p, &t), SCL_OK)
-            << scl_ctx_last_error(test_ctx());
-    }
-    ~Rig()
-    {
-        scl_trainer_destroy(t);
-        scl_ddata_destroy(dd);
-        scl_dataset_destroy(ds);
-        scl_model_destroy(m);
-    }
-};
-
 scl_train_params icarl_params()
 {
     scl_train_params p = scl_train_default_params();
@@ -165,7 +144,7 @@ TEST(IcarlTrainer, StepWithoutOldClassesIsTheSigmoidBceStep)
 {
     SCL_REQUIRE_DEVICE();
     scl_train_params p = icarl_params();
-    Rig r(p, 41);
+    Rig r(p, 41, 9, 5);
     scl_model *ref = nullptr;
     ASSERT_EQ(scl_model_clone(r.m, &ref), SCL_OK);
     ASSERT_EQ(scl_trainer_fit(r.t, r.dd, nullptr, nullptr), SCL_OK)
@@ -196,7 +175,7 @@ TEST(IcarlTrainer, OwnLogitsAsTargetsLeaveTheWeights)
     scl_train_params p = icarl_params();
     p.dropout = 0.0f; // the training forward is then the test forward
     p.epochs = 2;
-    Rig r(p, 203); // four batches and a short one, shuffled
+    Rig r(p, 203, 9, 5); // four batches and a short one, shuffled
     std::vector<float> logits((size_t)203 * 10);
     ASSERT_EQ(scl_model_features(test_ctx(), r.m, r.dd, p.gemm, 3, logits.data()), SCL_OK);
     const int32_t every[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
@@ -233,7 +212,7 @@ TEST(IcarlTrainer, DistillationNeedsIcarl)
     SCL_REQUIRE_DEVICE();
     scl_train_params p = icarl_params();
     p.method = SCL_METHOD_SGD;
-    Rig r(p, 41);
+    Rig r(p, 41, 9, 5);
     std::vector<float> logits((size_t)41 * 10, 0.0f);
     const int32_t old[] = {0};
     EXPECT_EQ(scl_trainer_set_distill(r.t, r.dd, logits.data(), old, 1), SCL_ERR_ARG);

@@ -30,6 +30,7 @@ const int kOdd[] = {1, 3, 10, 67, 1007};
 using scl_test::DevBuf;
 using scl_test::nmse;
 using scl_test::odd_model;
+using scl_test::Rig;
 
 // This file's draws: stream 1 of the test generator.
 std::vector<float> noise(size_t n, uint32_t seed, float lo, float hi)
@@ -119,35 +120,12 @@ TEST(MethodKernels, SquareExactAndConsolidationWithinUlps)
     }
 }
 
-// A net, its trainer for p, and data on the device; released by the destructor.
-struct Rig {
-    scl_model *m = nullptr;
-    scl_dataset *ds = nullptr;
-    scl_ddata *dd = nullptr;
-    scl_trainer *t = nullptr;
-    Rig(const struct scl_train_params &p, int n, uint32_t data_seed)
-    {
-        m = odd_model(p);
-        ds = odd_data(n, 67, data_seed, 0);
-        EXPECT_EQ(scl_ddata_create(test_ctx(), ds, &dd), SCL_OK);
-        EXPECT_EQ(scl_trainer_create(test_ctx(), m, &p, &t), SCL_OK)
-            << scl_ctx_last_error(test_ctx());
-    }
-    ~Rig()
-    {
-        scl_trainer_destroy(t);
-        scl_ddata_destroy(dd);
-        scl_dataset_destroy(ds);
-        scl_model_destroy(m);
-    }
-};
-
 void check_fisher(struct scl_train_params p)
 {
     p.method = SCL_METHOD_EWC;
     p.batch = 40; // 203 samples: five full batches and a short one
     p.init_a = 0.3f;
-    Rig r(p, 203, 31);
+    Rig r(p, 203, 31, 1);
     ASSERT_EQ(scl_trainer_consolidate(r.t, r.dd), SCL_OK) << scl_ctx_last_error(test_ctx());
     std::vector<std::vector<double>> ref(3);
     double *f[3];
@@ -205,7 +183,7 @@ TEST(MethodTrainer, PenaltyStepWithoutStiffnessIsSgdAndSiIntegratesThePath)
         p.batch = 37;
         p.epochs = 1;
         p.gemm = SCL_GEMM_NATIVE;
-        Rig r(p, 37, 11);
+        Rig r(p, 37, 11, 1);
         scl_model *ref = nullptr;
         ASSERT_EQ(scl_model_clone(r.m, &ref), SCL_OK);
         ASSERT_EQ(scl_trainer_fit(r.t, r.dd, nullptr, nullptr), SCL_OK)
@@ -245,7 +223,7 @@ TEST(MethodTrainer, RehearsalStepIsTheMixedReferenceStep)
     p.replay_batch = 5;
     p.epochs = 1;
     p.gemm = SCL_GEMM_NATIVE;
-    Rig r(p, 37, 11);
+    Rig r(p, 37, 11, 1);
     scl_dataset *mem = odd_data(7, 67, 12, 1); // more than one step needs: a shuffled prefix
     scl_ddata *dmem = nullptr;
     ASSERT_EQ(scl_ddata_create(test_ctx(), mem, &dmem), SCL_OK);
@@ -268,7 +246,7 @@ TEST(MethodTrainer, RehearsalStepIsTheMixedReferenceStep)
     scl_model_destroy(ref);
 
     struct scl_train_params q = scl_train_default_params();
-    Rig plain(q, 10, 3);
+    Rig plain(q, 10, 3, 1);
     EXPECT_EQ(scl_trainer_set_memory(plain.t, dmem), SCL_ERR_ARG);
     EXPECT_NE(std::string(scl_ctx_last_error(test_ctx())).find("method = rehearsal"),
               std::string::npos);
@@ -329,7 +307,7 @@ TEST(MethodTrainer, OwmStepsMatchReference)
     p.batch = 37;
     p.epochs = 2;
     p.gemm = SCL_GEMM_NATIVE;
-    Rig r(p, 37, 11);
+    Rig r(p, 37, 11, 1);
     scl_model *ref = nullptr;
     ASSERT_EQ(scl_model_clone(r.m, &ref), SCL_OK);
     ASSERT_EQ(scl_trainer_fit(r.t, r.dd, nullptr, nullptr), SCL_OK)
