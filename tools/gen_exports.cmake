@@ -4,7 +4,8 @@
 # header is the contract (include/sleepcl/sleepcl.h), so the export list is read from it.
 # Usage: cmake -DHEADERS=a.h,b.h -DNODE=SLEEPCL_0.1 -DOUT=gen/x.map -P gen_exports.cmake
 # A declaration is an identifier followed by "(" outside comments and preprocessor lines;
-# function-pointer typedefs ("(*scl_log_fn)(") do not match, since ")" follows their name.
+# function-pointer typedefs do not match: their name is followed by ")" ("(*scl_log_fn)("), and
+# their return type by "(*" ("scl_status (*scl_tri_fn)("), which the pattern refuses.
 string(REPLACE "," ";" headers "${HEADERS}")
 set(names "")
 foreach(h IN LISTS headers)
@@ -13,9 +14,9 @@ foreach(h IN LISTS headers)
   string(REGEX REPLACE "/\\*([^*]|\\*+[^*/])*\\*+/" "" text "${text}")
   string(REGEX REPLACE "//[^\n]*" "" text "${text}")
   string(REGEX REPLACE "#[^\n]*" "" text "${text}")
-  string(REGEX MATCHALL "[A-Za-z_][A-Za-z0-9_]*[ \t\n]*\\(" calls "${text}")
+  string(REGEX MATCHALL "[A-Za-z_][A-Za-z0-9_]*[ \t\n]*\\([^*]" calls "${text}")
   foreach(c IN LISTS calls)
-    string(REGEX REPLACE "[ \t\n]*\\($" "" name "${c}")
+    string(REGEX REPLACE "[ \t\n]*\\(.$" "" name "${c}")
     if(name MATCHES "^scl_")
       list(APPEND names "${name}")
     endif()
