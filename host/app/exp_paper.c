@@ -6,9 +6,10 @@
  *    "rows": {"sgd": {"mean": 0.1949, "sleep_mean": 0.4847, "sleep_std": 0.0503},
  *             "parallel": {"mean": 0.9802}}}
  *
- * A row is a method name or "parallel"; its fields are mean and std (without sleep) and
- * sleep_mean and sleep_std (with SRC), each a number in [0, 1]; a field left out is a figure the
- * paper does not give. The file is read when the run starts, so a bad one costs no trial.
+ * A row is a method name (with "_k<K>" for one exemplar total of a K sweep) or "parallel"; its
+ * fields are mean and std (without sleep) and sleep_mean and sleep_std (with SRC), each a number
+ * in [0, 1]; a field left out is a figure the paper does not give. The file is read when the run
+ * starts, so a bad one costs no trial.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,13 +22,22 @@
 static const char *const paper_fields[SCL_EXP_PAPER_FIELDS] = {"mean", "std", "sleep_mean",
                                                                "sleep_std"};
 
+/* A method name, a method name with an exemplar total ("icarl_k100", the report's rows of a
+ * K sweep), or "parallel". */
 static bool known_row(const char *name)
 {
     if (strcmp(name, "parallel") == 0)
         return true;
-    for (int m = 0; strcmp(scl_cfg_method_name(m), "?") != 0; m++)
-        if (strcmp(scl_cfg_method_name(m), name) == 0)
+    for (int m = 0; strcmp(scl_cfg_method_name(m), "?") != 0; m++) {
+        const char *method = scl_cfg_method_name(m);
+        size_t len = strlen(method);
+        unsigned k;
+        char tail;
+        if (strncmp(name, method, len) != 0)
+            continue;
+        if (name[len] == '\0' || (sscanf(name + len, "_k%u%c", &k, &tail) == 1 && k > 0))
             return true;
+    }
     return false;
 }
 

@@ -127,7 +127,7 @@ TEST(MethodsRun, PaperFiguresBesideOurs)
     };
     std::ofstream(kDir + "/paper.json")
         << R"({"source": "a test", "rows": {"sgd": {"mean": 0.1949, "sleep_mean": 0.4847,)"
-        << R"( "sleep_std": 0.0503}, "parallel": {"mean": 0.9802}}})";
+        << R"( "sleep_std": 0.0503}, "icarl_k100": {"mean": 0.655}, "parallel": {"mean": 0.9802}}})";
     ASSERT_EQ(harness_run_cli(paper_args("good"), 0, kDir + "/good.log"), 0)
         << harness_slurp(kDir + "/good.log");
     std::string md = harness_slurp(kDir + "/good/methods.md");
@@ -142,6 +142,7 @@ TEST(MethodsRun, PaperFiguresBesideOurs)
         {R"({"source": "s", "rows": {"sgd": {"mean": 19.49}}})", "rows.sgd.mean"},
         {R"({"source": "s", "rows": {"sgd": {"median": 0.2}}})", "rows.sgd.median"},
         {R"({"source": "s", "rows": {"adam": {"mean": 0.2}}})", "rows.adam"},
+        {R"({"source": "s", "rows": {"icarl_kx": {"mean": 0.2}}})", "rows.icarl_kx"},
         {R"({"source": "s", "rows": )", "not valid JSON"},
     };
     for (const auto &b : bad) {

@@ -12,6 +12,9 @@
 
 #include "app.h"
 #include "config.h"
+extern "C" {
+#include "exp.h"
+}
 #include "test_dir.h"
 
 namespace
@@ -210,6 +213,24 @@ TEST_F(Config, ShippedConfigsParseAndValidate)
         files++;
     }
     EXPECT_GE(files, 6);
+}
+
+// Every paper-figures file a shipped config names loads: a figure given as a percent, or a row
+// that is no method, would otherwise surface only when a sweep starts.
+TEST_F(Config, ShippedPaperFiguresLoad)
+{
+    int files = 0;
+    for (const auto &e : fs::directory_iterator(fs::path(SCL_SOURCE_DIR) / "configs/experiments")) {
+        scl_config c;
+        scl_exp_paper paper;
+        ASSERT_EQ(scl_cfg_build(&c, e.path().c_str(), nullptr, 0, msg, sizeof(msg)), SCL_OK) << msg;
+        if (!c.experiment.paper[0])
+            continue;
+        EXPECT_EQ(scl_exp_paper_load(c.experiment.paper, &paper), SCL_EXIT_OK) << e.path();
+        EXPECT_TRUE(paper.loaded && paper.n > 0) << e.path();
+        files++;
+    }
+    EXPECT_GE(files, 4); // Table 1 on both datasets, cross-modal, iCaRL
 }
 
 TEST_F(Config, ShippedSleepSetsMatchTheSpecification)
