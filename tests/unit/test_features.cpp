@@ -66,7 +66,8 @@ class Features : public ::testing::Test
     {
         std::string path = dir + "/" + name;
         FILE *f = fopen(path.c_str(), "wb");
-        fwrite(bytes.data(), 1, bytes.size(), f);
+        if (!bytes.empty()) // data() of an empty vector may be NULL, which fwrite must not get
+            fwrite(bytes.data(), 1, bytes.size(), f);
         fclose(f);
         return path;
     }
