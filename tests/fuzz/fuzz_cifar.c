@@ -21,14 +21,7 @@ static void check_dataset(const scl_dataset *ds, scl_cifar_kind kind, size_t byt
     if (ds->dim != 3072 || ds->rows != 96 || ds->cols != 32 || (size_t)ds->n * record != bytes)
         scl_fuzz_fail("shape n=%d rows=%d cols=%d dim=%d from %zu bytes", ds->n, ds->rows, ds->cols,
                       ds->dim, bytes);
-    int32_t top = -1;
-    for (int32_t i = 0; i < ds->n; i++) {
-        if (ds->y[i] >= ds->n_classes || ds->y[i] >= classes)
-            scl_fuzz_fail("label %u at %d, n_classes %d", ds->y[i], i, ds->n_classes);
-        top = ds->y[i] > top ? ds->y[i] : top;
-    }
-    if (top + 1 != ds->n_classes)
-        scl_fuzz_fail("n_classes %d, largest label %d", ds->n_classes, top);
+    scl_fuzz_check_labels(ds, classes);
     for (size_t i = 0; i < (size_t)ds->n * 3072; i++)
         if (!(ds->x[i] >= 0.0f && ds->x[i] <= 1.0f))
             scl_fuzz_fail("pixel %zu = %g outside [0, 1]", i, (double)ds->x[i]);

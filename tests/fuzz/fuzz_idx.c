@@ -32,14 +32,7 @@ static void check_dataset(const scl_dataset *ds)
 {
     if (ds->n < 1 || ds->rows < 1 || ds->cols < 1 || ds->dim != ds->rows * ds->cols)
         scl_fuzz_fail("shape n=%d rows=%d cols=%d dim=%d", ds->n, ds->rows, ds->cols, ds->dim);
-    int32_t top = -1;
-    for (int32_t i = 0; i < ds->n; i++) {
-        if (ds->y[i] >= ds->n_classes || ds->n_classes > SCL_MAX_CLASSES)
-            scl_fuzz_fail("label %u at %d, n_classes %d", ds->y[i], i, ds->n_classes);
-        top = ds->y[i] > top ? ds->y[i] : top;
-    }
-    if (top + 1 != ds->n_classes)
-        scl_fuzz_fail("n_classes %d, largest label %d", ds->n_classes, top);
+    scl_fuzz_check_labels(ds, SCL_MAX_CLASSES);
     size_t total = (size_t)ds->n * (size_t)ds->dim;
     for (size_t i = 0; i < total; i++)
         if (!(ds->x[i] >= 0.0f && ds->x[i] <= 1.0f))

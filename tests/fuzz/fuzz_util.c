@@ -133,3 +133,15 @@ void scl_fuzz_quiet(void)
 {
     scl_set_log_callback(NULL, NULL);
 }
+
+void scl_fuzz_check_labels(const struct scl_dataset *ds, int32_t limit)
+{
+    int32_t top = -1;
+    for (int32_t i = 0; i < ds->n; i++) {
+        if (ds->y[i] >= ds->n_classes || ds->y[i] >= limit || ds->n_classes > SCL_MAX_CLASSES)
+            scl_fuzz_fail("label %u at %d, n_classes %d", ds->y[i], i, ds->n_classes);
+        top = ds->y[i] > top ? ds->y[i] : top;
+    }
+    if (top + 1 != ds->n_classes)
+        scl_fuzz_fail("n_classes %d, largest label %d", ds->n_classes, top);
+}

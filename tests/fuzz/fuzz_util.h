@@ -33,6 +33,10 @@ void scl_fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), no
 /* Little-endian integers at the front of an input, consumed from *data. 0 when too short. */
 uint32_t scl_fuzz_take_u8(const uint8_t **data, size_t *size);
 uint32_t scl_fuzz_take_u16(const uint8_t **data, size_t *size);
+/* The labels of a loaded set: each below `limit` (the kind's classes, or SCL_MAX_CLASSES) and
+ * n_classes exactly 1 + the largest; fails otherwise. */
+struct scl_dataset;
+void scl_fuzz_check_labels(const struct scl_dataset *ds, int32_t limit);
 /* Silence the library's log lines: the loaders' refusals are expected and would drown the
  * fuzzer's output. */
 void scl_fuzz_quiet(void);
