@@ -136,15 +136,15 @@ struct scl_sleep_dev_run {
 
 /* ---------------------------------------------------------- the machine's peaks (bench.cl) */
 
-/* Independent multiply-add chains per work-item of scl_bench_fma (eight float16 vectors: the
- * kernel names them, so changing this means changing it): the bench counts its flops as
- * 2 * SCL_BENCH_CHAINS * rounds per work-item. */
-#define SCL_BENCH_CHAINS 128
+/* Vector accumulators per work-item of scl_bench_fma<W> (the kernels name them, so changing this
+ * means changing them): W * SCL_BENCH_ACCUMULATORS chains, 2 * that * rounds flops per
+ * work-item. */
+#define SCL_BENCH_ACCUMULATORS 12
 
 /* ---------------------------------------------------------------- what the check compares */
 
 #define SCL_CONTRACT_INTS(X)                                 \
-    X(SCL_BENCH_CHAINS)                                      \
+    X(SCL_BENCH_ACCUMULATORS)                                \
     X(SCL_K_RNG_DROPOUT)                                     \
     X(SCL_K_RNG_SPIKES)                                      \
     X(SCL_K_RNG_WINDOW)                                      \

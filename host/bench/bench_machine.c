@@ -51,9 +51,12 @@ static double time_launch(scl_ctx *ctx, const char *name, size_t n, const struct
     return scl_app_now() - t0;
 }
 
-/* GFLOP/s of scl_bench_fma: rounds sized from a first launch to take about `target` s. */
+/* GFLOP/s of scl_bench_fma<W>, W the GEMM engine's vector width: rounds sized from a first
+ * launch to take about `target` s. */
 static double measure_peak(scl_ctx *ctx, double target)
 {
+    const cl_uint width = scl_gemm_vector_width(ctx);
+    const char *kernel = width == 16 ? "scl_bench_fma16" : "scl_bench_fma8";
     size_t n = (size_t)(device_uint(ctx, CL_DEVICE_MAX_COMPUTE_UNITS) + 1) * 16384;
     cl_mem out = NULL;
     int rounds = 64;
@@ -62,13 +65,13 @@ static double measure_peak(scl_ctx *ctx, double target)
     if (scl_buf_create(ctx, sizeof(float) * n, NULL, &out) != SCL_OK)
         return -1.0;
     const struct scl_karg args[] = {SCL_KARG(out), SCL_KARG(rounds), SCL_KARG(a), SCL_KARG(b)};
-    double t = time_launch(ctx, "scl_bench_fma", n, args, 4); /* also compiles, warms */
-    if (t > 0 && (t = time_launch(ctx, "scl_bench_fma", n, args, 4)) > 0) {
+    double t = time_launch(ctx, kernel, n, args, 4); /* also compiles, warms */
+    if (t > 0 && (t = time_launch(ctx, kernel, n, args, 4)) > 0) {
         double scale = target / t;
         rounds = scale > 1 ? (int)(rounds * (scale < 1e5 ? scale : 1e5)) : rounds;
         for (int r = 0; r < REPEATS; r++) {
-            double s = time_launch(ctx, "scl_bench_fma", n, args, 4);
-            double gflops = 2e-9 * SCL_BENCH_CHAINS * (double)rounds * (double)n / s;
+            double s = time_launch(ctx, kernel, n, args, 4);
+            double gflops = 2e-9 * SCL_BENCH_ACCUMULATORS * width * (double)rounds * (double)n / s;
             best = s > 0 && gflops > best ? gflops : best;
         }
     }
@@ -117,9 +120,10 @@ int scl_bench_machine(scl_ctx *ctx, struct scl_bench_opts *o)
         scl_app_error("bench machine: %s", scl_ctx_last_error(ctx));
         return SCL_EXIT_RUNTIME;
     }
-    printf("machine: FP32 peak %.1f GFLOP/s (%d independent fma chains per work-item), memory "
+    printf("machine: FP32 peak %.1f GFLOP/s (%d independent float%u fma chains per work-item), "
+           "memory "
            "bandwidth %.1f GB/s (triad); the figures below are also given as shares of these\n",
-           o->peak_gflops, SCL_BENCH_CHAINS, o->bandwidth_gbs);
+           o->peak_gflops, SCL_BENCH_ACCUMULATORS, scl_gemm_vector_width(ctx), o->bandwidth_gbs);
     return SCL_EXIT_OK;
 }
 

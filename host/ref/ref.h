@@ -122,7 +122,7 @@ scl_status scl_ref_sleep_run_fast(scl_model *m, const struct scl_sleep_params *p
 void scl_ref_sleep_act_max(const scl_model *m, const float *x, int32_t n, float *act_max);
 
 /* ---- the machine's peaks (ref_bench.c): twins of cl/bench.cl */
-void scl_ref_bench_fma(float *out, int n, int rounds, float a, float b);
+void scl_ref_bench_fma(float *out, int n, int width, int rounds, float a, float b);
 void scl_ref_bench_triad(float *a, const float *b, const float *c, float s, int n);
 
 #ifdef __cplusplus

@@ -4,16 +4,18 @@
 #include "ref.h"
 #include "scl_contract.h"
 
-void scl_ref_bench_fma(float *out, int n, int rounds, float a, float b)
+/* scl_bench_fma<width>: width * SCL_BENCH_ACCUMULATORS chains per work-item. */
+void scl_ref_bench_fma(float *out, int n, int width, int rounds, float a, float b)
 {
+    const int chains = width * SCL_BENCH_ACCUMULATORS;
     for (int i = 0; i < n; i++) {
-        float x[SCL_BENCH_CHAINS], sum = 0.0f;
-        for (int c = 0; c < SCL_BENCH_CHAINS; c++)
+        float x[16 * SCL_BENCH_ACCUMULATORS], sum = 0.0f;
+        for (int c = 0; c < chains; c++)
             x[c] = (float)(i % 1024) * 1e-3f + (float)c * 1e-2f;
         for (int r = 0; r < rounds; r++)
-            for (int c = 0; c < SCL_BENCH_CHAINS; c++)
+            for (int c = 0; c < chains; c++)
                 x[c] = fmaf(x[c], a, b);
-        for (int c = 0; c < SCL_BENCH_CHAINS; c++)
+        for (int c = 0; c < chains; c++)
             sum += x[c];
         out[i] = sum;
     }

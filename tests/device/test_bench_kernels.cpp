@@ -18,16 +18,19 @@ const int kOdd[] = {1, 3, 67, 1007, 2053};
 TEST(BenchKernels, FmaChainsExact)
 {
     SCL_REQUIRE_DEVICE();
-    for (int n : kOdd)
-        for (int rounds : {0, 1, 37}) {
-            float a = 0.9999f, b = 1e-4f;
-            std::vector<float> want((size_t)n);
-            scl_test::DevBuf out(nullptr, want.size() * 4);
-            const scl_karg args[] = {SCL_KARG(out.mem), SCL_KARG(rounds), SCL_KARG(a), SCL_KARG(b)};
-            ASSERT_EQ(scl_launch(test_ctx(), "scl_bench_fma", (size_t)n, args, 4), SCL_OK);
-            scl_ref_bench_fma(want.data(), n, rounds, a, b);
-            EXPECT_EQ(out.read((size_t)n), want) << "n " << n << " rounds " << rounds;
-        }
+    for (int width : {8, 16})
+        for (int n : kOdd)
+            for (int rounds : {0, 1, 37}) {
+                const char *name = width == 8 ? "scl_bench_fma8" : "scl_bench_fma16";
+                float a = 0.9999f, b = 1e-4f;
+                std::vector<float> want((size_t)n);
+                scl_test::DevBuf out(nullptr, want.size() * 4);
+                const scl_karg args[] = {SCL_KARG(out.mem), SCL_KARG(rounds), SCL_KARG(a),
+                                         SCL_KARG(b)};
+                ASSERT_EQ(scl_launch(test_ctx(), name, (size_t)n, args, 4), SCL_OK);
+                scl_ref_bench_fma(want.data(), n, width, rounds, a, b);
+                EXPECT_EQ(out.read((size_t)n), want) << name << " n " << n << " rounds " << rounds;
+            }
 }
 
 TEST(BenchKernels, TriadExact)
