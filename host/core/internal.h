@@ -26,6 +26,7 @@
 struct scl_kernel_slot {
     const char *name; /* static string from the caller */
     cl_kernel kernel;
+    cl_uint n_args; /* CL_KERNEL_NUM_ARGS, read once when the kernel is created */
 };
 
 struct scl_ctx {
@@ -39,6 +40,7 @@ struct scl_ctx {
     cl_mem gemm_scratch;       /* gemm.c: transposed operand, grown on demand */
     size_t gemm_scratch_bytes; /* its size */
     int is_cpu;
+    cl_uint vector_width; /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT (1 if the device gives none) */
     int program_from_cache;
     double program_seconds;
     char desc[512];
@@ -113,6 +115,8 @@ bool scl_st_little_endian(void);
 scl_status scl_program_build(scl_ctx *ctx, const struct scl_ctx_params *params);
 /* The kernel `name` (a static string), created on first use and owned by ctx. */
 scl_status scl_kernel_get(scl_ctx *ctx, const char *name, cl_kernel *out);
+/* The same, as its slot (the kernel with its argument count). */
+scl_status scl_kernel_slot_get(scl_ctx *ctx, const char *name, const struct scl_kernel_slot **out);
 /* Enqueue a 1-D or 2-D kernel with a global size and no local size (NULL lets the runtime pick).
  * dims: 1 or 2. */
 scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t *global,

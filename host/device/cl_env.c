@@ -170,6 +170,10 @@ static scl_status open_device(scl_ctx *ctx, const struct dev_entry *e)
     ctx->platform = e->platform;
     ctx->device = e->device;
     ctx->is_cpu = (e->type & CL_DEVICE_TYPE_CPU) != 0;
+    if (clGetDeviceInfo(e->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof(ctx->vector_width),
+                        &ctx->vector_width, NULL) != CL_SUCCESS ||
+        ctx->vector_width == 0)
+        ctx->vector_width = 1;
     snprintf(ctx->desc, sizeof(ctx->desc), "%s / %s (%s, driver %s, %s)", e->platform_name, e->name,
              type_name(e->type), e->driver, e->clc);
     ctx->context = clCreateContext(props, 1, &e->device, NULL, NULL, &err);

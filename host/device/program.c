@@ -218,24 +218,38 @@ out_free_sources:
     return st;
 }
 
-scl_status scl_kernel_get(scl_ctx *ctx, const char *name, cl_kernel *out)
+scl_status scl_kernel_slot_get(scl_ctx *ctx, const char *name, const struct scl_kernel_slot **out)
 {
     cl_int err;
     for (int i = 0; i < ctx->n_kernels; i++) {
         if (strcmp(ctx->kernels[i].name, name) == 0) {
-            *out = ctx->kernels[i].kernel;
+            *out = &ctx->kernels[i];
             return SCL_OK;
         }
     }
     if (ctx->n_kernels == SCL_MAX_KERNELS)
         return scl_ctx_fail(ctx, SCL_ERR_OPENCL, "too many kernels (raise SCL_MAX_KERNELS)");
-    cl_kernel k = clCreateKernel(ctx->program, name, &err);
+    struct scl_kernel_slot s = {.name = name};
+    s.kernel = clCreateKernel(ctx->program, name, &err);
     if (!SCL_CL_OK(ctx, err))
         return SCL_ERR_OPENCL;
-    ctx->kernels[ctx->n_kernels].name = name;
-    ctx->kernels[ctx->n_kernels++].kernel = k;
-    *out = k;
+    if (!SCL_CL_OK(ctx, clGetKernelInfo(s.kernel, CL_KERNEL_NUM_ARGS, sizeof(s.n_args), &s.n_args,
+                                        NULL))) {
+        clReleaseKernel(s.kernel);
+        return SCL_ERR_OPENCL;
+    }
+    ctx->kernels[ctx->n_kernels] = s;
+    *out = &ctx->kernels[ctx->n_kernels++];
     return SCL_OK;
+}
+
+scl_status scl_kernel_get(scl_ctx *ctx, const char *name, cl_kernel *out)
+{
+    const struct scl_kernel_slot *s;
+    scl_status st = scl_kernel_slot_get(ctx, name, &s);
+    if (st == SCL_OK)
+        *out = s->kernel;
+    return st;
 }
 
 scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t *global,

@@ -131,13 +131,14 @@ static scl_status set_args(scl_ctx *ctx, cl_kernel k, const size_t *sizes, const
  * vectors are that wide (AVX-512), else 8 (AVX2); also 8 for narrow products (n <= 16, such as the
  * 10 classes of the output layer), which would leave most of a 32-column tile empty.
  */
-static cl_uint tile_width(scl_ctx *ctx, cl_uint n)
+static cl_uint tile_width(const scl_ctx *ctx, cl_uint n)
 {
-    cl_uint w = 0;
-    if (n <= 16 || clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof(w), &w,
-                                   NULL) != CL_SUCCESS)
-        return 8;
-    return w >= 16 ? 16 : 8;
+    return n <= 16 ? 8 : scl_gemm_vector_width(ctx);
+}
+
+cl_uint scl_gemm_vector_width(const scl_ctx *ctx)
+{
+    return ctx->vector_width >= 16 ? 16 : 8;
 }
 
 /* Argument sizes of scl_gemm_tile<W> and scl_gemm_transpose, in the kernels' order. */

@@ -30,6 +30,9 @@ struct scl_gemm_args {
 scl_status scl_gemm(scl_ctx *ctx, enum scl_gemm_engine engine, const struct scl_gemm_args *g);
 /* The engine AUTO stands for on this context's device. */
 enum scl_gemm_engine scl_gemm_resolve(const scl_ctx *ctx, enum scl_gemm_engine engine);
+/* The native engine's vector width W on this device (its kernels are named <name>8 and <name>16):
+ * 16 where the device's native float vectors are that wide (AVX-512), else 8. */
+cl_uint scl_gemm_vector_width(const scl_ctx *ctx);
 /* "auto", "clblast" or "native". */
 const char *scl_gemm_engine_name(enum scl_gemm_engine engine);
 

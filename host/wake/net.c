@@ -10,17 +10,15 @@
 scl_status scl_launch(scl_ctx *ctx, const char *name, size_t n, const struct scl_karg *args,
                       int nargs)
 {
-    cl_kernel k;
-    cl_uint want = 0;
-    scl_status st = scl_kernel_get(ctx, name, &k);
+    const struct scl_kernel_slot *s;
+    scl_status st = scl_kernel_slot_get(ctx, name, &s);
     if (st != SCL_OK)
         return st;
     /* Arguments go by position: a count that differs means host and cl/ are out of step. */
-    if (!SCL_CL_OK(ctx, clGetKernelInfo(k, CL_KERNEL_NUM_ARGS, sizeof(want), &want, NULL)))
-        return SCL_ERR_OPENCL;
-    if (want != (cl_uint)nargs)
+    if (s->n_args != (cl_uint)nargs)
         return scl_ctx_fail(ctx, SCL_ERR_ARG, "%s: launched with %d arguments, the kernel takes %u",
-                            name, nargs, (unsigned)want);
+                            name, nargs, (unsigned)s->n_args);
+    cl_kernel k = s->kernel;
     for (int i = 0; i < nargs; i++)
         if (!SCL_CL_OK(ctx, clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].ptr)))
             return SCL_ERR_OPENCL;
