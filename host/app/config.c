@@ -111,6 +111,7 @@ static const char *const method_names[] = {"sgd",       "ewc", "online_ewc", "si
 static const char *const replay_mix_names[] = {"batch", "append", NULL};
 static const char *const fitness_names[] = {"limited", "sequential", NULL};
 static const char *const optimizer_names[] = {"sgd", "adam", NULL};
+static const char *const ext_data_names[] = {"cifar10", NULL};
 
 _Static_assert(SCL_OUTPUT_RELU == 2 && SCL_LOSS_MSE == 2 && SCL_DROPOUT_TEST_SCALE == 1 &&
                    SCL_INIT_UNIFORM == 1 && SCL_GEMM_NATIVE == 2,
@@ -328,6 +329,23 @@ static const struct key_desc schema[] = {
             .hi = 1, .def = FROM_LIB, .help = "tripartite: 1 = downscale before task 1 too"),
     KEY_NEW(tripartite, rem, tri_rem, 0, .type = T_INTS, .lo = 0, .hi = 1, .nmin = 1, .nmax = 2,
             .def = "1,0", .help = "tripartite: REM variants compared (1 with, 0 without)"),
+    KEY_NEW(tripartite, src, tri_src, 0, .type = T_INTS, .lo = 0, .hi = 1, .nmin = 1, .nmax = 2,
+            .def = "0",
+            .help = "tripartite: SRC sleep after each task on the classifier path, variants "
+                    "compared (1 with: condition suffix _src)"),
+    KEY_NEW(extractor, channels, extractor.channels, 0, .type = T_INTS, .lo = 1, .hi = 65536,
+            .nmin = 0, .nmax = SCL_EXT_MAX_LAYERS, .def = "",
+            .help = "extractor: conv channels per layer (tripartite on CIFAR); empty = none"),
+    KEY_NEW(extractor, iterations, extractor.iterations, 0, .type = T_INT, .lo = 1, .hi = INT32_MAX,
+            .def = "5000", .help = "extractor: pre-training Adam steps"),
+    KEY_NEW(extractor, lr, extractor.lr, LO_OPEN, .type = T_FLOAT, .lo = 0, .hi = INF,
+            .def = "0.001", .help = "extractor: pre-training learning rate"),
+    KEY_NEW(extractor, batch, extractor.batch, 0, .type = T_INT, .lo = 1, .hi = 65536, .def = "128",
+            .help = "extractor: pre-training and feature batch"),
+    KEY_NEW(extractor, data, extractor.data, 0, .type = T_ENUM, .names = ext_data_names,
+            .def = "cifar10", .help = "extractor: pre-training set"),
+    KEY_NEW(extractor, dir, extractor.dir, NO_HASH, .type = T_STRING, .def = "",
+            .help = "extractor: its directory; \"\" = data directory + cifar-10-batches-bin"),
     U32(run, seed, "1", "seed of a single run"),
     STR(run, seeds, 0, check_seeds, "", "seeds of repeated runs: 1..10, 1,2,5; \"\" = seed"),
     STR(run, out, NO_HASH, NULL, "runs", "output directory"),

@@ -121,6 +121,19 @@ struct scl_cfg_experiment {
     int32_t patch_samples;            /* patches: samples per class, training and test each */
 };
 
+/* [extractor]: the frozen convolutional front end of the tripartite sleep on CIFAR images
+ * (docs/METHOD.md section 9), pre-trained with Adam on `data` with a softmax head; no channels =
+ * the images themselves are the input. */
+enum scl_cfg_ext_data { SCL_CFG_EXT_CIFAR10 };
+struct scl_cfg_extractor {
+    struct scl_cfg_ints channels; /* output channels per conv layer; empty = no extractor */
+    int32_t iterations;           /* pre-training Adam steps */
+    double lr;                    /* pre-training learning rate */
+    int32_t batch;                /* pre-training and feature batch */
+    enum scl_cfg_ext_data data;   /* pre-training set */
+    char dir[SCL_CFG_STR];        /* its directory; "" = data directory + cifar-10-batches-bin */
+};
+
 struct scl_cfg_run {
     uint32_t seed;           /* the one seed of a single run: fixes every random draw */
     char seeds[SCL_CFG_STR]; /* "1..10", "1,2,5" or a mix; "" = just `seed` */
@@ -168,6 +181,8 @@ struct scl_config {
     struct scl_tri_params tripartite;
     struct scl_cfg_ints tri_hidden;
     struct scl_cfg_ints tri_rem;
+    struct scl_cfg_extractor extractor;
+    struct scl_cfg_ints tri_src; /* 1: SRC's spiking sleep after each task */
     struct scl_cfg_experiment experiment;
     struct scl_cfg_run run;
     struct scl_cfg_search search;

@@ -40,6 +40,7 @@ struct scl_exp_env {
     struct scl_exp_paper paper;          /* experiment.paper, read before the first trial */
     int32_t class_task[SCL_MAX_CLASSES]; /* task (1..) of each class at this sleep; 0 = unknown */
     struct scl_exp_work *work;           /* the plan and this process's share of it (exp_work.c) */
+    bool extracted; /* train_full and test hold the extractor's features (exp_extract.c) */
 };
 
 /* A net being trained in one trial, with its training data on the device. */
@@ -198,6 +199,9 @@ int scl_exp_imbalance_finish(struct scl_exp_env *env);
 int scl_exp_tasks(struct scl_exp_env *env);
 int scl_exp_tasks_finish(struct scl_exp_env *env);
 /* experiment.kind = tripartite (exp_tripartite.c) */
+/* extractor.channels set: pre-train (or load OUT/extractor.safetensors) the conv extractor and
+ * replace train_full and test by their scaled features, once per process (exp_extract.c). */
+int scl_exp_extract(struct scl_exp_env *env);
 int scl_exp_tripartite(struct scl_exp_env *env);
 int scl_exp_tripartite_finish(struct scl_exp_env *env);
 int scl_exp_patches(struct scl_exp_env *env);

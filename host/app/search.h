@@ -50,13 +50,50 @@ struct scl_search_env {
     struct scl_ga_params ga;
     char out[512];
     int lock_fd; /* out/.lock, held for the whole search (process exit releases it) */
+    struct scl_res_store shared_lock; /* a worker's share of out/.lock (search_work.c) */
     double t0;
     double t_sleep, t_score; /* seconds spent in batched sleeps and in scoring, so far */
+};
+
+/* Scores of generations on disk (candidates.csv): fit[g * population + i], have[] likewise. */
+struct scl_search_done {
+    double *fit, *acc, *gain;
+    unsigned char *have;
+    int32_t generations, population;
+};
+/* The best candidate seen so far. */
+struct scl_search_best {
+    double fitness;
+    int32_t generation, candidate;
+    double x[SCL_SEARCH_MAX_GENES];
 };
 
 /* sleepcl search: the whole search of cfg (config_path names the run directory and locates
  * the published sets in configs/sleep), resumable; prints errors and progress. */
 int scl_search_run(const struct scl_config *cfg, const char *config_path);
+/* sleepcl search --worker (search_work.c): one of any number of processes sharing the
+ * search's directory; the files end as scl_search_run's. */
+int scl_search_run_worker(const struct scl_config *cfg, const char *config_path);
+/* sleepcl status of a search's directory (search_work.c). */
+int scl_search_status(const char *dir);
+/* ---- search_run.c, shared with search_work.c */
+/* env from cfg: checks, the directory locked (alone, or shared by workers), config.ini and
+ * search.hash, the device and the training split. Prints errors. */
+int scl_search_open(struct scl_search_env *env, const struct scl_config *cfg,
+                    const char *config_path, bool worker);
+/* Generation 0 into pop[population][n_genes]. */
+int scl_search_first_generation(struct scl_search_env *env, const char *config_path, double *pop);
+/* d from candidates.csv (allocated; free the four arrays). */
+int scl_search_load_done(struct scl_search_env *env, struct scl_search_done *d);
+/* Generation g's rows appended to candidates.csv (the file rewritten atomically). */
+int scl_search_append_generation(struct scl_search_env *env, int32_t g, const double *pop,
+                                 const struct scl_search_score *s);
+void scl_search_take_best(struct scl_search_env *env, int32_t g, const double *pop,
+                          const struct scl_search_score *s, struct scl_search_best *b);
+/* x rounded to the digits best.ini keeps; best.ini written. */
+void scl_search_round_genes(const struct scl_search_env *env, double *x);
+int scl_search_write_best(struct scl_search_env *env, const double *x, int32_t g, int32_t i,
+                          double fitness);
 /* The [sleep] parameters of candidate x (genes above) for a sleep with spike seed `seed`. */
 struct scl_sleep_params scl_search_params(const struct scl_search_env *env, const double *x,
                                           uint32_t seed);
@@ -67,10 +104,31 @@ void scl_search_genes_of(const struct scl_search_env *env, const struct scl_slee
 void scl_search_setup_genes(struct scl_search_env *env);
 /* Train the scoring nets (search.nets data seeds from run.seed); prints errors. */
 int scl_search_nets_open(struct scl_search_env *env);
+/* Train scoring net i alone (a no-op when it is trained): a worker trains only the nets whose
+ * scores it computes. Prints errors. */
+int scl_search_net_open(struct scl_search_env *env, int i);
 void scl_search_nets_close(struct scl_search_env *env);
-/* Score candidates pop[n][n_genes] on every net; prints errors. */
+/* Score candidates pop[n][n_genes] on every net; prints errors. This is, net after net in
+ * order, scl_search_score_net then scl_search_score_add, and scl_search_score_end: the steps
+ * that workers take apart (search_work.c) with the same arithmetic in the same order. */
 int scl_search_score_population(struct scl_search_env *env, const double *pop, int32_t n,
                                 struct scl_search_score *out);
+/* What one net gives one candidate, before the mean over the nets. */
+struct scl_search_net_score {
+    double acc;                      /* validation accuracy after sleep */
+    double rate[SCL_MAX_LAYERS + 1]; /* spikes per unit per step, layers 0..L */
+};
+/* Candidates pop[n][n_genes] slept on net k (trained) and scored; prints errors. */
+int scl_search_score_net(struct scl_search_env *env, int k, const double *pop, int32_t n,
+                         struct scl_search_net_score *out);
+/* out[i] += net k's share of the mean over env->n_nets nets (base_acc: net k's accuracy before
+ * sleep); out starts zeroed. */
+void scl_search_score_add(const struct scl_search_env *env, double base_acc,
+                          const struct scl_search_net_score *net, int32_t n,
+                          struct scl_search_score *out);
+/* After the last net: the layers out of range and the fitness. */
+void scl_search_score_end(const struct scl_search_env *env, int32_t n,
+                          struct scl_search_score *out);
 /* ---- search_tasks.c: the fitness of search.fitness */
 /* Whether the search scores nets trained on tasks in turn (search.fitness = sequential). */
 bool scl_search_sequential(const struct scl_config *cfg);
@@ -84,8 +142,21 @@ int scl_search_check_fitness(const struct scl_config *cfg);
  * trainer that holds it. Prints errors. */
 int scl_search_train_net(struct scl_search_env *env, uint32_t seed, const scl_dataset *d,
                          const scl_ddata *dd, scl_model **model, scl_trainer **trainer);
-/* search.trials test trials: the config's set against `best`, on the same nets; prints the
- * table and writes OUT/final/results.csv (resumable). */
-int scl_search_final_trials(struct scl_search_env *env, const struct scl_sleep_params *best);
+/* How a worker takes the final trials (search_work.c): take(user, k) claims trial k (1 taken,
+ * 0 held by another live worker, -1 an error, printed); release(user) after it. */
+struct scl_search_final_claims {
+    int (*take)(void *user, int k);
+    void (*release)(void *user);
+    void *user;
+};
+/* search.trials test trials: the config's set against `best`, on the same nets. Alone (w NULL):
+ * every trial not done, appended to OUT/final/results.csv (resumable), then the table printed
+ * and written. With w: the trials this process can claim, each to final/trials/K.*.csv; *left
+ * counts those held by others. Prints errors. */
+int scl_search_final_trials(struct scl_search_env *env, const struct scl_sleep_params *best,
+                            const struct scl_search_final_claims *w, int *left);
+/* After workers ran every final trial: their files merged in trial order into final/ as one
+ * process writes them, then the table. Prints errors. */
+int scl_search_final_merge(struct scl_search_env *env);
 
 #endif

@@ -5,7 +5,9 @@
  * ("searched"), from the same trained weights and the same spike seed, and evaluated on the
  * test split, which only this file reads. Rows go to OUT/final/results.csv through the
  * resumable results store (a trial is appended whole or not at all); the table of means, gains
- * and the paired difference goes to stdout and OUT/final/summary.txt.
+ * and the paired difference goes to stdout and OUT/final/summary.txt. Searches spread over
+ * workers (search_work.c) run each trial under a claim into final/trials/K.*.csv; the last of
+ * them merges these in trial order into the same two files, then writes the table.
  */
 #include <errno.h>
 #include <math.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "search.h"
 
@@ -233,35 +236,158 @@ static int write_summary(struct final_env *f)
     return SCL_EXIT_OK;
 }
 
-int scl_search_final_trials(struct scl_search_env *env, const struct scl_sleep_params *best)
+/* A worker's trial k is done: its own results file, or its rows merged. */
+static bool slot_done(const struct final_env *f, int k)
+{
+    char path[800];
+    snprintf(path, sizeof(path), "%s/trials/%d.results.csv", f->res.dir, k);
+    return access(path, F_OK) == 0;
+}
+
+/* The test split, once, for the first trial this process runs. */
+static int open_test(struct final_env *f)
+{
+    if (f->dtest)
+        return SCL_EXIT_OK;
+    if (!(f->test = scl_app_load_split(&f->env->cfg, "test")))
+        return SCL_EXIT_RUNTIME;
+    return scl_ddata_create(f->env->ctx, f->test, &f->dtest) == SCL_OK ? SCL_EXIT_OK
+                                                                       : fail(f, SCL_ERR_OPENCL);
+}
+
+/* Trial k by this process: always alone; with claims, when its claim is taken (else it is
+ * counted in *left). */
+static int run_one(struct final_env *f, int k, const struct scl_search_final_claims *w, int *left)
+{
+    const uint32_t seed = f->env->cfg.run.seed + 1000u + (uint32_t)k;
+    f->res.trial = seed;
+    if (scl_res_is_done(&f->res, seed, sets[1]) || (w && slot_done(f, k)))
+        return SCL_EXIT_OK;
+    int took = w ? w->take(w->user, k) : 1;
+    if (took <= 0) {
+        *left += took == 0;
+        return took == 0 ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
+    }
+    f->res.slot = w ? k : -1;
+    fprintf(stderr, "sleepcl: search: test trial %d/%d (seed %u), %.0f s elapsed\n", k + 1,
+            f->env->cfg.search.trials, seed, scl_app_now() - f->env->t0);
+    int rc = open_test(f);
+    if (rc == SCL_EXIT_OK)
+        rc = trial(f, seed);
+    if (w)
+        w->release(w->user);
+    f->res.slot = -1;
+    return rc;
+}
+
+int scl_search_final_trials(struct scl_search_env *env, const struct scl_sleep_params *best,
+                            const struct scl_search_final_claims *w, int *left)
 {
     struct final_env f;
     char dir[600];
     memset(&f, 0, sizeof(f));
     f.env = env;
     f.best = best;
+    *left = 0;
     snprintf(dir, sizeof(dir), "%s/final", env->out);
     scl_res_init(&f.res, dir);
+    f.res.shared = w != NULL;
     int rc = scl_app_mkdir_p(dir);
-    if (rc == SCL_EXIT_OK && !(f.test = scl_app_load_split(&env->cfg, "test")))
-        rc = SCL_EXIT_RUNTIME;
-    if (rc == SCL_EXIT_OK && scl_ddata_create(env->ctx, f.test, &f.dtest) != SCL_OK)
-        rc = fail(&f, SCL_ERR_OPENCL);
     if (rc == SCL_EXIT_OK)
         rc = scl_res_load(&f.res);
-    for (int k = 0; k < env->cfg.search.trials && rc == SCL_EXIT_OK; k++) {
-        const uint32_t seed = env->cfg.run.seed + 1000u + (uint32_t)k;
-        f.res.trial = seed;
-        if (scl_res_is_done(&f.res, seed, sets[1]))
-            continue;
-        fprintf(stderr, "sleepcl: search: test trial %d/%d (seed %u), %.0f s elapsed\n", k + 1,
-                env->cfg.search.trials, seed, scl_app_now() - env->t0);
-        rc = trial(&f, seed);
-    }
-    if (rc == SCL_EXIT_OK)
+    for (int k = 0; k < env->cfg.search.trials && rc == SCL_EXIT_OK; k++)
+        rc = run_one(&f, k, w, left);
+    if (rc == SCL_EXIT_OK && !w)
         rc = write_summary(&f);
     scl_res_free(&f.res);
     scl_ddata_destroy(f.dtest);
     scl_dataset_destroy(f.test);
+    return rc;
+}
+
+/* Rows of old (a whole file, header first) whose trial is `seed`. */
+static void rows_of(struct scl_res_buf *b, const char *old, size_t n, uint32_t seed)
+{
+    char key[16];
+    int len = snprintf(key, sizeof(key), "%u,", seed);
+    for (const char *p = old, *end = old + n; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *next = nl ? nl + 1 : end;
+        if (nl && next - p > len && memcmp(p, key, (size_t)len) == 0)
+            scl_res_printf(b, "%.*s", (int)(next - p), p);
+        p = next;
+    }
+}
+
+/* dir/name: head, then every trial in order: trials/K.what.csv where trials/K.results.csv
+ * exists (a worker's trial), else the trial's rows already in dir/name (merged before, or
+ * run by a one-process search). */
+static int merge_file(struct scl_search_env *env, const char *dir, const char *name,
+                      const char *head, const char *what)
+{
+    struct scl_res_buf b = {0};
+    char path[800], *old = NULL;
+    size_t n_old = 0;
+    int rc = SCL_EXIT_OK;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (scl_read_file(path, &old, &n_old) != SCL_OK)
+        n_old = 0;
+    scl_res_printf(&b, "%s", head);
+    for (int k = 0; k < env->cfg.search.trials && rc == SCL_EXIT_OK; k++) {
+        char *text = NULL;
+        size_t n = 0;
+        snprintf(path, sizeof(path), "%s/trials/%d.results.csv", dir, k);
+        if (access(path, F_OK) != 0) {
+            rows_of(&b, old ? old : "", n_old, env->cfg.run.seed + 1000u + (uint32_t)k);
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/trials/%d.%s.csv", dir, k, what);
+        if (scl_read_file(path, &text, &n) != SCL_OK) {
+            scl_app_error("%s: cannot read: %s", path, strerror(errno));
+            rc = SCL_EXIT_RUNTIME;
+        } else if (n) {
+            scl_res_printf(&b, "%.*s", (int)n, text);
+        }
+        scl_free(text);
+    }
+    scl_free(old);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (rc == SCL_EXIT_OK)
+        rc = b.text ? scl_app_write_atomic(path, b.text, b.len) : SCL_EXIT_RUNTIME;
+    free(b.text);
+    return rc;
+}
+
+int scl_search_final_merge(struct scl_search_env *env)
+{
+    struct final_env f;
+    char dir[600], path[800];
+    const int n = env->cfg.search.trials;
+    memset(&f, 0, sizeof(f));
+    f.env = env;
+    snprintf(dir, sizeof(dir), "%s/final", env->out);
+    scl_res_init(&f.res, dir);
+    bool any = false; /* none: merged before, by a finisher that died after it */
+    for (int k = 0; k < n && !any; k++) {
+        snprintf(path, sizeof(path), "%s/trials/%d.results.csv", dir, k);
+        any = access(path, F_OK) == 0;
+    }
+    /* confusion first, as scl_res_commit: results.csv is the mark of done trials */
+    int rc = any ? merge_file(env, dir, "confusion.csv", "trial,condition,stage,true,pred,count\n",
+                              "confusion")
+                 : SCL_EXIT_OK;
+    if (rc == SCL_EXIT_OK && any)
+        rc = merge_file(env, dir, "results.csv", "trial,condition,stage,task,metric,value\n",
+                        "results");
+    for (int k = 0; rc == SCL_EXIT_OK && any && k < n; k++) {
+        static const char *const what[] = {"results", "confusion"};
+        for (int i = 0; i < 2; i++) { /* results first: a confusion file alone is no trial */
+            snprintf(path, sizeof(path), "%s/trials/%d.%s.csv", dir, k, what[i]);
+            remove(path);
+        }
+    }
+    if (rc == SCL_EXIT_OK && n > 0)
+        rc = write_summary(&f);
+    scl_res_free(&f.res);
     return rc;
 }

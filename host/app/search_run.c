@@ -12,6 +12,7 @@
  * Resume: the search is deterministic for a config (nets, spikes and the GA all come from the
  * seed), so a restarted search replays the generations, takes the scores of those on disk and
  * computes the rest; fitness is stored with 17 digits so the replay chooses the same parents.
+ * The same replay lets any number of workers share a search (search_work.c).
  */
 #include <libgen.h>
 #include <math.h>
@@ -20,14 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exp.h"
 #include "search.h"
-
-/* Scores of generations on disk: fit[g * population + i], have[] likewise. */
-struct done {
-    double *fit, *acc, *gain;
-    unsigned char *have;
-    int32_t generations, population;
-};
 
 /* ---------------------------------------------------------------- setup */
 
@@ -147,7 +142,7 @@ static int read_published(const struct scl_search_env *env, const char *config_p
 }
 
 /* Generation 0: the config's set, the published sets that fit the net, then random ones. */
-static int first_generation(struct scl_search_env *env, const char *config_path, double *pop)
+int scl_search_first_generation(struct scl_search_env *env, const char *config_path, double *pop)
 {
     const int32_t n = env->n_genes;
     struct scl_sleep_params own = scl_app_sleep_params(&env->cfg, 1, 1);
@@ -222,7 +217,7 @@ static int check_hash(struct scl_search_env *env)
 }
 
 /* Scores already on disk: the first two columns and the last of candidates.csv. */
-static int load_done(struct scl_search_env *env, struct done *d)
+int scl_search_load_done(struct scl_search_env *env, struct scl_search_done *d)
 {
     char path[700], line[2048];
     d->generations = env->cfg.search.generations;
@@ -269,8 +264,8 @@ static void csv_header(const struct scl_search_env *env, struct scl_res_buf *b)
 }
 
 /* Append one generation's rows (the file is rewritten whole: it stays small). */
-static int append_generation(struct scl_search_env *env, int32_t g, const double *pop,
-                             const struct scl_search_score *s)
+int scl_search_append_generation(struct scl_search_env *env, int32_t g, const double *pop,
+                                 const struct scl_search_score *s)
 {
     char path[700];
     struct scl_res_buf b = {0};
@@ -303,7 +298,7 @@ static int append_generation(struct scl_search_env *env, int32_t g, const double
 /* ---------------------------------------------------------------- best set */
 
 /* The best candidate's genes, rounded to the 6 digits best.ini keeps. */
-static void round_genes(const struct scl_search_env *env, double *x)
+void scl_search_round_genes(const struct scl_search_env *env, double *x)
 {
     char text[64];
     for (int32_t k = 0; k < env->n_genes; k++) {
@@ -319,8 +314,8 @@ static void put_key(struct scl_res_buf *b, const struct scl_config *cfg, const c
     scl_res_printf(b, "%s = %s\n", strchr(key, '.') + 1, value);
 }
 
-static int write_best(struct scl_search_env *env, const double *x, int32_t g, int32_t i,
-                      double fitness)
+int scl_search_write_best(struct scl_search_env *env, const double *x, int32_t g, int32_t i,
+                          double fitness)
 {
     struct scl_res_buf b = {0};
     char path[700];
@@ -356,14 +351,8 @@ static int write_best(struct scl_search_env *env, const double *x, int32_t g, in
 
 /* ---------------------------------------------------------------- the generations */
 
-struct best {
-    double fitness;
-    int32_t generation, candidate;
-    double x[SCL_SEARCH_MAX_GENES];
-};
-
 static void progress(struct scl_search_env *env, int32_t g, const struct scl_search_score *s,
-                     const struct best *b, double t_gen)
+                     const struct scl_search_best *b, double t_gen)
 {
     const int32_t n = env->ga.population, G = env->cfg.search.generations;
     int32_t top = 0, bad = 0;
@@ -382,7 +371,7 @@ static void progress(struct scl_search_env *env, int32_t g, const struct scl_sea
 }
 
 /* Scores of generation g: from disk when all there, else computed and appended. */
-static int score_generation(struct scl_search_env *env, struct done *d, int32_t g,
+static int score_generation(struct scl_search_env *env, struct scl_search_done *d, int32_t g,
                             const double *pop, struct scl_search_score *s)
 {
     const int32_t n = env->ga.population;
@@ -403,12 +392,12 @@ static int score_generation(struct scl_search_env *env, struct done *d, int32_t 
     if (rc == SCL_EXIT_OK)
         rc = scl_search_score_population(env, pop, n, s);
     if (rc == SCL_EXIT_OK) /* %.17g: a resumed run reads back the same doubles */
-        rc = append_generation(env, g, pop, s);
+        rc = scl_search_append_generation(env, g, pop, s);
     return rc;
 }
 
-static void take_best(struct scl_search_env *env, int32_t g, const double *pop,
-                      const struct scl_search_score *s, struct best *b)
+void scl_search_take_best(struct scl_search_env *env, int32_t g, const double *pop,
+                          const struct scl_search_score *s, struct scl_search_best *b)
 {
     for (int32_t i = 0; i < env->ga.population; i++) {
         if (!(s[i].fitness > b->fitness))
@@ -420,8 +409,8 @@ static void take_best(struct scl_search_env *env, int32_t g, const double *pop,
     }
 }
 
-static int run_generations(struct scl_search_env *env, const char *config_path, struct done *d,
-                           struct best *b)
+static int run_generations(struct scl_search_env *env, const char *config_path,
+                           struct scl_search_done *d, struct scl_search_best *b)
 {
     const size_t cells = (size_t)env->ga.population * (size_t)env->n_genes;
     double *pop = calloc(cells, sizeof(double)), *next = calloc(cells, sizeof(double));
@@ -430,13 +419,13 @@ static int run_generations(struct scl_search_env *env, const char *config_path, 
     int rc = pop && next && fit && s ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
     b->fitness = -HUGE_VAL;
     if (rc == SCL_EXIT_OK)
-        rc = first_generation(env, config_path, pop);
+        rc = scl_search_first_generation(env, config_path, pop);
     for (int32_t g = 0; g < env->cfg.search.generations && rc == SCL_EXIT_OK; g++) {
         const double t = scl_app_now();
         rc = score_generation(env, d, g, pop, s);
         if (rc != SCL_EXIT_OK)
             break;
-        take_best(env, g, pop, s, b);
+        scl_search_take_best(env, g, pop, s, b);
         progress(env, g, s, b, scl_app_now() - t);
         for (int32_t i = 0; i < env->ga.population; i++)
             fit[i] = s[i].fitness;
@@ -453,8 +442,8 @@ static int run_generations(struct scl_search_env *env, const char *config_path, 
 
 /* ---------------------------------------------------------------- the search */
 
-static int open_env(struct scl_search_env *env, const struct scl_config *cfg,
-                    const char *config_path)
+int scl_search_open(struct scl_search_env *env, const struct scl_config *cfg,
+                    const char *config_path, bool worker)
 {
     env->cfg = *cfg;
     if (!(env->cfg.data.val_fraction > 0.0)) {
@@ -469,10 +458,18 @@ static int open_env(struct scl_search_env *env, const struct scl_config *cfg,
     int rc = scl_app_check_sleep(&env->cfg);
     if (rc == SCL_EXIT_OK)
         rc = scl_app_mkdir_p(env->out);
-    if (rc == SCL_EXIT_OK) /* one search per directory, as one run per run directory */
+    if (rc == SCL_EXIT_OK && worker) { /* any number of workers, but no one process beside */
+        scl_res_init(&env->shared_lock, env->out);
+        env->shared_lock.shared = true;
+        rc = scl_res_lock(&env->shared_lock);
+    } else if (rc == SCL_EXIT_OK) { /* one search per directory, as one run per run directory */
         rc = scl_res_lock_dir(env->out, &env->lock_fd);
+    }
     if (rc == SCL_EXIT_OK)
         rc = check_hash(env);
+    if (worker && scl_exp_work_device(&env->cfg)) /* after config.ini: a device of its own */
+        snprintf(env->cfg.device.device, sizeof(env->cfg.device.device), "%s",
+                 scl_exp_work_device(&env->cfg));
     if (rc == SCL_EXIT_OK && !(env->ctx = scl_app_open_cfg_ctx(&env->cfg)))
         rc = SCL_EXIT_RUNTIME;
     if (rc == SCL_EXIT_OK && !(env->train_full = scl_app_load_split(&env->cfg, "train")))
@@ -481,31 +478,32 @@ static int open_env(struct scl_search_env *env, const struct scl_config *cfg,
 }
 
 /* The generations, best.ini, then the final test trials. */
-static int search(struct scl_search_env *env, const char *config_path, struct done *d)
+static int search(struct scl_search_env *env, const char *config_path, struct scl_search_done *d)
 {
-    struct best b;
+    struct scl_search_best b;
     memset(&b, 0, sizeof(b));
-    int rc = load_done(env, d);
+    int rc = scl_search_load_done(env, d);
     if (rc == SCL_EXIT_OK)
         rc = run_generations(env, config_path, d, &b);
     scl_search_nets_close(env); /* the test trials train their own nets */
     if (rc == SCL_EXIT_OK) {
-        round_genes(env, b.x);
-        rc = write_best(env, b.x, b.generation, b.candidate, b.fitness);
+        scl_search_round_genes(env, b.x);
+        rc = scl_search_write_best(env, b.x, b.generation, b.candidate, b.fitness);
     }
     struct scl_sleep_params best = scl_search_params(env, b.x, env->cfg.run.seed);
+    int left = 0;
     if (rc == SCL_EXIT_OK && env->cfg.search.trials > 0)
-        rc = scl_search_final_trials(env, &best);
+        rc = scl_search_final_trials(env, &best, NULL, &left);
     return rc;
 }
 
 int scl_search_run(const struct scl_config *cfg, const char *config_path)
 {
     static struct scl_search_env env; /* large; one search per process */
-    struct done d = {0};
+    struct scl_search_done d = {0};
     memset(&env, 0, sizeof(env));
     env.t0 = scl_app_now();
-    int rc = open_env(&env, cfg, config_path);
+    int rc = scl_search_open(&env, cfg, config_path, false);
     if (rc == SCL_EXIT_OK)
         rc = search(&env, config_path, &d);
     if (rc == SCL_EXIT_OK)

@@ -124,22 +124,30 @@ static int train_net(struct scl_search_env *env, struct scl_search_net *n)
     return rc;
 }
 
+int scl_search_net_open(struct scl_search_env *env, int i)
+{
+    struct scl_search_net *n = &env->nets[i];
+    env->n_nets = env->cfg.search.nets;
+    if (n->model) /* trained already */
+        return SCL_EXIT_OK;
+    n->seed = env->cfg.run.seed + (uint32_t)i;
+    int rc = split_data(env, n);
+    if (rc == SCL_EXIT_OK)
+        rc = train_net(env, n);
+    if (rc == SCL_EXIT_OK)
+        fprintf(stderr,
+                "sleepcl: search: net %d/%d (seed %u): %d training, %d validation images, "
+                "validation accuracy %.4f\n",
+                i + 1, env->n_nets, n->seed, n->train->n, n->val->n, n->base_acc);
+    return rc;
+}
+
 int scl_search_nets_open(struct scl_search_env *env)
 {
     int rc = SCL_EXIT_OK;
     env->n_nets = env->cfg.search.nets;
-    for (int i = 0; i < env->n_nets && rc == SCL_EXIT_OK; i++) {
-        struct scl_search_net *n = &env->nets[i];
-        n->seed = env->cfg.run.seed + (uint32_t)i;
-        rc = split_data(env, n);
-        if (rc == SCL_EXIT_OK)
-            rc = train_net(env, n);
-        if (rc == SCL_EXIT_OK)
-            fprintf(stderr,
-                    "sleepcl: search: net %d/%d (seed %u): %d training, %d validation images, "
-                    "validation accuracy %.4f\n",
-                    i + 1, env->n_nets, n->seed, n->train->n, n->val->n, n->base_acc);
-    }
+    for (int i = 0; i < env->n_nets && rc == SCL_EXIT_OK; i++)
+        rc = scl_search_net_open(env, i);
     return rc;
 }
 
@@ -229,9 +237,10 @@ static int score_models(struct scl_search_env *env, struct scl_search_net *net, 
     return rc;
 }
 
-static int score_on_net(struct scl_search_env *env, struct scl_search_net *net, const double *pop,
-                        int32_t n, struct scl_search_score *out)
+int scl_search_score_net(struct scl_search_env *env, int k, const double *pop, int32_t n,
+                         struct scl_search_net_score *out)
 {
+    struct scl_search_net *net = &env->nets[k];
     struct batch b;
     memset(&b, 0, sizeof(b));
     int rc = batch_make(env, net, pop, n, &b);
@@ -245,10 +254,8 @@ static int score_on_net(struct scl_search_env *env, struct scl_search_net *net, 
     if (rc == SCL_EXIT_OK)
         rc = acc ? score_models(env, net, &b, acc) : SCL_EXIT_RUNTIME;
     for (int32_t i = 0; i < n && rc == SCL_EXIT_OK; i++) {
-        out[i].acc += acc[i] / env->n_nets;
-        out[i].gain += (acc[i] - net->base_acc) / env->n_nets;
-        for (int l = 0; l <= env->layers; l++)
-            out[i].rate[l] += b.stats[i].rate[l] / env->n_nets;
+        out[i].acc = acc[i];
+        memcpy(out[i].rate, b.stats[i].rate, sizeof(out[i].rate));
     }
     env->t_score += scl_app_now() - t;
     free(acc);
@@ -269,16 +276,38 @@ static int bad_layers(const struct scl_search_env *env, const struct scl_search_
     return bad;
 }
 
-int scl_search_score_population(struct scl_search_env *env, const double *pop, int32_t n,
-                                struct scl_search_score *out)
+void scl_search_score_add(const struct scl_search_env *env, double base_acc,
+                          const struct scl_search_net_score *net, int32_t n,
+                          struct scl_search_score *out)
 {
-    int rc = SCL_EXIT_OK;
-    memset(out, 0, sizeof(*out) * (size_t)n);
-    for (int k = 0; k < env->n_nets && rc == SCL_EXIT_OK; k++)
-        rc = score_on_net(env, &env->nets[k], pop, n, out);
+    for (int32_t i = 0; i < n; i++) {
+        out[i].acc += net[i].acc / env->n_nets;
+        out[i].gain += (net[i].acc - base_acc) / env->n_nets;
+        for (int l = 0; l <= env->layers; l++)
+            out[i].rate[l] += net[i].rate[l] / env->n_nets;
+    }
+}
+
+void scl_search_score_end(const struct scl_search_env *env, int32_t n, struct scl_search_score *out)
+{
     for (int32_t i = 0; i < n; i++) {
         out[i].bad_layers = bad_layers(env, &out[i]);
         out[i].fitness = out[i].acc - env->cfg.search.penalty * out[i].bad_layers;
     }
+}
+
+int scl_search_score_population(struct scl_search_env *env, const double *pop, int32_t n,
+                                struct scl_search_score *out)
+{
+    struct scl_search_net_score *net = calloc((size_t)n, sizeof(*net));
+    int rc = net ? SCL_EXIT_OK : SCL_EXIT_RUNTIME;
+    memset(out, 0, sizeof(*out) * (size_t)n);
+    for (int k = 0; k < env->n_nets && rc == SCL_EXIT_OK; k++) {
+        rc = scl_search_score_net(env, k, pop, n, net);
+        if (rc == SCL_EXIT_OK)
+            scl_search_score_add(env, env->nets[k].base_acc, net, n, out);
+    }
+    scl_search_score_end(env, n, out);
+    free(net);
     return rc;
 }

@@ -4,7 +4,9 @@
  * each running `sleepcl run CONFIG --worker` with the same overrides; and finish.sbatch, one
  * more worker that starts once every array task has ended, whatever their fate (afterany), so
  * that trials of tasks that died are done and the summary is written even when no array task
- * lived to the end. Both are submitted with sbatch, whose job ids are printed.
+ * lived to the end. Both are submitted with sbatch, whose job ids are printed. A search
+ * (--search) is submitted the same way with `sleepcl search CONFIG --worker`: its workers score
+ * the generations' units and the final trials, and the last pass writes best.ini and the table.
  */
 #define _DEFAULT_SOURCE /* realpath */
 #include <errno.h>
@@ -48,9 +50,10 @@ static void common_lines(struct scl_res_buf *b, const struct scl_submit_opts *o,
         scl_res_printf(b, "#SBATCH %s\n", o->extra[i]);
 }
 
-/* The worker's command line: this program, run, the config, the same overrides, --worker. */
+/* The worker's command line: this program, run (or search), the config, the same overrides,
+ * --worker. */
 static int worker_command(struct scl_res_buf *b, const char *config_path, char *const *args,
-                          int n_args)
+                          int n_args, bool search)
 {
     char exe[PATH_MAX], cfg[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -65,7 +68,7 @@ static int worker_command(struct scl_res_buf *b, const char *config_path, char *
     }
     scl_res_printf(b, "exec ");
     sh_quote(b, exe);
-    scl_res_printf(b, " run ");
+    scl_res_printf(b, search ? " search " : " run ");
     sh_quote(b, cfg);
     for (int i = 0; i < n_args; i++) {
         scl_res_printf(b, " ");
@@ -126,18 +129,19 @@ int scl_submit(const struct scl_config *cfg, const char *config_path, char *cons
         rc = scl_app_mkdir_p(slurm);
     snprintf(name, sizeof(name), "%.100s", strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir);
     if (rc == SCL_EXIT_OK)
-        rc = worker_command(&cmd, config_path, args, n_args);
+        rc = worker_command(&cmd, config_path, args, n_args, o->search);
     if (rc == SCL_EXIT_OK) {
         common_lines(&w, o, name, cwd);
         scl_res_printf(&w, "#SBATCH --array=0-%d%%%d\n#SBATCH --output=%s/worker-%%A_%%a.out\n",
                        o->workers - 1, k, slurm);
-        scl_res_printf(&w, "# sleepcl submit: one worker of the sweep per array task\n%s",
-                       cmd.text);
+        scl_res_printf(&w, "# sleepcl submit: one worker of the %s per array task\n%s",
+                       o->search ? "search" : "sweep", cmd.text);
         common_lines(&f, o, name, cwd);
         scl_res_printf(&f, "#SBATCH --output=%s/finish-%%j.out\n", slurm);
         scl_res_printf(&f,
                        "# sleepcl submit: after the workers, one more: it does what dead ones "
-                       "left, then the summary and plots\n%s",
+                       "left, then %s\n%s",
+                       o->search ? "best.ini and the final table" : "the summary and plots",
                        cmd.text);
         snprintf(wpath, sizeof(wpath), "%s/worker.sbatch", slurm);
         snprintf(fpath, sizeof(fpath), "%s/finish.sbatch", slurm);

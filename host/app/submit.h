@@ -18,11 +18,13 @@ struct scl_submit_opts {
     const char *extra[SCL_SUBMIT_MAX_EXTRA]; /* more #SBATCH options, as given */
     int n_extra;
     bool dry_run; /* write and print the scripts, submit nothing */
+    bool search;  /* CONFIG is a search: workers of `sleepcl search` (search_work.c) */
 };
 
 /* Write RUN_DIR/slurm/{worker,finish}.sbatch, each running `sleepcl run CONFIG ARGS --worker`
- * (args: the config overrides as given on the command line), and submit them with sbatch,
- * the second after the first (afterany); prints the job ids. */
+ * (`sleepcl search ...` with o->search; args: the config overrides as given on the command
+ * line), and submit them with sbatch, the second after the first (afterany); prints the job
+ * ids. */
 int scl_submit(const struct scl_config *cfg, const char *config_path, char *const *args, int n_args,
                const struct scl_submit_opts *o);
 

@@ -3,21 +3,43 @@
  * generations, scoring, resumable files, best.ini and the final test trials) is the
  * application's scl_search_run (host/app/search_run.c).
  */
+#include <string.h>
+
 #include "cli.h"
 #include "search.h"
 
 static const char usage[] =
-    "usage: sleepcl search CONFIG [--set section.key=value ...] [--seed S] [--device I|NAME]\n"
+    "usage: sleepcl search CONFIG [--worker] [--set section.key=value ...] [--seed S]\n"
+    "                     [--device I|NAME]\n"
     "Searches the [sleep] parameters with a genetic algorithm ([search] keys: population,\n"
     "generations, bounds, ...), scoring each candidate by validation accuracy after sleep on\n"
     "nets trained on the rest of the data.fraction subset (data.val_fraction is held out).\n"
     "Writes candidates.csv, best.ini and final/ (search.trials test trials comparing the\n"
-    "config's [sleep] set with the best) to run.out/experiment.name; resumable.\n";
+    "config's [sleep] set with the best) to run.out/experiment.name; resumable.\n"
+    "--worker: one of any number of processes sharing the search (on one machine or many over\n"
+    "a shared filesystem): each scores the generations on the nets no other holds, and the\n"
+    "final trials likewise; the files end as a one-process search's. See docs/CLUSTER.md.\n";
+
+/* Take --worker out of argv (the other options are the shared ones); returns whether it was. */
+static bool take_worker_flag(int *argc, char **argv)
+{
+    bool worker = false;
+    int k = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--worker") == 0)
+            worker = true;
+        else
+            argv[k++] = argv[i];
+    }
+    *argc = k;
+    return worker;
+}
 
 int scl_cmd_search(int argc, char **argv)
 {
     struct scl_cli_opts o;
     static struct scl_config cfg;
+    bool worker = take_worker_flag(&argc, argv);
     int rc = scl_cli_parse(argc, argv, usage, &o);
     if (rc != SCL_EXIT_OK)
         return rc == SCL_EXIT_HELP ? SCL_EXIT_OK : rc;
@@ -26,5 +48,7 @@ int scl_cmd_search(int argc, char **argv)
         return SCL_EXIT_USAGE;
     }
     rc = scl_cli_config(&o, &cfg);
-    return rc == SCL_EXIT_OK ? scl_search_run(&cfg, o.config) : rc;
+    if (rc != SCL_EXIT_OK)
+        return rc;
+    return worker ? scl_search_run_worker(&cfg, o.config) : scl_search_run(&cfg, o.config);
 }

@@ -11,10 +11,12 @@
 static const char usage[] =
     "usage: sleepcl submit CONFIG [--workers N] [--max-running K] [--partition P]\n"
     "                     [--gpus-per-task G] [--cpus-per-task C] [--time T]\n"
-    "                     [--sbatch OPTION ...] [--dry-run] [--set section.key=value ...]\n"
+    "                     [--sbatch OPTION ...] [--search] [--dry-run]\n"
+    "                     [--set section.key=value ...]\n"
     "Submits the sweep of CONFIG to Slurm as an array of N workers (default 4), at most K at\n"
     "a time, each `sleepcl run CONFIG --worker` with the same overrides, and a final pass\n"
-    "after them all. The scripts go to RUN_DIR/slurm/; --dry-run writes and prints them and\n"
+    "after them all. --search: CONFIG is a search, its workers `sleepcl search CONFIG\n"
+    "--worker`. The scripts go to RUN_DIR/slurm/; --dry-run writes and prints them and\n"
     "submits nothing. --sbatch adds any other #SBATCH option (e.g. --sbatch=--account=A).\n"
     "Needs a filesystem shared by the nodes for the run directory and the data "
     "(docs/CLUSTER.md).\n";
@@ -41,6 +43,8 @@ static int submit_option(int argc, char **argv, int *i, struct scl_submit_opts *
                                         "--sbatch"};
     if (strcmp(argv[*i], "--dry-run") == 0)
         return o->dry_run = true, 1;
+    if (strcmp(argv[*i], "--search") == 0)
+        return o->search = true, 1;
     for (int k = 0; k < (int)(sizeof(names) / sizeof(names[0])); k++) {
         size_t len = strlen(names[k]);
         if (strncmp(argv[*i], names[k], len) != 0 || (argv[*i][len] && argv[*i][len] != '='))

@@ -690,3 +690,58 @@ scl_status scl_tri_layer(scl_tri *t, int32_t l, const char **name, int32_t *n, f
     *n = L->in * L->out;
     return w ? scl_buf_read(t->ctx, L->w, 0, fbytes(*n), w) : SCL_OK;
 }
+
+/* ------------------------------------------------------------------ the classifier path as a
+ * bias-free scl_model, for SRC's sleep (docs/METHOD.md section 9, "SRC after each task") */
+
+/* Layer l of the path (0..nh): encoder layer l, then the classifier. */
+static int32_t path_layer(const scl_tri *t, int32_t l)
+{
+    return l < t->nh ? l : l_cls(t);
+}
+
+scl_status scl_tri_classifier_get(scl_tri *t, int32_t classes_seen, scl_model **out)
+{
+    scl_ctx_clear_error(t->ctx);
+    *out = NULL;
+    if (classes_seen < 1 || classes_seen > t->classes)
+        return scl_ctx_fail(t->ctx, SCL_ERR_ARG, "tripartite: %d classes seen, the model has %d",
+                            classes_seen, t->classes);
+    int32_t sizes[SCL_MAX_LAYERS + 1];
+    sizes[0] = t->d;
+    for (int32_t i = 0; i < t->nh; i++)
+        sizes[i + 1] = t->p.hidden[i];
+    sizes[t->nh + 1] = classes_seen;
+    scl_model *m = NULL;
+    scl_status st = scl_model_create(t->nh + 1, sizes, &m);
+    /* the classifier's first classes_seen rows lead its [classes][top] matrix */
+    for (int32_t l = 0; st == SCL_OK && l <= t->nh; l++)
+        st = scl_buf_read(t->ctx, t->lin[path_layer(t, l)].w, 0,
+                          fbytes((int64_t)sizes[l] * sizes[l + 1]), m->w[l]);
+    if (st != SCL_OK) {
+        scl_model_destroy(m);
+        return st;
+    }
+    m->output = SCL_OUTPUT_SOFTMAX;
+    m->seed = t->tp.seed;
+    *out = m;
+    return SCL_OK;
+}
+
+scl_status scl_tri_classifier_set(scl_tri *t, const scl_model *m)
+{
+    scl_ctx_clear_error(t->ctx);
+    bool fits = m->n_layers == t->nh + 1 && m->sizes[0] == t->d && m->sizes[t->nh + 1] >= 1 &&
+                m->sizes[t->nh + 1] <= t->classes;
+    for (int32_t i = 0; fits && i < t->nh; i++)
+        fits = m->sizes[i + 1] == t->p.hidden[i];
+    if (!fits)
+        return scl_ctx_fail(t->ctx, SCL_ERR_ARG,
+                            "tripartite: a model of %d layers is not the classifier path's shape",
+                            (int)m->n_layers);
+    scl_status st = SCL_OK;
+    for (int32_t l = 0; st == SCL_OK && l <= t->nh; l++)
+        st = scl_buf_write(t->ctx, t->lin[path_layer(t, l)].w, 0,
+                           fbytes((int64_t)m->sizes[l] * m->sizes[l + 1]), m->w[l]);
+    return st;
+}

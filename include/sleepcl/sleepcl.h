@@ -795,6 +795,55 @@ scl_status scl_tri_predict(scl_tri *t, const scl_ddata *d, int32_t classes_seen,
  * decoder: their count, and layer l's name and size (w may be NULL: size only). */
 int32_t scl_tri_n_layers(const scl_tri *t);
 scl_status scl_tri_layer(scl_tri *t, int32_t l, const char **name, int32_t *n, float *w);
+/* The classifier path (input, encoder layers, classifier) as a bias-free scl_model of sizes
+ * {inputs, hidden..., classes_seen}: the weights copied, the biases left out (they stay in t),
+ * softmax output. For SRC's sleep (scl_sleep_model) on the tripartite model; caller owns *out. */
+scl_status scl_tri_classifier_get(scl_tri *t, int32_t classes_seen, scl_model **out);
+/* Write m's weights back into the encoder layers and the first m->sizes[L] classifier rows of t
+ * (biases untouched); m must have the shape scl_tri_classifier_get gives. SCL_ERR_ARG else. */
+scl_status scl_tri_classifier_set(scl_tri *t, const scl_model *m);
+
+/* ---------------------------------------------------------------- convolutional feature extractor
+ * The frozen front end of the tripartite sleep on CIFAR-100 (docs/METHOD.md section 9): 3x3
+ * convolutions with one pixel of zero padding and ReLU, stride 1 for the first layer and 2 for
+ * the others, then (for pre-training only) a linear softmax head. Trained with Adam
+ * (scl_train_params: lr, batch, seed, gemm, adam_*), then used frozen: each image becomes the
+ * last layer's output flattened as (y, x, channel). Images are the CIFAR readers' CHW floats. */
+#define SCL_EXT_MAX_LAYERS 8
+
+struct scl_extractor_params {
+    int32_t in_channels;                  /* colour planes of an image (3) */
+    int32_t side;                         /* image height = width (32) */
+    int32_t n_layers;                     /* 1..SCL_EXT_MAX_LAYERS */
+    int32_t channels[SCL_EXT_MAX_LAYERS]; /* output channels per layer */
+};
+/* CIFAR's 3 x 32 x 32 through 16, 32, 64, 128, 256 channels: 256 x 2 x 2 = 1024 features. */
+struct scl_extractor_params scl_extractor_default_params(void);
+
+typedef struct scl_extractor scl_extractor;
+/* A fresh extractor with a head of `classes` outputs; weights U(+-1/sqrt(fan_in)) from
+ * train->seed (purpose SCL_RNG_INIT). */
+scl_status scl_extractor_create(scl_ctx *ctx, const struct scl_extractor_params *p, int32_t classes,
+                                const struct scl_train_params *train, scl_extractor **out);
+void scl_extractor_destroy(scl_extractor *e);
+/* Values per feature vector: last channels x last side^2. */
+int32_t scl_extractor_dim(const scl_extractor *e);
+/* The shape it was created or loaded with. */
+const struct scl_extractor_params *scl_extractor_shape(const scl_extractor *e);
+/* `iterations` Adam steps of train->batch images from d (reshuffled each epoch), cross-entropy
+ * of the head; *loss (may be NULL) = the mean loss of the last epoch's worth of steps. */
+scl_status scl_extractor_train(scl_extractor *e, const scl_ddata *d, int32_t iterations,
+                               double *loss);
+/* The head's accuracy on ds. */
+scl_status scl_extractor_accuracy(scl_extractor *e, const scl_dataset *ds, double *accuracy);
+/* The feature vectors of ds (rows = 1, cols = dim, labels copied). Caller owns *out. */
+scl_status scl_extractor_features(scl_extractor *e, const scl_dataset *ds, scl_dataset **out);
+/* Safetensors: "convL.weight" [out][in][3][3], "convL.bias", "head.weight" [classes][dim],
+ * "head.bias"; the shape in the metadata. Load refuses, with one line naming the file, any
+ * tensor missing or of the wrong dtype, shape or extent, and non-finite values. */
+scl_status scl_extractor_save(scl_extractor *e, const char *path, char *msg, size_t msg_len);
+scl_status scl_extractor_load(scl_ctx *ctx, const char *path, const struct scl_train_params *train,
+                              scl_extractor **out, char *msg, size_t msg_len);
 
 #ifdef __cplusplus
 }

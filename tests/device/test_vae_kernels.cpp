@@ -1,6 +1,6 @@
 // Every kernel of cl/vae.cl against its plain C twin (host/ref/ref_vae.c) on odd shapes, Adam
-// over several steps, and the tripartite model end to end on generated data (it learns, and one
-// seed gives the same weights twice).
+// over several steps, the tripartite model end to end on generated data (it learns, and one
+// seed gives the same weights twice), and SRC's sleep on its classifier path.
 //
 // Tolerances: kernels built from exp/log/sqrt/cos (which OpenCL allows a few ulp) compare with
 // relative 1e-5 and a small absolute floor; the bias/ReLU kernel is one rounded add and compares
@@ -356,6 +356,132 @@ TEST(Tripartite, RemKeepsTheFirstTaskAndRunsRepeatBitForBit)
     EXPECT_LT(none.first_task[2], 0.2) << "without replay task 1 should be forgotten";
     EXPECT_EQ(a.weights, b.weights);
     EXPECT_EQ(a.first_task, b.first_task);
+}
+
+std::vector<float> tri_weights(scl_tri *t, int32_t l)
+{
+    int32_t n = 0;
+    EXPECT_EQ(scl_tri_layer(t, l, nullptr, &n, nullptr), SCL_OK);
+    std::vector<float> w((size_t)n);
+    EXPECT_EQ(scl_tri_layer(t, l, nullptr, &n, w.data()), SCL_OK);
+    return w;
+}
+
+std::vector<float> model_weights(const scl_model *m)
+{
+    std::vector<float> out;
+    for (int32_t l = 0; l < m->n_layers; l++)
+        out.insert(out.end(), m->w[l], m->w[l] + (size_t)m->sizes[l] * m->sizes[l + 1]);
+    return out;
+}
+
+struct SrcRun {
+    std::vector<float> before, slept, path_after; // the path's weights
+    std::vector<float> cls_rows_unseen;           // classifier rows of classes not seen, after
+    std::vector<float> cls_rows_unseen_before;
+    std::vector<int32_t> pred;
+    int32_t layers = 0, last = 0;
+};
+
+// One task of classes 0, 1 on the tripartite model, then SRC's sleep on its classifier path
+// (the default sleep set, seed 3) written back.
+SrcRun run_src()
+{
+    SrcRun out;
+    const int classes = 6, dim = 49;
+    scl_dataset *train = pattern_data(60, classes, dim, 1);
+    struct scl_tri_params p = scl_tri_default_params();
+    p.hidden[0] = 33;
+    p.hidden[1] = 21;
+    p.latent = 5;
+    p.iterations = 60;
+    p.eval_every = 1000;
+    struct scl_train_params tp = scl_train_default_params();
+    tp.optimizer = SCL_OPTIMIZER_ADAM;
+    tp.lr = 3e-3f;
+    tp.batch = 16;
+    tp.seed = 5;
+    std::vector<int32_t> idx;
+    for (int i = 0; i < train->n; i++)
+        if (train->y[i] < 2)
+            idx.push_back(i);
+    scl_dataset *sub = nullptr;
+    EXPECT_EQ(scl_dataset_subset(train, idx.data(), (int32_t)idx.size(), &sub), SCL_OK);
+    scl_tri *t = nullptr;
+    scl_ddata *d = nullptr;
+    scl_model *m = nullptr;
+    EXPECT_EQ(scl_tri_create(test_ctx(), dim, classes, &p, &tp, &t), SCL_OK);
+    EXPECT_EQ(scl_ddata_create(test_ctx(), sub, &d), SCL_OK);
+    EXPECT_EQ(scl_tri_task(t, d, 2, nullptr, nullptr), SCL_OK) << scl_ctx_last_error(test_ctx());
+    EXPECT_EQ(scl_tri_classifier_get(t, 2, &m), SCL_OK);
+    if (m) {
+        out.layers = m->n_layers;
+        out.last = m->sizes[m->n_layers];
+        out.before = model_weights(m);
+        std::vector<float> cls = tri_weights(t, 3); // enc1, enc2, latent, classifier
+        out.cls_rows_unseen_before.assign(cls.begin() + 2 * 21, cls.end());
+        struct scl_sleep_params sp = scl_sleep_default_params();
+        sp.seed = 3;
+        EXPECT_EQ(scl_sleep_model_on_data(test_ctx(), m, &sp, sub, SCL_GEMM_AUTO, nullptr), SCL_OK)
+            << scl_ctx_last_error(test_ctx());
+        out.slept = model_weights(m);
+        EXPECT_EQ(scl_tri_classifier_set(t, m), SCL_OK);
+        scl_model_destroy(m);
+        m = nullptr;
+        EXPECT_EQ(scl_tri_classifier_get(t, 2, &m), SCL_OK);
+        out.path_after = model_weights(m);
+        cls = tri_weights(t, 3);
+        out.cls_rows_unseen.assign(cls.begin() + 2 * 21, cls.end());
+        out.pred.resize((size_t)sub->n);
+        EXPECT_EQ(scl_tri_predict(t, d, 2, out.pred.data()), SCL_OK);
+    }
+    scl_model_destroy(m);
+    scl_tri_destroy(t);
+    scl_ddata_destroy(d);
+    scl_dataset_destroy(sub);
+    scl_dataset_destroy(train);
+    return out;
+}
+
+// SRC's sleep on the tripartite classifier path: the path comes out as a bias-free model of the
+// classes seen, the sleep changes it, it goes back exactly (the unseen classes' rows untouched),
+// the model still classifies, and one seed gives the same weights twice.
+TEST(Tripartite, SrcSleepOnTheClassifierPath)
+{
+    SCL_REQUIRE_DEVICE();
+    SrcRun a = run_src(), b = run_src();
+    ASSERT_EQ(a.layers, 3);
+    EXPECT_EQ(a.last, 2);
+    ASSERT_EQ(a.before.size(), (size_t)(49 * 33 + 33 * 21 + 21 * 2));
+    EXPECT_NE(a.slept, a.before) << "the sleep changed no weight";
+    EXPECT_EQ(a.path_after, a.slept);
+    EXPECT_EQ(a.cls_rows_unseen, a.cls_rows_unseen_before);
+    for (int32_t c : a.pred)
+        EXPECT_TRUE(c == 0 || c == 1) << c;
+    EXPECT_EQ(a.slept, b.slept);
+    EXPECT_EQ(a.pred, b.pred);
+}
+
+// The path's shape is checked both ways.
+TEST(Tripartite, ClassifierPathRefusesWrongShapes)
+{
+    SCL_REQUIRE_DEVICE();
+    struct scl_tri_params p = scl_tri_default_params();
+    p.hidden[0] = 9;
+    p.hidden[1] = 7;
+    p.latent = 3;
+    struct scl_train_params tp = scl_train_default_params();
+    tp.optimizer = SCL_OPTIMIZER_ADAM;
+    scl_tri *t = nullptr;
+    ASSERT_EQ(scl_tri_create(test_ctx(), 12, 4, &p, &tp, &t), SCL_OK);
+    scl_model *m = nullptr;
+    EXPECT_EQ(scl_tri_classifier_get(t, 5, &m), SCL_ERR_ARG);
+    EXPECT_EQ(m, nullptr);
+    ASSERT_EQ(scl_tri_classifier_get(t, 4, &m), SCL_OK);
+    m->sizes[1] = 8; // not the encoder's width
+    EXPECT_EQ(scl_tri_classifier_set(t, m), SCL_ERR_ARG);
+    scl_model_destroy(m);
+    scl_tri_destroy(t);
 }
 
 } // namespace

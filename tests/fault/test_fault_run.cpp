@@ -1,8 +1,8 @@
 // I/O fault injection through `sleepcl run` (one process, and one worker: --worker) and
-// `sleepcl search`, in the style of SQLite's crash tests. A small sweep (search) runs once
-// uninterrupted with the fault shim (fault_shim.c) counting the calls that write, sync, rename or
-// remove files in its run directory: K fault points, listed in the test's output as the write
-// sites. Then:
+// `sleepcl search` (one process, and one worker), in the style of SQLite's crash tests. A small
+// sweep (search) runs once uninterrupted with the fault shim (fault_shim.c) counting the calls that
+// write, sync, rename or remove files in its run directory: K fault points, listed in the test's
+// output as the write sites. Then:
 //   kill:         at every point N, SIGKILL at call N, then the same command again without the
 //                 shim: the final files equal the uninterrupted run's (no lost, no doubled rows);
 //   enospc, eio:  at the first call of each kind of site (a site: an operation on a file, names
@@ -396,6 +396,20 @@ const FaultCase kSearch = {"search",
                            {{"candidates.csv", 1}, {"final/results.csv", 2}},
                            {"rename /candidates.csv", "rename /final/results.csv"}};
 
+std::vector<std::string> search_worker_args(const std::string &base, const std::string &out)
+{
+    std::vector<std::string> a = search_args(base, out);
+    a.push_back("--worker");
+    return a;
+}
+
+const FaultCase kSearchWorker = {
+    "search-worker",
+    search_worker_args,
+    {"candidates.csv", "best.ini", "final/results.csv", "final/summary.txt"},
+    {{"candidates.csv", 1}, {"final/results.csv", 2}},
+    {"rename /candidates.csv", "rename /final/results.csv"}};
+
 } // namespace
 
 TEST(FaultInjection, RunKilledAtEveryWriteResumesToTheSameResults)
@@ -450,6 +464,29 @@ TEST(FaultInjection, SearchKilledAtEveryWriteResumesToTheSameResults)
     FaultInjection f(kSearch, base);
     ASSERT_NO_FATAL_FAILURE(f.reference());
     f.kill_each();
+    f.report();
+    remove_if_passed(base);
+}
+
+// A search worker (search_work.c) killed at the first write of every kind of site: its claims,
+// a generation's scores on a net, the merge into candidates.csv, a final trial's files, their
+// merge and the finish (every write with SCL_FAULT_FULL=1: about twice the one-process search's
+// points, most of them the claims' own files, which repeat per unit).
+TEST(FaultInjection, SearchWorkerKilledAtEveryWriteResumesToTheSameResults)
+{
+    std::string base = base_dir("search-worker-kill");
+    write_search_config(base);
+    FaultInjection f(kSearchWorker, base);
+    ASSERT_NO_FATAL_FAILURE(f.reference());
+    const char *was = std::getenv("SCL_FAULT_SITES_ONLY");
+    std::string keep = was ? was : "";
+    if (!env_is("SCL_FAULT_FULL"))
+        setenv("SCL_FAULT_SITES_ONLY", "1", 1);
+    f.kill_each();
+    if (was)
+        setenv("SCL_FAULT_SITES_ONLY", keep.c_str(), 1);
+    else
+        unsetenv("SCL_FAULT_SITES_ONLY");
     f.report();
     remove_if_passed(base);
 }

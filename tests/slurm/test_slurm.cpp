@@ -1,8 +1,11 @@
 // The slurm tier: a real one-node Slurm (tools/slurm_cluster.sh: munged, slurmctld, slurmd),
 // a small sweep submitted through `sleepcl submit` as an array of two workers and a final
 // pass, one worker killed with SIGKILL in the middle of a trial, and the run directory at the
-// end equal byte for byte to a one-process run's. The cluster is stopped however the test ends.
-// If the daemons cannot start the test fails, unless SCL_TEST_ALLOW_NO_SLURM=1 lets it skip.
+// end equal byte for byte to a one-process run's; and a small search submitted the same way
+// (`sleepcl submit --search`), whose files must equal a one-process search's. Each test starts
+// its own cluster (the search's on other ports, so both can run at once), stopped however the
+// test ends. If the daemons cannot start a test fails, unless SCL_TEST_ALLOW_NO_SLURM=1 lets it
+// skip.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -146,3 +149,70 @@ TEST(Slurm, SubmittedSweepEndsLikeOneProcessEvenWithAWorkerKilled)
 }
 
 } // namespace
+
+namespace
+{
+
+// Submitted job ids from `sleepcl submit`'s line, then wait until Slurm lists none of them.
+void wait_submitted(const std::string &submit_out)
+{
+    unsigned array_id = 0, finish_id = 0;
+    ASSERT_EQ(std::sscanf(harness_slurp(submit_out).c_str(), "submitted job %u (%*[^)]) and job %u",
+                          &array_id, &finish_id),
+              2)
+        << harness_slurp(submit_out);
+    std::string squeue =
+        "squeue -h -j " + std::to_string(array_id) + "," + std::to_string(finish_id) + " 2>&1";
+    std::string left = "?";
+    for (int i = 0; i < 1500 && !left.empty(); i++) { // 5 minutes at most
+        usleep(200000);
+        left = capture(squeue);
+    }
+    ASSERT_TRUE(left.empty()) << "jobs still queued after 5 minutes:\n" << left;
+}
+
+} // namespace
+
+// A search as an array of two workers and a final pass: candidates.csv, best.ini and the final
+// trials equal a one-process search's; status reports it finished.
+TEST(Slurm, SubmittedSearchEndsLikeOneProcess)
+{
+    std::string dir = harness_sweep_dir(
+        "slurm", "fraction = 0.5\nval_fraction = 0.2\n[model]\nsizes = 784,40,30,10\n"
+                 "[train]\nepochs = 1\nbatch = 32\n[sleep]\nsteps = 40\nbeta = 2,2,2\nalpha = 4\n"
+                 "[search]\npopulation = 6\ngenerations = 4\nnets = 2\ntrials = 2\n"
+                 "steps = 20,60\nbeta = 0.5,8\n[experiment]\nname = s\n");
+    setenv("SCL_SLURM_PORT", "6827", 1); // beside the sweep's cluster (6817)
+    Cluster cluster(dir + "/cluster");
+    if (!cluster.up) {
+        std::string why = harness_slurp(cluster.dir + ".start.log");
+        const char *allow = std::getenv("SCL_TEST_ALLOW_NO_SLURM");
+        if (allow && std::string(allow) == "1")
+            GTEST_SKIP() << "no Slurm here (SCL_TEST_ALLOW_NO_SLURM=1): " << why;
+        FAIL() << "the test cluster did not start (set SCL_TEST_ALLOW_NO_SLURM=1 to skip): " << why;
+    }
+    std::string ini = dir + "/exp.ini";
+    ASSERT_EQ(harness_run_cli({"search", ini, "--set", "run.out=" + dir + "/one"}, 0), 0);
+    std::string out = dir + "/submit.txt";
+    ASSERT_EQ(harness_run_cli(
+                  {"submit", ini, "--search", "--workers", "2", "--set", "run.out=" + dir}, 0, out),
+              0)
+        << harness_slurp(out);
+    wait_submitted(out);
+    std::string run = dir + "/s";
+    for (const char *f : {"candidates.csv", "best.ini", "final/results.csv", "final/confusion.csv",
+                          "final/summary.txt"}) {
+        EXPECT_FALSE(harness_slurp(dir + "/one/s/" + f).empty()) << f;
+        EXPECT_EQ(harness_slurp(run + "/" + f), harness_slurp(dir + "/one/s/" + f))
+            << f << " differs; see " << run << "/slurm/";
+    }
+    std::string config = harness_slurp(dir + "/one/s/config.ini"); // run.out differs
+    size_t at = config.find(dir + "/one");
+    ASSERT_NE(at, std::string::npos);
+    EXPECT_EQ(harness_slurp(run + "/config.ini"), config.replace(at, dir.size() + 4, dir));
+    std::string status = dir + "/status.txt";
+    EXPECT_EQ(harness_run_cli({"status", run}, 0, status), 0);
+    EXPECT_NE(harness_slurp(status).find("2 of 2 done, 0 running, 0 left; finished"),
+              std::string::npos)
+        << harness_slurp(status);
+}
