@@ -12,26 +12,14 @@
  *
  * Invariants: Q is row-major [k][n] with unit column stride; P and D take any row and column
  * strides. Rows of the tile past m are clamped when read and never stored. Columns past n are
- * never stored; they are read from the next row of Q while one follows, else from the last
- * existing column (scl_gemm_tail_steps), so no read leaves the extent host/gemm.c checked.
+ * never stored; they are read from the next row of Q while one follows; the last few steps of an
+ * edge tile, where a whole vector would pass the end of Q, are added element by element after
+ * the store (scl_gemm_tail_steps, scl_gemm_tail), so no read leaves the extent host/gemm.c checked.
  * beta == 0 never reads D, so NaN garbage in D is overwritten, as in BLAS.
  */
 
 /* SCL_GEMM_MR (rows of D per work-item) and SCL_GEMM_BLOCK (the transpose's block edge) come
  * from cl/scl_contract.h, which host/gemm.c sizes its launches by. */
-
-/* Eight floats of a row of Q from column c0, clamped to the last existing column `last`. */
-float8 scl_gemm_gather8(const __global float *row, uint c0, uint last)
-{
-    return (float8)(row[min(c0, last)], row[min(c0 + 1, last)], row[min(c0 + 2, last)],
-                    row[min(c0 + 3, last)], row[min(c0 + 4, last)], row[min(c0 + 5, last)],
-                    row[min(c0 + 6, last)], row[min(c0 + 7, last)]);
-}
-
-float16 scl_gemm_gather16(const __global float *row, uint c0, uint last)
-{
-    return (float16)(scl_gemm_gather8(row, c0, last), scl_gemm_gather8(row, c0 + 8, last));
-}
 
 /* d[c * cs] = alpha * v[c] (+ beta * d[c * cs]) for the first nv (<= 8) columns. */
 void scl_gemm_store8(__global float *d, uint cs, uint nv, float8 v, float alpha, float beta)
@@ -100,9 +88,9 @@ const __global float *scl_gemm_prow(const __global float *p, uint p_off, uint p_
     } while (0)
 
 /*
- * How many of the last k steps of a tile with nv of its `width` columns must gather instead of
- * loading whole vectors. A whole-vector load reads width - nv floats past the row's last column:
- * in every row but the last few that is the start of a later row of the same operand, so it
+ * How many of the last k steps of a tile with nv of its `width` columns must go element by element
+ * instead of loading whole vectors. A whole-vector load reads width - nv floats past the row's last
+ * column: in every row but the last few that is the start of a later row of the same operand, so it
  * exists, and those lanes of the accumulators are never stored.
  */
 uint scl_gemm_tail_steps(uint nv, uint width, uint ldq, uint k)
@@ -112,44 +100,61 @@ uint scl_gemm_tail_steps(uint nv, uint width, uint ldq, uint k)
 }
 
 /*
+ * The last steps kk in [k0, k) of a tile whose whole-vector loads would read past its operand:
+ * added to D after the vector part is stored, element by element. Apart from the main loop, so that
+ * the accumulators are dead here and the loop above keeps every one of them in a register (a
+ * gathering loop that shared them made PoCL's allocator spill two accumulators on AVX2 and halved
+ * the kernel's speed).
+ */
+void scl_gemm_tail(const __global float *p, uint p_rs, uint p_ks, const __global float *q, uint ldq,
+                   __global float *d, uint d_rs, uint d_cs, uint rows, uint nv, uint k0, uint k,
+                   float alpha)
+{
+    for (uint r = 0; r < rows; r++)
+        for (uint c = 0; c < nv; c++) {
+            float t = 0.0f;
+            for (uint kk = k0; kk < k; kk++)
+                t = fma(p[r * p_rs + kk * p_ks], q[kk * ldq + c], t);
+            d[r * d_rs + c * d_cs] += alpha * t;
+        }
+}
+
+/*
  * scl_gemm_tile8 and scl_gemm_tile16, one body for both vector widths W:
  * D[i][j] (at d + d_off + i * d_rs + j * d_cs) = alpha * sum_kk P[i][kk] Q[kk][j] + beta * D[i][j],
  * where P[i][kk] is at p + p_off + i * p_rs + kk * p_ks and Q[kk][j] at q + q_off + kk * ldq + j.
  * Global size (ceil(m / 6), ceil(n / 2W)) with local size (1, 1). The k loop loads whole vectors
- * while it can (every step of a full tile) and gathers the last existing columns after that.
+ * while it can (every step of a full tile) and leaves the rest to scl_gemm_tail.
  */
-#define SCL_GEMM_TILE_KERNEL(W)                                                                 \
-    __kernel void scl_gemm_tile##W(const __global float *p, uint p_off, uint p_rs, uint p_ks,   \
-                                   const __global float *q, uint q_off, uint ldq,               \
-                                   __global float *d, uint d_off, uint d_rs, uint d_cs, uint m, \
-                                   uint n, uint k, float alpha, float beta)                     \
-    {                                                                                           \
-        uint i0 = (uint)get_global_id(0) * SCL_GEMM_MR, j0 = (uint)get_global_id(1) * 2 * W;    \
-        uint nv = min(2u * W, n - j0), last = nv - 1, ka = 0, kk = 0;                           \
-        uint k_vec = k - scl_gemm_tail_steps(nv, 2 * W, ldq, k);                                \
-        const __global float *p0 = scl_gemm_prow(p, p_off, p_rs, i0, m);                        \
-        const __global float *p1 = scl_gemm_prow(p, p_off, p_rs, i0 + 1, m);                    \
-        const __global float *p2 = scl_gemm_prow(p, p_off, p_rs, i0 + 2, m);                    \
-        const __global float *p3 = scl_gemm_prow(p, p_off, p_rs, i0 + 3, m);                    \
-        const __global float *p4 = scl_gemm_prow(p, p_off, p_rs, i0 + 4, m);                    \
-        const __global float *p5 = scl_gemm_prow(p, p_off, p_rs, i0 + 5, m);                    \
-        const __global float *qr = q + q_off + j0;                                              \
-        float##W c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f;        \
-        float##W c30 = 0.0f, c31 = 0.0f, c40 = 0.0f, c41 = 0.0f, c50 = 0.0f, c51 = 0.0f;        \
-        for (; kk < k_vec; kk++, ka += p_ks, qr += ldq)                                         \
-            SCL_GEMM_STEP(float##W, vload##W(0, qr), vload##W(1, qr));                          \
-        if (nv >= W) {                                                                          \
-            for (; kk < k; kk++, ka += p_ks, qr += ldq)                                         \
-                SCL_GEMM_STEP(float##W, vload##W(0, qr), scl_gemm_gather##W(qr, W, last));      \
-        } else {                                                                                \
-            for (; kk < k; kk++, ka += p_ks, qr += ldq)                                         \
-                SCL_GEMM_STEP(float##W, scl_gemm_gather##W(qr, 0, last), (float##W)(0.0f));     \
-        }                                                                                       \
-        __global float *dr = d + d_off + i0 * d_rs + j0 * d_cs;                                 \
-        const float##W acc[SCL_GEMM_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},               \
-                                              {c30, c31}, {c40, c41}, {c50, c51}};              \
-        for (uint r = 0; r < SCL_GEMM_MR && i0 + r < m; r++, dr += d_rs)                        \
-            scl_gemm_store_row##W(dr, d_cs, nv, acc[r][0], acc[r][1], alpha, beta);             \
+#define SCL_GEMM_TILE_KERNEL(W)                                                                   \
+    __kernel void scl_gemm_tile##W(const __global float *p, uint p_off, uint p_rs, uint p_ks,     \
+                                   const __global float *q, uint q_off, uint ldq,                 \
+                                   __global float *d, uint d_off, uint d_rs, uint d_cs, uint m,   \
+                                   uint n, uint k, float alpha, float beta)                       \
+    {                                                                                             \
+        uint i0 = (uint)get_global_id(0) * SCL_GEMM_MR, j0 = (uint)get_global_id(1) * 2 * W;      \
+        uint nv = min(2u * W, n - j0), ka = 0, kk = 0;                                            \
+        uint k_vec = k - scl_gemm_tail_steps(nv, 2 * W, ldq, k);                                  \
+        const __global float *p0 = scl_gemm_prow(p, p_off, p_rs, i0, m);                          \
+        const __global float *p1 = scl_gemm_prow(p, p_off, p_rs, i0 + 1, m);                      \
+        const __global float *p2 = scl_gemm_prow(p, p_off, p_rs, i0 + 2, m);                      \
+        const __global float *p3 = scl_gemm_prow(p, p_off, p_rs, i0 + 3, m);                      \
+        const __global float *p4 = scl_gemm_prow(p, p_off, p_rs, i0 + 4, m);                      \
+        const __global float *p5 = scl_gemm_prow(p, p_off, p_rs, i0 + 5, m);                      \
+        const __global float *qr = q + q_off + j0;                                                \
+        float##W c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f;          \
+        float##W c30 = 0.0f, c31 = 0.0f, c40 = 0.0f, c41 = 0.0f, c50 = 0.0f, c51 = 0.0f;          \
+        for (; kk < k_vec; kk++, ka += p_ks, qr += ldq)                                           \
+            SCL_GEMM_STEP(float##W, vload##W(0, qr), vload##W(1, qr));                            \
+        __global float *dr = d + d_off + i0 * d_rs + j0 * d_cs;                                   \
+        const float##W acc[SCL_GEMM_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},                 \
+                                              {c30, c31}, {c40, c41}, {c50, c51}};                \
+        uint rows = min((uint)SCL_GEMM_MR, m - i0);                                               \
+        for (uint r = 0; r < rows; r++)                                                           \
+            scl_gemm_store_row##W(dr + r * d_rs, d_cs, nv, acc[r][0], acc[r][1], alpha, beta);    \
+        if (k_vec < k)                                                                            \
+            scl_gemm_tail(p + p_off + i0 * p_rs, p_rs, p_ks, q + q_off + j0, ldq, dr, d_rs, d_cs, \
+                          rows, nv, k_vec, k, alpha);                                             \
     }
 
 SCL_GEMM_TILE_KERNEL(8)

@@ -134,6 +134,12 @@ struct scl_sleep_dev_run {
     scl_k_float beta[SCL_K_MAX_LAYERS];  /* threshold of layer l at [l - 1] */
 };
 
+/* --------------------------------------------------------------------------- training */
+
+/* Elements of scl_relu_dropout per work-item (eight generator counters of four words; the kernel
+ * is written for this value): host/wake/net.c sizes the launch by it. */
+#define SCL_K_DROPOUT_ITEM 32
+
 /* ---------------------------------------------------------- the machine's peaks (bench.cl) */
 
 /* Vector accumulators per work-item of scl_bench_fma<W> (the kernels name them, so changing this
@@ -146,6 +152,7 @@ struct scl_sleep_dev_run {
 #define SCL_CONTRACT_INTS(X)                                 \
     X(SCL_BENCH_ACCUMULATORS)                                \
     X(SCL_K_RNG_DROPOUT)                                     \
+    X(SCL_K_DROPOUT_ITEM)                                    \
     X(SCL_K_RNG_SPIKES)                                      \
     X(SCL_K_RNG_WINDOW)                                      \
     X(SCL_K_RNG_LATENT)                                      \

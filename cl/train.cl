@@ -28,24 +28,31 @@ __kernel void scl_gather_rows(__global const float *x, __global const uchar *y,
 }
 
 /*
- * Training-mode ReLU with dropout, in place, four elements per work-item. A unit is dropped when
- * its uniform draw is below p; kept units are multiplied by `keep_scale` (1/(1-p) for inverted
- * dropout, 1 for the non-inverted ref2022 variant).
+ * Training-mode ReLU with dropout, in place. Element i draws word i % 4 of the generator at counter
+ * i / 4; a unit is dropped when its uniform draw is below p; kept units are multiplied by
+ * `keep_scale` (1/(1-p) for inverted dropout, 1 for the non-inverted ref2022 variant). Each
+ * work-item takes SCL_K_DROPOUT_ITEM = 32 elements: eight counters drawn as vectors
+ * (scl_rng4_x8), their words put in element order.
  */
 __kernel void scl_relu_dropout(__global float *a, int n, float p, float keep_scale, uint seed,
                                uint step, uint layer)
 {
-    int q = get_global_id(0);
-    if (4 * q >= n)
+    const int i0 = (int)get_global_id(0) * SCL_K_DROPOUT_ITEM;
+    if (i0 >= n)
         return;
-    uint4 w = scl_rng4(seed, SCL_K_RNG_DROPOUT, (uint)q, step, layer);
-    uint words[4] = {w.x, w.y, w.z, w.w};
-    for (int j = 0; j < 4; j++) {
-        int i = 4 * q + j;
-        if (i >= n)
-            break;
-        float v = a[i] > 0.0f ? a[i] : 0.0f;
-        a[i] = scl_u01(words[j]) < p ? 0.0f : v * keep_scale;
+    const uint8 ctr = (uint8)(i0 / 4) + (uint8)(0, 1, 2, 3, 4, 5, 6, 7);
+    const struct scl_rng8 r = scl_rng4_x8(seed, SCL_K_RNG_DROPOUT, ctr, step, layer);
+    uint by_word[4][8], words[SCL_K_DROPOUT_ITEM];
+    vstore8(r.x0, 0, by_word[0]);
+    vstore8(r.x1, 0, by_word[1]);
+    vstore8(r.x2, 0, by_word[2]);
+    vstore8(r.x3, 0, by_word[3]);
+    for (int e = 0; e < SCL_K_DROPOUT_ITEM; e++)
+        words[e] = by_word[e % 4][e / 4];
+    const int m = min(SCL_K_DROPOUT_ITEM, n - i0);
+    for (int e = 0; e < m; e++) {
+        float v = a[i0 + e] > 0.0f ? a[i0 + e] : 0.0f;
+        a[i0 + e] = scl_u01(words[e]) < p ? 0.0f : v * keep_scale;
     }
 }
 

@@ -4,8 +4,8 @@
 # figures (executions, cov: edges covered, ft: features, corpus size).
 #
 # Usage: tools/fuzz.sh [--merge] [-j N] TARGET|all [SECONDS]
-#   TARGET    idx model config config_set seeds sleep_input results, or all (each in turn,
-#             N at a time with -j N)
+#   TARGET    one of SCL_FUZZ_TARGETS in tests/fuzz/CMakeLists.txt (idx, model, config, ...),
+#             or all (each in turn, N at a time with -j N)
 #   SECONDS   per target, default 60
 #   --merge   afterwards, merge the new inputs that add coverage into tests/fuzz/corpus/TARGET
 #             (libFuzzer -merge=1: only inputs that add features are kept, under hash names)
@@ -16,9 +16,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 build=${SCL_FUZZ_BUILD:-$root/build-fuzz}
-targets=(idx model config config_set seeds sleep_input results features cifar)
+# The targets are declared once, in the CMake list that builds them.
+read -r -a targets <<<"$(sed -n 's/^set(SCL_FUZZ_TARGETS \(.*\))$/\1/p' tests/fuzz/CMakeLists.txt)"
 
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
+[ ${#targets[@]} -gt 0 ] || die "no SCL_FUZZ_TARGETS in tests/fuzz/CMakeLists.txt"
 
 merge=0 jobs=1 target="" seconds=60
 while [ $# -gt 0 ]; do

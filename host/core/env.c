@@ -16,6 +16,7 @@ static const struct {
     [SCL_ENV_KERNEL_DIR] = {"SCL_KERNEL_DIR", "read kernels from this directory, not the binary"},
     [SCL_ENV_CACHE_DIR] = {"SCL_CACHE_DIR", "compiled-program cache (default ~/.cache/sleepcl)"},
     [SCL_ENV_DATA_DIR] = {"SCL_DATA_DIR", "datasets (default ~/.cache/sleepcl/data)"},
+    [SCL_ENV_PROFILE] = {"SCL_PROFILE", "1: time every device command, print per kernel at exit"},
 };
 
 const char *scl_env_get(enum scl_env_var var)

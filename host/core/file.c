@@ -1,6 +1,7 @@
 /*
  * Whole files in and out. Writes are never seen half-written: the content goes to a temporary
- * file beside the target (PATH.PID.tmp: two processes writing one path never share it), is
+ * file beside the target (PATH.HOST-PID.tmp: two processes writing one path never share it, also
+ * when they run on different machines sharing the directory, as sweep workers on a cluster do), is
  * flushed to the disk with fsync, and is renamed over PATH, which POSIX makes atomic; the
  * directory is then synced too, so a file reported written survives a power loss. A crash leaves
  * either the old file or the new one, and perhaps a stale temporary file. Every file the library
@@ -48,12 +49,25 @@ static bool resolve_target(const char *path, char *real, size_t n)
     return (size_t)snprintf(real, n, "%s", buf) < n || (errno = ENAMETOOLONG, false);
 }
 
+/* This machine's name with its dots made underscores (the temporary suffix is one dot-separated
+ * field), "host" if it has none. */
+static void host_tag(char *out, size_t n)
+{
+    if (gethostname(out, n) != 0 || out[0] == '\0')
+        snprintf(out, n, "host");
+    out[n - 1] = '\0';
+    for (char *c = out; *c; c++)
+        if (*c == '.' || *c == '/')
+            *c = '_';
+}
+
 FILE *scl_atomic_open(const char *path, char *tmp, size_t tmp_len)
 {
-    char real[PATH_MAX];
+    char real[PATH_MAX], host[64];
     if (!resolve_target(path, real, sizeof(real)))
         return NULL;
-    int n = snprintf(tmp, tmp_len, "%s.%ld.tmp", real, (long)getpid());
+    host_tag(host, sizeof(host));
+    int n = snprintf(tmp, tmp_len, "%s.%s-%ld.tmp", real, host, (long)getpid());
     if (n < 0 || (size_t)n >= tmp_len) {
         errno = ENAMETOOLONG;
         return NULL;
@@ -74,7 +88,7 @@ static bool sync_dir_of(const char *file)
     return ok;
 }
 
-/* The target a temporary name was made for: tmp without its ".PID.tmp" suffix. */
+/* The target a temporary name was made for: tmp without its ".HOST-PID.tmp" suffix. */
 static bool target_of(const char *tmp, char *out, size_t n)
 {
     const char *dot = strrchr(tmp, '.');

@@ -29,6 +29,22 @@ struct scl_kernel_slot {
     cl_uint n_args; /* CL_KERNEL_NUM_ARGS, read once when the kernel is created */
 };
 
+/* Device time per kernel name when profiling (profile.c). */
+#define SCL_PROF_ENTRIES 96  /* kernel names, with room for CLBlast's */
+#define SCL_PROF_PENDING 256 /* events resolved together */
+struct scl_prof_entry {
+    const char *name; /* static string */
+    double ns;
+    unsigned long long calls;
+};
+struct scl_profile {
+    struct scl_prof_entry entries[SCL_PROF_ENTRIES];
+    int n_entries;
+    cl_event pending[SCL_PROF_PENDING];
+    struct scl_prof_entry *pending_entry[SCL_PROF_PENDING];
+    int n_pending;
+};
+
 struct scl_ctx {
     cl_platform_id platform;
     cl_device_id device;
@@ -41,6 +57,8 @@ struct scl_ctx {
     size_t gemm_scratch_bytes; /* its size */
     int is_cpu;
     cl_uint vector_width; /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT (1 if the device gives none) */
+    int profile;          /* scl_ctx_params.profile: the queue times every command */
+    struct scl_profile prof;
     int program_from_cache;
     double program_seconds;
     char desc[512];
@@ -87,6 +105,7 @@ enum scl_env_var {
     SCL_ENV_KERNEL_DIR,
     SCL_ENV_CACHE_DIR,
     SCL_ENV_DATA_DIR,
+    SCL_ENV_PROFILE,
     SCL_ENV_COUNT
 };
 /* The variable's value, or NULL when unset or empty. */
@@ -121,6 +140,12 @@ scl_status scl_kernel_slot_get(scl_ctx *ctx, const char *name, const struct scl_
  * dims: 1 or 2. */
 scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t *global,
                           const size_t *local);
+/* Profiling (profile.c). Before enqueueing a command named `name`: the event to pass, or NULL
+ * when not profiling; after enqueueing it, scl_prof_enqueued keeps the event if one was made. */
+cl_event *scl_prof_event(scl_ctx *ctx, const char *name);
+void scl_prof_enqueued(scl_ctx *ctx, cl_event *ev);
+/* Release the events not yet resolved (scl_ctx_destroy). */
+void scl_prof_release(scl_ctx *ctx);
 /* Compare the host/device contract (cl/scl_contract.h) as the device compiled it with the
  * host's (contract.c): SCL_ERR_DATA naming the first value that differs. */
 scl_status scl_contract_check(scl_ctx *ctx);

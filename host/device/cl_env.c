@@ -160,10 +160,12 @@ struct scl_ctx_params scl_ctx_default_params(void)
     p.device = scl_env_get(SCL_ENV_DEVICE);
     p.kernel_dir = scl_env_get(SCL_ENV_KERNEL_DIR);
     p.cache_dir = cache;
+    const char *prof = scl_env_get(SCL_ENV_PROFILE);
+    p.profile = prof && strcmp(prof, "0") != 0;
     return p;
 }
 
-static scl_status open_device(scl_ctx *ctx, const struct dev_entry *e)
+static scl_status open_device(scl_ctx *ctx, const struct dev_entry *e, int profile)
 {
     cl_int err;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)e->platform, 0};
@@ -179,7 +181,9 @@ static scl_status open_device(scl_ctx *ctx, const struct dev_entry *e)
     ctx->context = clCreateContext(props, 1, &e->device, NULL, NULL, &err);
     if (!SCL_CL_OK(ctx, err))
         return SCL_ERR_OPENCL;
-    ctx->queue = clCreateCommandQueue(ctx->context, e->device, 0, &err);
+    ctx->profile = profile != 0;
+    ctx->queue = clCreateCommandQueue(ctx->context, e->device,
+                                      ctx->profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
     if (!SCL_CL_OK(ctx, err))
         return SCL_ERR_OPENCL;
     return SCL_OK;
@@ -202,7 +206,7 @@ scl_status scl_ctx_create(const struct scl_ctx_params *params, scl_ctx **out)
         st = no_device(ctx, list, params->device ? params->device : "");
         goto out_free_list;
     }
-    st = open_device(ctx, &list->e[i]);
+    st = open_device(ctx, &list->e[i], params->profile);
     if (st != SCL_OK)
         goto out_free_list;
     if (!params->quiet)
@@ -217,7 +221,10 @@ void scl_ctx_destroy(scl_ctx *ctx)
 {
     if (!ctx)
         return;
+    if (ctx->profile) /* asked for by the caller: the profile goes where the device line went */
+        (void)scl_ctx_profile_print(ctx, stderr);
     scl_buf_release(&ctx->gemm_scratch);
+    scl_prof_release(ctx);
     for (int i = ctx->n_kernels - 1; i >= 0; i--)
         clReleaseKernel(ctx->kernels[i].kernel);
     if (ctx->program)

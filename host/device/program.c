@@ -252,12 +252,23 @@ scl_status scl_kernel_get(scl_ctx *ctx, const char *name, cl_kernel *out)
     return st;
 }
 
+/* The name a kernel was created under (for the profile). */
+static const char *kernel_name(const scl_ctx *ctx, cl_kernel k)
+{
+    for (int i = 0; i < ctx->n_kernels; i++)
+        if (ctx->kernels[i].kernel == k)
+            return ctx->kernels[i].name;
+    return "(unnamed kernel)";
+}
+
 scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t *global,
                           const size_t *local)
 {
+    cl_event *ev = ctx->profile ? scl_prof_event(ctx, kernel_name(ctx, k)) : NULL;
     if (!SCL_CL_OK(ctx,
-                   clEnqueueNDRangeKernel(ctx->queue, k, dims, NULL, global, local, 0, NULL, NULL)))
+                   clEnqueueNDRangeKernel(ctx->queue, k, dims, NULL, global, local, 0, NULL, ev)))
         return SCL_ERR_OPENCL;
+    scl_prof_enqueued(ctx, ev);
     return SCL_OK;
 }
 

@@ -308,10 +308,13 @@ static CLBlastTranspose clblast_trans(bool t)
 
 static scl_status run_clblast(scl_ctx *ctx, const struct scl_gemm_args *g)
 {
+    cl_event *ev = scl_prof_event(ctx, "CLBlastSgemm");
     CLBlastStatusCode s =
         CLBlastSgemm(CLBlastLayoutRowMajor, clblast_trans(g->trans_a), clblast_trans(g->trans_b),
                      g->m, g->n, g->k, g->alpha, g->a, g->a_off, g->lda, g->b, g->b_off, g->ldb,
-                     g->beta, g->c, g->c_off, g->ldc, &ctx->queue, NULL);
+                     g->beta, g->c, g->c_off, g->ldc, &ctx->queue, ev);
+    if (s == CLBlastSuccess)
+        scl_prof_enqueued(ctx, ev);
     if (s != CLBlastSuccess)
         return scl_ctx_fail(ctx, SCL_ERR_OPENCL, "CLBlastSgemm(m=%zu, n=%zu, k=%zu) -> %s (%d)",
                             g->m, g->n, g->k, clblast_code_name(s), (int)s);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "net.h"
+#include "scl_contract.h" /* SCL_K_DROPOUT_ITEM */
 
 scl_status scl_launch(scl_ctx *ctx, const char *name, size_t n, const struct scl_karg *args,
                       int nargs)
@@ -99,7 +100,8 @@ static scl_status hidden_act(struct scl_net *net, int32_t l, int32_t rows,
                                      SCL_KARG(drop->p),     SCL_KARG(drop->keep_scale),
                                      SCL_KARG(drop->seed),  SCL_KARG(drop->step),
                                      SCL_KARG(layer)};
-        return scl_launch(net->ctx, "scl_relu_dropout", (size_t)(n + 3) / 4, a, 7);
+        return scl_launch(net->ctx, "scl_relu_dropout",
+                          (size_t)(n + SCL_K_DROPOUT_ITEM - 1) / SCL_K_DROPOUT_ITEM, a, 7);
     }
     float scale = drop ? 1.0f : act_scale;
     const struct scl_karg a[] = {SCL_KARG(net->act[l]), SCL_KARG(n), SCL_KARG(scale)};

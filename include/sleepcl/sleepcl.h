@@ -216,9 +216,11 @@ struct scl_ctx_params {
     const char *kernel_dir; /* read kernels from here, not the binary; NULL = off */
     const char *cache_dir;  /* compiled-program cache; NULL = no cache */
     int quiet;              /* nonzero: do not log the chosen device */
+    int profile;            /* nonzero: time every device command (scl_ctx_profile_print) */
 };
 
-/* Defaults, with the SCL_DEVICE, SCL_KERNEL_DIR and SCL_CACHE_DIR environment variables applied.
+/* Defaults, with the SCL_DEVICE, SCL_KERNEL_DIR, SCL_CACHE_DIR and SCL_PROFILE environment
+ * variables applied.
  * The strings point into the environment or static storage. */
 struct scl_ctx_params scl_ctx_default_params(void);
 
@@ -228,7 +230,8 @@ struct scl_ctx_params scl_ctx_default_params(void);
  * scl_ctx_last_error can explain them; the caller always calls scl_ctx_destroy(*out).
  */
 scl_status scl_ctx_create(const struct scl_ctx_params *params, scl_ctx **out);
-/* Release everything the context owns, in reverse order of creation. NULL does nothing. */
+/* Release everything the context owns, in reverse order of creation (with params.profile, after
+ * printing the profile to stderr). NULL does nothing. */
 void scl_ctx_destroy(scl_ctx *ctx);
 /* The one-line detail of the failure of the latest call on this context (or on a handle made
  * from it): "" when that call succeeded, since every such call clears it first. Owned by the
@@ -241,6 +244,11 @@ int scl_ctx_is_cpu(const scl_ctx *ctx);
 /* Seconds spent building or loading the kernel program at create time, and whether it came
  * from the on-disk cache (1) or was compiled (0). */
 double scl_ctx_program_seconds(const scl_ctx *ctx, int *from_cache);
+/* With params.profile: device time per kernel since creation or the last reset, largest first,
+ * one line each ("profile: NAME CALLS TOTAL_MS MEAN_US SHARE"), waiting for the queue first.
+ * Without it, prints nothing. */
+scl_status scl_ctx_profile_print(scl_ctx *ctx, FILE *f);
+void scl_ctx_profile_reset(scl_ctx *ctx);
 
 /* Print every platform and device, with global index, type, driver and OpenCL C version.
  * Returns SCL_ERR_NODEVICE when there is none. */

@@ -75,6 +75,7 @@ class CtxParams(Structure):
         ("kernel_dir", c_char_p),
         ("cache_dir", c_char_p),
         ("quiet", c_int),
+        ("profile", c_int),
     ]
 
 

@@ -101,6 +101,17 @@ struct Rig {
     scl_dataset *ds = nullptr;
     scl_ddata *dd = nullptr;
     scl_trainer *t = nullptr;
+    scl_model *start = nullptr; // the model before fit(), for a reference to step from
+    // Fit the trainer on the rig's data and read the trained weights into m; returns the model as
+    // it was before (owned by the rig). Failures are reported as test failures.
+    scl_model *fit()
+    {
+        EXPECT_EQ(scl_model_clone(m, &start), SCL_OK);
+        EXPECT_EQ(scl_trainer_fit(t, dd, nullptr, nullptr), SCL_OK)
+            << scl_ctx_last_error(test_ctx());
+        EXPECT_EQ(scl_trainer_get_model(t, m), SCL_OK);
+        return start;
+    }
     Rig(const struct scl_train_params &p, int n, uint32_t seed, uint32_t stream)
     {
         m = odd_model(p);
@@ -111,6 +122,7 @@ struct Rig {
     }
     ~Rig()
     {
+        scl_model_destroy(start);
         scl_trainer_destroy(t);
         scl_ddata_destroy(dd);
         scl_dataset_destroy(ds);

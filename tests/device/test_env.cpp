@@ -1,5 +1,7 @@
 // Device selection and the program cache: unknown devices give one line listing what exists,
 // a substring selects, and a second context loads the compiled program from the cache.
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <gtest/gtest.h>
 #include <string>
@@ -131,3 +133,45 @@ TEST(DeviceEnv, FailingKernelBuildNamesDeviceAndOptions)
 }
 
 } // namespace
+
+// SCL_PROFILE: with params.profile every command is timed and summed under its kernel's name;
+// without it nothing is printed; a reset starts the sums again.
+static std::string profile_text(scl_ctx *ctx)
+{
+    char *buf = nullptr;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    EXPECT_EQ(scl_ctx_profile_print(ctx, f), SCL_OK) << scl_ctx_last_error(ctx);
+    fclose(f);
+    std::string s(buf, len);
+    free(buf);
+    return s;
+}
+
+TEST(DeviceEnv, ProfileCountsEveryLaunchByName)
+{
+    SCL_REQUIRE_DEVICE();
+    for (int profile : {0, 1}) {
+        struct scl_ctx_params p = scl_ctx_default_params();
+        p.quiet = 1;
+        p.profile = profile;
+        scl_ctx *ctx = nullptr;
+        ASSERT_EQ(scl_ctx_create(&p, &ctx), SCL_OK) << scl_ctx_last_error(ctx);
+        uint32_t w[4 * 3];
+        for (int i = 0; i < 3; i++)
+            ASSERT_EQ(scl_ctx_rng_fill(ctx, 1, SCL_RNG_TEST, (uint32_t)i, 0, 3, w), SCL_OK);
+        std::string text = profile_text(ctx);
+        if (!profile) {
+            EXPECT_EQ(text, "");
+        } else {
+            size_t at = text.find("profile: scl_rng_fill");
+            ASSERT_NE(at, std::string::npos) << text;
+            unsigned long long calls = 0;
+            ASSERT_EQ(sscanf(text.c_str() + at, "profile: scl_rng_fill %llu", &calls), 1) << text;
+            EXPECT_EQ(calls, 3u) << text;
+            scl_ctx_profile_reset(ctx);
+            EXPECT_EQ(profile_text(ctx).find("scl_rng_fill"), std::string::npos);
+        }
+        scl_ctx_destroy(ctx);
+    }
+}

@@ -184,11 +184,8 @@ TEST(MethodTrainer, PenaltyStepWithoutStiffnessIsSgdAndSiIntegratesThePath)
         p.epochs = 1;
         p.gemm = SCL_GEMM_NATIVE;
         Rig r(p, 37, 11, 1);
-        scl_model *ref = nullptr;
-        ASSERT_EQ(scl_model_clone(r.m, &ref), SCL_OK);
-        ASSERT_EQ(scl_trainer_fit(r.t, r.dd, nullptr, nullptr), SCL_OK)
-            << scl_ctx_last_error(test_ctx());
-        ASSERT_EQ(scl_trainer_get_model(r.t, r.m), SCL_OK);
+        scl_model *ref = r.fit();
+        ASSERT_FALSE(HasFailure());
         std::vector<int32_t> perm(37);
         scl_shuffle(perm.data(), 37, p.seed, 0);
         scl_model *w0 = nullptr;
@@ -208,7 +205,6 @@ TEST(MethodTrainer, PenaltyStepWithoutStiffnessIsSgdAndSiIntegratesThePath)
             EXPECT_LE(nmse(omega.data(), want.data(), n), 1e-5) << "layer " << l;
         }
         scl_model_destroy(w0);
-        scl_model_destroy(ref);
     }
 }
 
@@ -228,11 +224,8 @@ TEST(MethodTrainer, RehearsalStepIsTheMixedReferenceStep)
     scl_ddata *dmem = nullptr;
     ASSERT_EQ(scl_ddata_create(test_ctx(), mem, &dmem), SCL_OK);
     ASSERT_EQ(scl_trainer_set_memory(r.t, dmem), SCL_OK) << scl_ctx_last_error(test_ctx());
-    scl_model *ref = nullptr;
-    ASSERT_EQ(scl_model_clone(r.m, &ref), SCL_OK);
-    ASSERT_EQ(scl_trainer_fit(r.t, r.dd, nullptr, nullptr), SCL_OK)
-        << scl_ctx_last_error(test_ctx());
-    ASSERT_EQ(scl_trainer_get_model(r.t, r.m), SCL_OK);
+    scl_model *ref = r.fit();
+    ASSERT_FALSE(HasFailure());
     std::vector<int32_t> perm(37), mem_perm(7);
     scl_shuffle(perm.data(), 37, p.seed, 0);
     scl_shuffle_stream(mem_perm.data(), 7, p.seed, 0, 1);
@@ -243,7 +236,6 @@ TEST(MethodTrainer, RehearsalStepIsTheMixedReferenceStep)
         EXPECT_LE(nmse(r.m->w[l], ref->w[l], n), 1e-7) << "layer " << l;
     }
     ASSERT_EQ(scl_trainer_set_memory(r.t, nullptr), SCL_OK);
-    scl_model_destroy(ref);
 
     struct scl_train_params q = scl_train_default_params();
     Rig plain(q, 10, 3, 1);
@@ -308,11 +300,8 @@ TEST(MethodTrainer, OwmStepsMatchReference)
     p.epochs = 2;
     p.gemm = SCL_GEMM_NATIVE;
     Rig r(p, 37, 11, 1);
-    scl_model *ref = nullptr;
-    ASSERT_EQ(scl_model_clone(r.m, &ref), SCL_OK);
-    ASSERT_EQ(scl_trainer_fit(r.t, r.dd, nullptr, nullptr), SCL_OK)
-        << scl_ctx_last_error(test_ctx());
-    ASSERT_EQ(scl_trainer_get_model(r.t, r.m), SCL_OK);
+    scl_model *ref = r.fit();
+    ASSERT_FALSE(HasFailure());
     std::vector<std::vector<float>> proj(3), v(3);
     float *pp[3], *vp[3];
     for (int l = 0; l < 3; l++) {
@@ -347,7 +336,6 @@ TEST(MethodTrainer, OwmStepsMatchReference)
                            std::fabs(proj[(size_t)l][i] - (i % (size_t)(r.m->sizes[l] + 1) == 0)));
         EXPECT_GT(off, 1e-3f) << "layer " << l;
     }
-    scl_model_destroy(ref);
 }
 
 } // namespace

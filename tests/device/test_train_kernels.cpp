@@ -17,6 +17,7 @@
 extern "C" {
 #include "net.h"
 #include "ref.h"
+#include "scl_contract.h"
 }
 
 namespace
@@ -42,8 +43,9 @@ TEST(TrainKernels, ReluDropoutExact)
             const scl_karg args[] = {SCL_KARG(d.mem), SCL_KARG(n),    SCL_KARG(p),
                                      SCL_KARG(keep),  SCL_KARG(seed), SCL_KARG(step),
                                      SCL_KARG(layer)};
-            ASSERT_EQ(scl_launch(test_ctx(), "scl_relu_dropout", (size_t)(n + 3) / 4, args, 7),
-                      SCL_OK);
+            // one work-item past the last: it must not write
+            size_t items = (size_t)(n + SCL_K_DROPOUT_ITEM - 1) / SCL_K_DROPOUT_ITEM + 1;
+            ASSERT_EQ(scl_launch(test_ctx(), "scl_relu_dropout", items, args, 7), SCL_OK);
             scl_ref_relu_dropout(ref.data(), n, p, keep, seed, step, layer);
             std::vector<float> got = d.read<float>((size_t)n);
             for (int i = 0; i < n; i++)

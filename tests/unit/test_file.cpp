@@ -48,7 +48,15 @@ TEST(File, TemporaryNameIsPerProcess)
     char tmp[4200];
     FILE *f = scl_atomic_open(p.c_str(), tmp, sizeof(tmp));
     ASSERT_NE(f, nullptr);
-    EXPECT_NE(std::string(tmp).find("." + std::to_string(getpid()) + ".tmp"), std::string::npos)
+    char host[256] = "";
+    ASSERT_EQ(gethostname(host, sizeof(host) - 1), 0);
+    std::string tag(host);
+    for (char &c : tag)
+        c = c == '.' ? '_' : c;
+    // per process and per machine: workers on several hosts share a run directory
+    EXPECT_NE(
+        std::string(tmp).find("." + tag.substr(0, 63) + "-" + std::to_string(getpid()) + ".tmp"),
+        std::string::npos)
         << tmp;
     std::fputs("x", f);
     ASSERT_TRUE(scl_atomic_commit(f, tmp, p.c_str(), 1));
