@@ -13,31 +13,38 @@ uint4 scl_rng4(uint seed, uint purpose, uint element, uint step, uint stream)
     return (uint4)(r.v[0], r.v[1], r.v[2], r.v[3]);
 }
 
-/* The four words of eight counters {element[i], step, stream, 0} at once, word j in x<j>: the
- * rounds of scl_rng4 on eight lanes, so that a CPU runs them as vector multiplies (one counter at a
- * time kept dropout at 6% of a training epoch). */
-struct scl_rng8 {
-    uint8 x0, x1, x2, x3;
-};
-
-struct scl_rng8 scl_rng4_x8(uint seed, uint purpose, uint8 element, uint step, uint stream)
-{
-    uint8 x0 = element, x1 = (uint8)step, x2 = (uint8)stream, x3 = (uint8)0u;
-    uint k0 = seed, k1 = purpose;
-    for (int r = 0; r < 10; r++) {
-        if (r > 0) {
-            k0 += 0x9E3779B9u;
-            k1 += 0xBB67AE85u;
-        }
-        const uint8 hi0 = mul_hi((uint8)0xD2511F53u, x0), lo0 = (uint8)0xD2511F53u * x0;
-        const uint8 hi1 = mul_hi((uint8)0xCD9E8D57u, x2), lo1 = (uint8)0xCD9E8D57u * x2;
-        x0 = hi1 ^ x1 ^ k0;
-        x1 = lo1;
-        x2 = hi0 ^ x3 ^ k1;
-        x3 = lo0;
+/*
+ * scl_rng4_x8 and scl_rng4_x16: the four words of W counters {element[i], step, stream, 0} under
+ * one key at once, word j in x<j>: the rounds of scl_rng4 (Random123's philox4x32_R) on W lanes,
+ * so that a CPU runs them as vector multiplies. The scalar generator, one counter at a time, was a
+ * third of a sleep step and 6% of a training epoch (dropout). The constants are Philox4x32's
+ * multipliers and Weyl increments.
+ */
+#define SCL_RNG_VEC(W)                                                                    \
+    struct scl_rng##W {                                                                   \
+        uint##W x0, x1, x2, x3;                                                           \
+    };                                                                                    \
+    struct scl_rng##W scl_rng4_x##W(uint seed, uint purpose, uint##W element, uint step,  \
+                                    uint stream) {                                        \
+        uint##W x0 = element, x1 = (uint##W)step, x2 = (uint##W)stream, x3 = (uint##W)0u; \
+        uint k0 = seed, k1 = purpose;                                                     \
+        for (int r = 0; r < 10; r++) {                                                    \
+            if (r > 0) {                                                                  \
+                k0 += 0x9E3779B9u;                                                        \
+                k1 += 0xBB67AE85u;                                                        \
+            }                                                                             \
+            const uint##W hi0 = mul_hi((uint##W)0xD2511F53u, x0), lo0 = 0xD2511F53u * x0; \
+            const uint##W hi1 = mul_hi((uint##W)0xCD9E8D57u, x2), lo1 = 0xCD9E8D57u * x2; \
+            x0 = hi1 ^ x1 ^ k0;                                                           \
+            x1 = lo1;                                                                     \
+            x2 = hi0 ^ x3 ^ k1;                                                           \
+            x3 = lo0;                                                                     \
+        }                                                                                 \
+        return (struct scl_rng##W){x0, x1, x2, x3};                                       \
     }
-    return (struct scl_rng8){x0, x1, x2, x3};
-}
+
+SCL_RNG_VEC(8)
+SCL_RNG_VEC(16)
 
 /* Same mapping as scl_rng_u01: 24 random bits, exact in float. */
 float scl_u01(uint word)

@@ -144,27 +144,6 @@ uint scl_sleep_compact(__global const uchar *f, int n, __global uint *list, __lo
     return *total;
 }
 
-/* Word 0 of Philox4x32-10 at counters {c0 (16 lanes), c1, c2, 0} under key {k0, k1}: the
- * rounds of Random123's philox4x32_R (rng.cl scl_rng4) on 16 counters at once, because the
- * scalar generator was a third of a step on a CPU. The raster tests pin it to the host. */
-uint16 scl_sleep_philox16(uint16 c0, uint c1, uint c2, uint k0, uint k1)
-{
-    uint16 x0 = c0, x1 = (uint16)c1, x2 = (uint16)c2, x3 = (uint16)0u;
-    for (int r = 0; r < 10; r++) {
-        if (r > 0) {
-            k0 += 0x9E3779B9u;
-            k1 += 0xBB67AE85u;
-        }
-        const uint16 hi0 = mul_hi((uint16)0xD2511F53u, x0), lo0 = (uint16)0xD2511F53u * x0;
-        const uint16 hi1 = mul_hi((uint16)0xCD9E8D57u, x2), lo1 = (uint16)0xCD9E8D57u * x2;
-        x0 = hi1 ^ x1 ^ k0;
-        x1 = lo1;
-        x2 = hi0 ^ x3 ^ k1;
-        x3 = lo0;
-    }
-    return x0;
-}
-
 /* Input spikes of step t (16 pixels per block, pads 0): u < p_i with u from the pixel's
  * Philox word 0 (scl_u01's mapping); in window mode p_i counts only inside the step's window,
  * whose corner comes from the SCL_K_RNG_WINDOW words as floor(word * SCL_SLEEP_CORNERS / 2^32). */
@@ -181,7 +160,7 @@ void scl_sleep_input(const struct scl_sleep_run *s, __global uchar *f0, uint t)
         const int16 r = i / SCL_SLEEP_GRID - r0, c = i % SCL_SLEEP_GRID - c0;
         const int16 in = (r >= 0) & (r < SCL_SLEEP_WIN) & (c >= 0) & (c < SCL_SLEEP_WIN);
         const float16 p = select((float16)0.0f, vload16(b, s->prob), in | (int16)(window ? 0 : -1));
-        const uint16 word = scl_sleep_philox16(as_uint16(i), t, 0u, seed, SCL_K_RNG_SPIKES);
+        const uint16 word = scl_rng4_x16(seed, SCL_K_RNG_SPIKES, as_uint16(i), t, 0u).x0;
         const float16 u = convert_float16(word >> 8) * (1.0f / 16777216.0f);
         vstore16(convert_uchar16(-(u < p)), b, f0);
     }

@@ -29,6 +29,9 @@ struct scl_cli_opts {
 
 /* Parse argv (argv[0] = the subcommand). Returns SCL_EXIT_OK, SCL_EXIT_HELP or a usage error. */
 int scl_cli_parse(int argc, char **argv, const char *usage, struct scl_cli_opts *o);
+/* Take every `flag` (a command's own switch, such as --worker) out of argv before the shared
+ * options are parsed; returns whether it was there. */
+bool scl_cli_take_flag(int *argc, char **argv, const char *flag);
 /* Build the effective config from -c and the overrides; prints the error. */
 int scl_cli_config(const struct scl_cli_opts *o, struct scl_config *cfg);
 

@@ -118,3 +118,17 @@ int scl_cli_config(const struct scl_cli_opts *o, struct scl_config *cfg)
     }
     return SCL_EXIT_OK;
 }
+
+bool scl_cli_take_flag(int *argc, char **argv, const char *flag)
+{
+    bool found = false;
+    int k = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], flag) == 0)
+            found = true;
+        else
+            argv[k++] = argv[i];
+    }
+    *argc = k;
+    return found;
+}

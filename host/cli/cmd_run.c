@@ -2,7 +2,6 @@
  * sleepcl run CONFIG: the options of an experiment run; the run itself (protocols, manifest,
  * resumable results, summary and plots) is the application's scl_exp_run (host/app/exp_run.c).
  */
-#include <string.h>
 
 #include "cli.h"
 #include "exp.h"
@@ -19,26 +18,11 @@ static const char usage[] =
     "plots. Results equal a one-process run's. SCL_CLAIM_LEASE: seconds without a heartbeat\n"
     "after which another machine's trials are taken again (default 60). See docs/CLUSTER.md.\n";
 
-/* Take --worker out of argv (the other options are the shared ones); returns whether it was. */
-static bool take_worker_flag(int *argc, char **argv)
-{
-    bool worker = false;
-    int k = 0;
-    for (int i = 0; i < *argc; i++) {
-        if (strcmp(argv[i], "--worker") == 0)
-            worker = true;
-        else
-            argv[k++] = argv[i];
-    }
-    *argc = k;
-    return worker;
-}
-
 int scl_cmd_run(int argc, char **argv)
 {
     struct scl_cli_opts o;
     struct scl_config cfg;
-    bool worker = take_worker_flag(&argc, argv);
+    bool worker = scl_cli_take_flag(&argc, argv, "--worker");
     int rc = scl_cli_parse(argc, argv, usage, &o);
     if (rc != SCL_EXIT_OK)
         return rc == SCL_EXIT_HELP ? SCL_EXIT_OK : rc;

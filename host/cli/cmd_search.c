@@ -3,7 +3,6 @@
  * generations, scoring, resumable files, best.ini and the final test trials) is the
  * application's scl_search_run (host/app/search_run.c).
  */
-#include <string.h>
 
 #include "cli.h"
 #include "search.h"
@@ -20,26 +19,11 @@ static const char usage[] =
     "a shared filesystem): each scores the generations on the nets no other holds, and the\n"
     "final trials likewise; the files end as a one-process search's. See docs/CLUSTER.md.\n";
 
-/* Take --worker out of argv (the other options are the shared ones); returns whether it was. */
-static bool take_worker_flag(int *argc, char **argv)
-{
-    bool worker = false;
-    int k = 0;
-    for (int i = 0; i < *argc; i++) {
-        if (strcmp(argv[i], "--worker") == 0)
-            worker = true;
-        else
-            argv[k++] = argv[i];
-    }
-    *argc = k;
-    return worker;
-}
-
 int scl_cmd_search(int argc, char **argv)
 {
     struct scl_cli_opts o;
     static struct scl_config cfg;
-    bool worker = take_worker_flag(&argc, argv);
+    bool worker = scl_cli_take_flag(&argc, argv, "--worker");
     int rc = scl_cli_parse(argc, argv, usage, &o);
     if (rc != SCL_EXIT_OK)
         return rc == SCL_EXIT_HELP ? SCL_EXIT_OK : rc;
