@@ -128,6 +128,10 @@ scl_status scl_st_open(const char *path, struct scl_st_file *f, char *msg, size_
 void scl_st_close(struct scl_st_file *f);
 /* The formats are little-endian; so is every host OpenCL runs on today (checked anyway). */
 bool scl_st_little_endian(void);
+/* The header text of a file being written: root printed without spaces and padded with spaces
+ * to a multiple of 8 bytes (the format's alignment); *len is its length. Takes root (deleted);
+ * NULL when out of memory. The caller frees the text. */
+char *scl_st_header_text(struct cJSON *root, size_t *len);
 
 /* ---- program and kernels (program.c) */
 /* Build or load the one program of all kernels; records timings in ctx. */

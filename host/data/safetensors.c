@@ -6,6 +6,7 @@
  * (dtype, shape, offsets) belong to each reader, which knows what it expects.
  */
 #include <cjson/cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -51,4 +52,22 @@ void scl_st_close(struct scl_st_file *f)
     cJSON_Delete(f->root);
     scl_free(f->blob);
     memset(f, 0, sizeof(*f));
+}
+
+char *scl_st_header_text(cJSON *root, size_t *len)
+{
+    char *json = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!json)
+        return NULL;
+    size_t n = strlen(json), padded = (n + 7) & ~(size_t)7;
+    char *out = realloc(json, padded + 1);
+    if (!out) {
+        free(json);
+        return NULL;
+    }
+    memset(out + n, ' ', padded - n);
+    out[padded] = '\0';
+    *len = padded;
+    return out;
 }

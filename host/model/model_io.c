@@ -64,20 +64,7 @@ static char *make_header(const scl_model *m, size_t *len)
         cJSON_AddItemToObject(t, "data_offsets", cJSON_CreateDoubleArray(offs, 2));
         off += tensor_bytes(m, l);
     }
-    char *json = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (!json)
-        return NULL;
-    size_t n = strlen(json), padded = (n + 7) & ~(size_t)7;
-    char *out = realloc(json, padded + 1);
-    if (!out) {
-        free(json);
-        return NULL;
-    }
-    memset(out + n, ' ', padded - n);
-    out[padded] = '\0';
-    *len = padded;
-    return out;
+    return scl_st_header_text(root, len);
 }
 
 static bool write_all(FILE *f, const scl_model *m, const char *header, size_t hlen)

@@ -80,20 +80,7 @@ static char *make_header(scl_extractor *e, size_t *len, size_t *data)
         off += bytes;
     }
     *data = off;
-    char *json = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (!json)
-        return NULL;
-    size_t n = strlen(json), padded = (n + 7) & ~(size_t)7;
-    char *out = realloc(json, padded + 1);
-    if (!out) {
-        free(json);
-        return NULL;
-    }
-    memset(out + n, ' ', padded - n);
-    out[padded] = '\0';
-    *len = padded;
-    return out;
+    return scl_st_header_text(root, len);
 }
 
 scl_status scl_extractor_save(scl_extractor *e, const char *path, char *msg, size_t msg_len)
