@@ -398,8 +398,10 @@ int scl_exp_tasks(struct scl_exp_env *env)
     int nc = conditions(env, conds, CAP);
     int rc = scl_exp_paper_load(env->cfg.experiment.paper, &env->paper);
     env->trials_total = nc * (int)env->n_seeds;
-    for (int i = 0; rc == SCL_EXIT_OK && i < nc; i++) {
-        for (size_t s = 0; rc == SCL_EXIT_OK && s < env->n_seeds; s++) {
+    /* Seeds outermost: a run stopped early holds every condition for its first seeds, so the
+     * methods can be compared on the seeds that finished. */
+    for (size_t s = 0; rc == SCL_EXIT_OK && s < env->n_seeds; s++) {
+        for (int i = 0; rc == SCL_EXIT_OK && i < nc; i++) {
             cond_name(env, &conds[i], env->res.condition, sizeof(env->res.condition));
             env->res.trial = env->seeds[s];
             if (!scl_exp_take(env)) /* done, or (a worker) another has it */
