@@ -109,8 +109,9 @@ TEST(SearchWorkers, TwoWorkersAtOnceEndLikeOneProcess)
 }
 
 // Two workers; a is killed while it scores a generation on a net. A third worker, started
-// after the kill, and b take that unit again (the dead process's claim on this machine is stale
-// at once); an attempt where the unit ended between the look and the kill is started afresh.
+// after the kill, and b (started once a holds the unit) take that unit again (the dead
+// process's claim on this machine is stale at once); an attempt where the unit ended between
+// the look and the kill is started afresh.
 TEST(SearchWorkers, KilledWorkersUnitIsTakenAgain)
 {
     std::string dir = harness_sweep_dir("search-workers", kIni);
@@ -118,14 +119,16 @@ TEST(SearchWorkers, KilledWorkersUnitIsTakenAgain)
     bool proved = false;
     for (int attempt = 0; attempt < 5 && !proved; attempt++) {
         std::string name = "k" + std::to_string(attempt), run = dir + "/" + name;
+        // b starts once a holds a unit: started together, a loaded machine could let b score
+        // every net while a is still opening its device, and a would never hold one
         pid_t a = harness_spawn_cli(search_args(dir, name, true), run + "-a.log");
-        pid_t b = harness_spawn_cli(search_args(dir, name, true), run + "-b.log");
         std::string unit;
         for (int i = 0; i < 60000 && unit.empty(); i++) {
             usleep(500);
             unit = running_unit(run, a);
         }
         ASSERT_FALSE(unit.empty()) << "worker a never held a unit";
+        pid_t b = harness_spawn_cli(search_args(dir, name, true), run + "-b.log");
         kill(a, SIGKILL);
         EXPECT_EQ(harness_wait_cli(a), -1);
         int g = -1, k = -1, n = -1;
