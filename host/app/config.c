@@ -112,6 +112,7 @@ static const char *const replay_mix_names[] = {"batch", "append", NULL};
 static const char *const fitness_names[] = {"limited", "sequential", NULL};
 static const char *const optimizer_names[] = {"sgd", "adam", NULL};
 static const char *const ext_data_names[] = {"cifar10", NULL};
+static const char *const src_input_names[] = {"data", "replay", "both", NULL};
 
 _Static_assert(SCL_OUTPUT_RELU == 2 && SCL_LOSS_MSE == 2 && SCL_DROPOUT_TEST_SCALE == 1 &&
                    SCL_INIT_UNIFORM == 1 && SCL_GEMM_NATIVE == 2,
@@ -333,6 +334,10 @@ static const struct key_desc schema[] = {
             .def = "0",
             .help = "tripartite: SRC sleep after each task on the classifier path, variants "
                     "compared (1 with: condition suffix _src)"),
+    KEY_NEW(tripartite, src_input, tri_src_input, 0, .type = T_ENUM, .names = src_input_names,
+            .def = "data",
+            .help = "tripartite, src = 1: the sleep's input statistics from the current task's "
+                    "data, the model's generated samples of every class seen, or both"),
     KEY_NEW(extractor, channels, extractor.channels, 0, .type = T_INTS, .lo = 1, .hi = 65536,
             .nmin = 0, .nmax = SCL_EXT_MAX_LAYERS, .def = "",
             .help = "extractor: conv channels per layer (tripartite on CIFAR); empty = none"),

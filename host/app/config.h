@@ -65,6 +65,11 @@ enum scl_cfg_replay_mix {
     SCL_CFG_REPLAY_BATCH, /* train.replay_batch memory images in every minibatch */
     SCL_CFG_REPLAY_APPEND /* the memory appended to the task's data: each image once per epoch */
 };
+enum scl_cfg_src_input {
+    SCL_CFG_SRC_INPUT_DATA,   /* the current task's training images (all the protocol keeps) */
+    SCL_CFG_SRC_INPUT_REPLAY, /* as many samples of the model's generator (every class seen) */
+    SCL_CFG_SRC_INPUT_BOTH    /* the two together */
+};
 enum scl_cfg_kind {
     SCL_CFG_KIND_LIMITED,     /* section 6.1-6.2: data fractions, confusion matrices */
     SCL_CFG_KIND_IMBALANCE,   /* 6.3: one class cut to a share of its count */
@@ -182,7 +187,8 @@ struct scl_config {
     struct scl_cfg_ints tri_hidden;
     struct scl_cfg_ints tri_rem;
     struct scl_cfg_extractor extractor;
-    struct scl_cfg_ints tri_src; /* 1: SRC's spiking sleep after each task */
+    struct scl_cfg_ints tri_src;          /* 1: SRC's spiking sleep after each task */
+    enum scl_cfg_src_input tri_src_input; /* what that sleep's input statistics come from */
     struct scl_cfg_experiment experiment;
     struct scl_cfg_run run;
     struct scl_cfg_search search;

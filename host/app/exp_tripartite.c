@@ -3,7 +3,8 @@
  * classes split in order into experiment.n_tasks tasks (split MNIST: 0/1, 2/3, ...), one
  * scl_tri model per trial learning them in turn. Conditions: REM on or off (tripartite.rem) x
  * SRC's sleep after each task or not (tripartite.src) x the downscaling share p
- * (experiment.downscale), named "rem_p0.75" / "norem_p0" / "rem_p0_src".
+ * (experiment.downscale), named "rem_p0.75" / "norem_p0" / "rem_p0_src" (the sleep's input from
+ * the task's data; "_src_replay" from generated samples, "_src_both": tripartite.src_input).
  *
  * Every tripartite.eval_every iterations the whole test set is classified over the classes seen
  * so far, and results.csv gets, at stage "tN_iI" (task N, iteration I of it): per task C <= N
@@ -26,7 +27,8 @@
 enum { TRI_MAX_TASKS = SCL_MAX_CLASSES, TRI_BINS = 14, TRI_MAX_CONDS = 4 * SCL_CFG_LIST };
 
 struct tri_cond {
-    int rem, src;
+    int rem;
+    int src; /* 0: no SRC sleep; else 1 + the scl_cfg_src_input its statistics come from */
     double p;
 };
 
@@ -38,9 +40,16 @@ struct tri_trial {
     const char *label;
 };
 
+/* The condition names' SRC part: "", "_src" (on the task's data), "_src_replay", "_src_both". */
+static const char *tri_src_suffix(int src)
+{
+    static const char *const suffix[] = {"", "_src", "_src_replay", "_src_both"};
+    return suffix[src];
+}
+
 static void tri_cond_name(const struct tri_cond *c, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s_p%g%s", c->rem ? "rem" : "norem", c->p, c->src ? "_src" : "");
+    snprintf(buf, n, "%s_p%g%s", c->rem ? "rem" : "norem", c->p, tri_src_suffix(c->src));
 }
 
 static int tri_conditions(const struct scl_exp_env *env, struct tri_cond *out, int cap)
@@ -51,7 +60,7 @@ static int tri_conditions(const struct scl_exp_env *env, struct tri_cond *out, i
         for (int32_t s = 0; s < env->cfg.tri_src.n; s++)
             for (int32_t d = 0; d < (x->downscale.n ? x->downscale.n : 1) && n < cap; d++) {
                 out[n].rem = env->cfg.tri_rem.v[r];
-                out[n].src = env->cfg.tri_src.v[s];
+                out[n].src = env->cfg.tri_src.v[s] ? 1 + (int)env->cfg.tri_src_input : 0;
                 out[n].p = x->downscale.n ? x->downscale.v[d] : 0.0;
                 n++;
             }
@@ -152,23 +161,52 @@ static scl_status tri_task_end(struct tri_trial *tt, scl_tri *t, int32_t task)
     return st;
 }
 
+/* gen: as many samples of the model's generator as ds has rows (every class seen, as REM would
+ * replay them), in ds's shape; the labels are zero (the sleep reads the inputs only). The caller
+ * frees gen->x and gen->y. */
+static scl_status tri_generated(scl_tri *t, const scl_dataset *ds, scl_dataset *gen)
+{
+    *gen = *ds;
+    gen->x = malloc(sizeof(float) * (size_t)ds->n * (size_t)ds->dim);
+    gen->y = calloc((size_t)ds->n, 1);
+    gen->n_classes = 1;
+    return gen->x && gen->y ? scl_tri_sample(t, ds->n, gen->x) : SCL_ERR_NOMEM;
+}
+
 /* SRC's sleep on the classifier path (METHOD.md section 9): the encoder and classifier weights
  * as a bias-free scl_model over the classes seen, slept with the [sleep] set on the statistics
- * of the current task's data (the only data the tripartite protocol keeps), written back; the
- * biases stay as they were. Spike rates go to stage "tN". */
-static int tri_src_sleep(struct tri_trial *tt, scl_tri *t, const scl_dataset *ds, uint32_t seed,
-                         int32_t task)
+ * of the data tripartite.src_input names, written back; the biases stay as they were. Spike rates
+ * go to stage "tN". */
+static int tri_src_sleep(struct tri_trial *tt, scl_tri *t, int src, const scl_dataset *ds,
+                         uint32_t seed, int32_t task)
 {
     struct scl_exp_env *env = tt->env;
     uint32_t w[4];
     scl_rng_words(seed, SCL_RNG_SPIKES, (uint32_t)task, 0xfffffffeu, 0, w);
     const struct scl_sleep_params sp = scl_app_sleep_params(&env->cfg, w[0], 1);
     double rates[SCL_MAX_LAYERS + 1];
+    /* the input statistics' data: the task's (the only data the protocol keeps), generated
+     * samples, or both (src as in struct tri_cond) */
+    scl_dataset gen = {0}, *both = NULL;
+    const scl_dataset *in = ds;
+    scl_status st = SCL_OK;
+    if (src != 1 + SCL_CFG_SRC_INPUT_DATA) {
+        st = tri_generated(t, ds, &gen);
+        in = &gen;
+    }
+    if (st == SCL_OK && src == 1 + SCL_CFG_SRC_INPUT_BOTH) {
+        st = scl_dataset_concat(ds, &gen, 0, &both);
+        in = both;
+    }
     scl_model *m = NULL;
-    scl_status st = scl_tri_classifier_get(t, tt->seen, &m);
-    if (st != SCL_OK)
-        return scl_app_fail(env->ctx, st, "tripartite: SRC sleep");
-    int rc = scl_app_sleep_on_data(env->ctx, &env->cfg, m, &sp, ds, NULL, rates, NULL);
+    if (st == SCL_OK)
+        st = scl_tri_classifier_get(t, tt->seen, &m);
+    int rc = st == SCL_OK
+                 ? scl_app_sleep_on_data(env->ctx, &env->cfg, m, &sp, in, NULL, rates, NULL)
+                 : scl_app_fail(env->ctx, st, "tripartite: SRC sleep");
+    free(gen.x);
+    free(gen.y);
+    scl_dataset_destroy(both);
     if (rc == SCL_EXIT_OK && (st = scl_tri_classifier_set(t, m)) != SCL_OK)
         rc = scl_app_fail(env->ctx, st, "tripartite: SRC sleep");
     char stage[48], metric[16];
@@ -233,7 +271,7 @@ static int tri_trial_run(struct scl_exp_env *env, const struct tri_cond *c, uint
         if (st == SCL_OK)
             st = scl_tri_task(t, dd, tt.seen, tri_callback, &tt);
         if (st == SCL_OK && c->src) /* its errors are reported there */
-            rc = tri_src_sleep(&tt, t, ds, seed, k);
+            rc = tri_src_sleep(&tt, t, c->src, ds, seed, k);
         if (st == SCL_OK && rc == SCL_EXIT_OK)
             st = tri_task_end(&tt, t, k);
         scl_ddata_destroy(dd);
@@ -484,7 +522,7 @@ static int tri_variants(const struct tri_cond *conds, int nc, struct tri_cond *v
 
 static void tri_variant_name(const struct tri_cond *c, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s%s", c->rem ? "rem" : "norem", c->src ? "_src" : "");
+    snprintf(buf, n, "%s%s", c->rem ? "rem" : "norem", tri_src_suffix(c->src));
 }
 
 /* max_p.dat: per variant (index), rows of p, the largest mu_N of each task (mean, std) and the

@@ -366,6 +366,10 @@ static scl_status relu_bwd(scl_tri *t, cl_mem g, cl_mem a, int32_t rows, int32_t
     return scl_launch(t->ctx, "scl_relu_backward", (size_t)n, args, 4);
 }
 
+/* The latent generator's streams at one step: the reparameterisation's noise, REM's samples,
+ * and scl_tri_sample's chunks (SCL_TRI_STREAM_SAMPLE + chunk), so no two draws share numbers. */
+enum { SCL_TRI_STREAM_EPS = 0, SCL_TRI_STREAM_REM = 1, SCL_TRI_STREAM_SAMPLE = 2 };
+
 static scl_status normals(scl_tri *t, cl_mem out, int32_t n, uint32_t stream)
 {
     uint32_t seed = t->tp.seed, step = t->step;
@@ -405,7 +409,7 @@ static scl_status decode(scl_tri *t, bool frozen, cl_mem z, int32_t rows, cl_mem
  * classes into the same rows of targets. */
 static scl_status replay_rows(scl_tri *t, int32_t br, int32_t seen)
 {
-    scl_status st = normals(t, t->eps, br * t->nz, 1);
+    scl_status st = normals(t, t->eps, br * t->nz, SCL_TRI_STREAM_REM);
     if (st == SCL_OK)
         st = decode(t, true, t->eps, br, t->x, 0, SCL_VAE_ACT_SIGMOID);
     if (st == SCL_OK)
@@ -429,7 +433,7 @@ static scl_status forward_backward(scl_tri *t, int32_t rows, int32_t seen)
         st = lin_fwd(t, l_head(t), false, t->enc[nh - 1], 0, rows, t->head, 0, 2 * nz,
                      SCL_VAE_ACT_NONE);
     if (st == SCL_OK)
-        st = normals(t, t->eps, rows * nz, 0);
+        st = normals(t, t->eps, rows * nz, SCL_TRI_STREAM_EPS);
     const struct scl_karg rp[] = {SCL_KARG(t->head), SCL_KARG(t->eps), SCL_KARG(rows), SCL_KARG(nz),
                                   SCL_KARG(t->z)};
     if (st == SCL_OK)
@@ -666,6 +670,24 @@ scl_status scl_tri_predict(scl_tri *t, const scl_ddata *d, int32_t classes_seen,
     }
     if (st == SCL_OK)
         st = scl_buf_read(t->ctx, t->pred, 0, sizeof(int32_t) * (size_t)d->n, pred);
+    return st;
+}
+
+scl_status scl_tri_sample(scl_tri *t, int32_t n, float *out)
+{
+    scl_ctx_clear_error(t->ctx);
+    if (n < 0 || (n > 0 && !out))
+        return scl_ctx_fail(t->ctx, SCL_ERR_ARG, "tripartite: %d samples asked for", n);
+    scl_status st = SCL_OK;
+    for (int32_t s = 0, c = 0; st == SCL_OK && s < n; s += t->rows, c++) {
+        int32_t rows = n - s < t->rows ? n - s : t->rows;
+        st = normals(t, t->eps, rows * t->nz, SCL_TRI_STREAM_SAMPLE + (uint32_t)c);
+        if (st == SCL_OK)
+            st = decode(t, false, t->eps, rows, t->x, 0, SCL_VAE_ACT_SIGMOID);
+        if (st == SCL_OK)
+            st = scl_buf_read(t->ctx, t->x, 0, fbytes((int64_t)rows * t->d),
+                              out + (size_t)s * (size_t)t->d);
+    }
     return st;
 }
 

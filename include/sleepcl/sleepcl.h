@@ -799,6 +799,10 @@ scl_status scl_tri_task(scl_tri *t, const scl_ddata *d, int32_t classes_seen, sc
                         void *user);
 /* pred[i] = the most probable class of sample i of d among the first classes_seen. */
 scl_status scl_tri_predict(scl_tri *t, const scl_ddata *d, int32_t classes_seen, int32_t *pred);
+/* n samples of the model's generator as it is now (z ~ N(0, I), decoded, sigmoid output) into
+ * out[n][inputs]: what REM would replay of every class seen after the next task begins. The
+ * draws are fixed by train->seed and the iterations run so far, apart from REM's own. */
+scl_status scl_tri_sample(scl_tri *t, int32_t n, float *out);
 /* The trainable weight matrices (biases aside), in the order encoder, latent head, classifier,
  * decoder: their count, and layer l's name and size (w may be NULL: size only). */
 int32_t scl_tri_n_layers(const scl_tri *t);

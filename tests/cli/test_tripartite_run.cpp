@@ -3,6 +3,7 @@
 // a rerun that finds every trial done, downscaling from task 2 on, SRC's sleep after each task,
 // and a clear error for a tripartite run without Adam.
 #include <cmath>
+#include <map>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
@@ -166,6 +167,39 @@ TEST(TripartiteRun, SrcSleepAfterEachTask)
     EXPECT_NE(harness_run_cli(harness_run_args(dir, "bad", bad), 0, dir + "/log2"), 0);
     EXPECT_NE(harness_slurp(dir + "/log2").find("sleep.beta"), std::string::npos)
         << harness_slurp(dir + "/log2");
+}
+
+// tripartite.src_input: the sleep's input statistics from the model's generated samples
+// ("_src_replay") or from those and the task's data ("_src_both"): named apart, trained alike
+// up to the first sleep, then a sleep driven by other inputs (other input spike rates).
+TEST(TripartiteRun, SrcSleepOnGeneratedSamples)
+{
+    std::string dir = harness_sweep_dir("tri", kIni);
+    std::map<std::string, std::string> res;
+    for (const char *input : {"data", "replay", "both"}) {
+        const std::vector<std::string> sets = {"tripartite.rem=1",
+                                               "tripartite.src=1",
+                                               "experiment.downscale=0",
+                                               "experiment.n_tasks=2",
+                                               "tripartite.iterations=20",
+                                               "run.seeds=1",
+                                               std::string("tripartite.src_input=") + input};
+        ASSERT_EQ(harness_run_cli(harness_run_args(dir, input, sets), 0, dir + "/log"), 0)
+            << harness_slurp(dir + "/log");
+        res[input] = harness_slurp(dir + "/" + input + "/results.csv");
+    }
+    const std::string d = "rem_p0_src,", r = "rem_p0_src_replay,", b = "rem_p0_src_both,";
+    ASSERT_FALSE(row_value(res["replay"], r + "t2,sleep,rate_0").empty()) << res["replay"];
+    ASSERT_FALSE(row_value(res["both"], b + "t2,sleep,rate_0").empty()) << res["both"];
+    EXPECT_EQ(row_value(res["replay"], r + "t1_i20,all,mu"),
+              row_value(res["data"], d + "t1_i20,all,mu"));
+    EXPECT_EQ(row_value(res["both"], b + "t1_i20,all,mu"),
+              row_value(res["data"], d + "t1_i20,all,mu"));
+    for (const char *key : {"t1,sleep,rate_0", "t2,sleep,rate_0"}) {
+        EXPECT_NE(row_value(res["replay"], r + key), row_value(res["data"], d + key)) << key;
+        EXPECT_NE(row_value(res["both"], b + key), row_value(res["data"], d + key)) << key;
+        EXPECT_TRUE(std::isfinite(std::stod(row_value(res["both"], b + key)))) << key;
+    }
 }
 
 TEST(TripartiteRun, NeedsAdam)

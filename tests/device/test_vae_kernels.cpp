@@ -5,6 +5,7 @@
 // Tolerances: kernels built from exp/log/sqrt/cos (which OpenCL allows a few ulp) compare with
 // relative 1e-5 and a small absolute floor; the bias/ReLU kernel is one rounded add and compares
 // exactly; Adam compares to 1e-6 relative after each of 5 steps.
+#include <algorithm>
 #include <cmath>
 #include <gtest/gtest.h>
 #include <string>
@@ -460,6 +461,76 @@ TEST(Tripartite, SrcSleepOnTheClassifierPath)
         EXPECT_TRUE(c == 0 || c == 1) << c;
     EXPECT_EQ(a.slept, b.slept);
     EXPECT_EQ(a.pred, b.pred);
+}
+
+// A fresh model's layer l bias as scl_tri_create draws it: U(-1/sqrt(in), 1/sqrt(in)) from
+// (seed, SCL_RNG_INIT, element / 4, step 1, stream 16 + l).
+std::vector<float> fresh_bias(uint32_t seed, uint32_t l, int in, int n)
+{
+    std::vector<float> b((size_t)n);
+    for (int i = 0; i < n; i++) {
+        uint32_t w[4];
+        scl_rng_words(seed, SCL_RNG_INIT, (uint32_t)i / 4, 1, 16u + l, w);
+        b[(size_t)i] = (2.0f * scl_rng_u01(w[i % 4]) - 1.0f) / std::sqrt((float)in);
+    }
+    return b;
+}
+
+// y[r][o] = act(sum_i x[r][i] w[o][i] + b[o]) in double, act 0 = ReLU, 1 = sigmoid.
+std::vector<float> ref_layer(const std::vector<float> &x, int rows, int in,
+                             const std::vector<float> &w, const std::vector<float> &b, int out,
+                             int act)
+{
+    std::vector<float> y((size_t)rows * out);
+    for (int r = 0; r < rows; r++)
+        for (int o = 0; o < out; o++) {
+            double a = b[(size_t)o];
+            for (int i = 0; i < in; i++)
+                a += (double)x[(size_t)r * in + i] * w[(size_t)o * in + i];
+            y[(size_t)r * out + o] =
+                act ? (float)(1.0 / (1.0 + std::exp(-a))) : (float)(a > 0 ? a : 0);
+        }
+    return y;
+}
+
+// scl_tri_sample on a fresh model is its decoder applied to standard normals of streams 2, 3,
+// ... (one per chunk of the model's row capacity, here 2 x batch 4 = 8 rows) at step 0: 19
+// samples in three chunks against the decoder computed on the host.
+TEST(Tripartite, SampleIsTheDecoderOfStandardNormals)
+{
+    SCL_REQUIRE_DEVICE();
+    const int d = 12, h0 = 9, h1 = 7, nz = 3, n = 19, rows = 8;
+    struct scl_tri_params p = scl_tri_default_params();
+    p.hidden[0] = h0;
+    p.hidden[1] = h1;
+    p.latent = nz;
+    struct scl_train_params tp = scl_train_default_params();
+    tp.optimizer = SCL_OPTIMIZER_ADAM;
+    tp.batch = rows / 2;
+    tp.seed = 11;
+    scl_tri *t = nullptr;
+    ASSERT_EQ(scl_tri_create(test_ctx(), d, 4, &p, &tp, &t), SCL_OK);
+    std::vector<float> got((size_t)n * d), again((size_t)n * d);
+    ASSERT_EQ(scl_tri_sample(t, n, got.data()), SCL_OK) << scl_ctx_last_error(test_ctx());
+    ASSERT_EQ(scl_tri_sample(t, n, again.data()), SCL_OK);
+    EXPECT_EQ(got, again);
+    // layers: enc1, enc2, latent, classifier, dec1 (4), dec2 (5), output (6)
+    std::vector<float> w1 = tri_weights(t, 4), w2 = tri_weights(t, 5), w3 = tri_weights(t, 6);
+    ASSERT_EQ(w3.size(), (size_t)d * h0);
+    for (int s = 0, c = 0; s < n; s += rows, c++) {
+        int r = std::min(rows, n - s);
+        std::vector<float> z((size_t)r * nz);
+        scl_ref_normal_fill(z.data(), r * nz, tp.seed, 0, 2 + (uint32_t)c);
+        std::vector<float> a = ref_layer(z, r, nz, w1, fresh_bias(tp.seed, 4, nz, h1), h1, 0);
+        a = ref_layer(a, r, h1, w2, fresh_bias(tp.seed, 5, h1, h0), h0, 0);
+        a = ref_layer(a, r, h0, w3, fresh_bias(tp.seed, 6, h0, d), d, 1);
+        for (int i = 0; i < r * d; i++)
+            ASSERT_NEAR(got[(size_t)s * d + i], a[(size_t)i], 1e-5) << "sample " << s + i / d;
+    }
+    std::vector<float> none(1);
+    EXPECT_EQ(scl_tri_sample(t, 0, none.data()), SCL_OK);
+    EXPECT_EQ(scl_tri_sample(t, -1, none.data()), SCL_ERR_ARG);
+    scl_tri_destroy(t);
 }
 
 // The path's shape is checked both ways.

@@ -471,7 +471,8 @@ TEST_F(Config, NewKeysAtTheirDefaultsLeaveTheHashAsItWas)
                            "adam_beta2",  "adam_eps",        "hidden",
                            "latent",      "iterations",      "eval_every",
                            "temperature", "downscale_first", "rem",
-                           "analyze",     "train_epochs",    "src"};
+                           "analyze",     "train_epochs",    "src",
+                           "src_input"};
     const char *located[] = {"device =", "dir =", "out =", "paper ="};
     std::string text = dump(cfg), line, kept;
     size_t at = 0;
