@@ -96,21 +96,24 @@ static double time_pass(scl_ctx *ctx, struct batch_bench *b, int n, int32_t step
     return st == SCL_OK ? scl_app_now() - t0 : -1.0;
 }
 
-/* Milliseconds per step (all n runs), best of reps, from runs of T/5 and T steps (both long:
- * the fixed cost of a pass, buffers and page faults, is a few ms and noisy on a shared box). */
-static double ms_per_step(scl_ctx *ctx, struct batch_bench *b, int n, int32_t T, int reps,
-                          int batched)
+/* Milliseconds per step (all n runs) into *ms, from the best of reps runs of T/5 and of T steps
+ * (both long: the fixed cost of a pass, buffers and page faults, is a few ms and noisy on a
+ * shared box). While the difference is not positive (noise larger than the T - T/5 steps) up to
+ * reps more pairs are run; NaN if it never is. -1 on a device error. */
+static int ms_per_step(scl_ctx *ctx, struct batch_bench *b, int n, int32_t T, int reps, int batched,
+                       double *ms)
 {
     double best1 = HUGE_VAL, bestT = HUGE_VAL;
-    for (int r = 0; r < reps; r++) {
+    for (int r = 0; r < reps || (bestT <= best1 && r < 2 * reps); r++) {
         const double t1 = time_pass(ctx, b, n, T / 5, batched);
         const double tT = time_pass(ctx, b, n, T, batched);
         if (t1 < 0 || tT < 0)
-            return -1.0;
+            return -1;
         best1 = t1 < best1 ? t1 : best1;
         bestT = tT < bestT ? tT : bestT;
     }
-    return 1e3 * (bestT - best1) / (T - T / 5);
+    *ms = bestT > best1 ? 1e3 * (bestT - best1) / (T - T / 5) : (double)NAN;
+    return 0;
 }
 
 static int scl_bench_batches(scl_ctx *ctx, const struct scl_bench_opts *o)
@@ -131,9 +134,9 @@ static int scl_bench_batches(scl_ctx *ctx, const struct scl_bench_opts *o)
         const int n = sizes[k];
         if (o->quick && n > 32)
             break;
-        const double batch = ms_per_step(ctx, &b, n, T, reps, 1);
-        const double single = n <= 32 ? ms_per_step(ctx, &b, n, T, reps, 0) : (double)NAN;
-        if (!(batch > 0) || single < 0) {
+        double batch = NAN, single = NAN;
+        if (ms_per_step(ctx, &b, n, T, reps, 1, &batch) < 0 ||
+            (n <= 32 && ms_per_step(ctx, &b, n, T, reps, 0, &single) < 0)) {
             scl_app_error("bench search: %s", scl_ctx_last_error(ctx));
             rc = SCL_EXIT_RUNTIME;
             break;
