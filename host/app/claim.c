@@ -196,6 +196,7 @@ static enum scl_claim_result create_gen(const char *dir, const char *name, int g
     struct stat st;
     memset(c, 0, sizeof(*c));
     snprintf(c->path, sizeof(c->path), "%s/%s.%d", dir, name, g);
+    snprintf(c->next, sizeof(c->next), "%s/%s.%d", dir, name, g + 1);
     scl_claim_host(host, sizeof(host));
     snprintf(tmp, sizeof(tmp), "%s.%s.%ld.tmp", c->path, host, (long)getpid());
     snprintf(c->owner, sizeof(c->owner), "%s %ld %llu %lld", host, (long)getpid(),
@@ -242,6 +243,11 @@ enum scl_claim_result scl_claim_take(const char *dir, const char *name, struct s
     if (g >= 0 && read_claim(path, text, sizeof(text)) && !is_stale(w, path, text))
         return SCL_CLAIM_BUSY;
     return create_gen(dir, name, g + 1, c);
+}
+
+bool scl_claim_superseded(const struct scl_claim *c)
+{
+    return access(c->next, F_OK) == 0;
 }
 
 void scl_claim_release(struct scl_claim *c)

@@ -18,7 +18,8 @@
 
 /* A claim this process holds, kept alive by a heartbeat thread. */
 struct scl_claim {
-    char path[1024];
+    char path[1024]; /* DIR/NAME.G */
+    char next[1040]; /* DIR/NAME.G+1: exists once another process has taken the claim again */
     int fd;
     bool held;
     bool stop;
@@ -59,6 +60,10 @@ double scl_claim_lease(void);
  * only one succeeds. */
 enum scl_claim_result scl_claim_take(const char *dir, const char *name, struct scl_claim_watch *w,
                                      struct scl_claim *c);
+/* Whether another process has taken c again (its next generation exists): c's holder was taken
+ * for dead, say stopped for longer than a lease, and must not write what the newer holder
+ * writes. A holder checks it just before a write that is not idempotent. */
+bool scl_claim_superseded(const struct scl_claim *c);
 /* Stop the heartbeat and close (the file stays: its work is recorded elsewhere). */
 void scl_claim_release(struct scl_claim *c);
 /* The highest generation of DIR/NAME: its text ("host pid start wall beat now") and

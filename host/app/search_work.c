@@ -189,7 +189,9 @@ static int merge_generation(struct work *w, int32_t g)
                 scl_search_score_add(w->env, base, w->ns, n, w->s);
         }
         scl_search_score_end(w->env, n, w->s);
-        if (rc == SCL_EXIT_OK)
+        /* a worker taken for dead while it merged must not rewrite candidates.csv: the newer
+         * holder may have appended a later generation since */
+        if (rc == SCL_EXIT_OK && !scl_claim_superseded(&w->claim))
             rc = scl_search_append_generation(w->env, g, w->pop, w->s);
         if (rc == SCL_EXIT_OK)
             rc = reload(w);

@@ -1,7 +1,8 @@
 // Claims on shared work (host/app/claim.c) and a worker's device (exp_work.c), without OpenCL:
 // a claim is taken once; a live holder's claim is refused to others; a dead process's claim on
 // this machine is taken again at once, as the next generation; another machine's claim is taken
-// again only after its heartbeat has been still for a lease, and a heartbeat keeps it.
+// again only after its heartbeat has been still for a lease, and a heartbeat keeps it; a holder
+// taken for dead can tell.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -89,6 +90,21 @@ TEST(Claim, AnotherMachinesClaimGoesStaleOnlyWithoutHeartbeat)
     usleep(600000);
     ASSERT_EQ(scl_claim_take(d.c_str(), "trial1", &w, &c), SCL_CLAIM_TAKEN); // 1.2 s still
     EXPECT_TRUE(exists(d + "/trial1.1"));
+    scl_claim_release(&c);
+    scl_claim_watch_free(&w);
+}
+
+// A holder taken for dead (here: the next generation written as another machine would after a
+// lease without heartbeats) learns it before it writes: scl_claim_superseded.
+TEST(Claim, AHolderTakenForDeadSeesItIsSuperseded)
+{
+    std::string d = fresh_dir();
+    struct scl_claim_watch w = {nullptr, 0, 60.0};
+    struct scl_claim c;
+    ASSERT_EQ(scl_claim_take(d.c_str(), "merge2", &w, &c), SCL_CLAIM_TAKEN);
+    EXPECT_FALSE(scl_claim_superseded(&c));
+    std::ofstream(d + "/merge2.1") << "elsewhere 1 1 1 0 0\n";
+    EXPECT_TRUE(scl_claim_superseded(&c));
     scl_claim_release(&c);
     scl_claim_watch_free(&w);
 }
