@@ -88,22 +88,26 @@ static bool read_claim(const char *path, char *text, size_t n)
     return true;
 }
 
+bool scl_claim_parse(const char *text, struct scl_claim_owner *o)
+{
+    return sscanf(text, "%127s %ld %llu %lld", o->host, &o->pid, &o->start, &o->wall) == 4;
+}
+
 /* On this machine: whether the process the text names is gone. -1 when the text is of another
  * machine (or unreadable), 1 gone, 0 alive. */
 static int local_gone(const char *text)
 {
-    char host[128], me[128];
-    long pid;
-    unsigned long long start;
-    if (sscanf(text, "%127s %ld %llu", host, &pid, &start) != 3)
+    char me[128];
+    struct scl_claim_owner o;
+    if (!scl_claim_parse(text, &o))
         return -1;
     scl_claim_host(me, sizeof(me));
-    if (strcmp(host, me) != 0)
+    if (strcmp(o.host, me) != 0)
         return -1;
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+    if (kill((pid_t)o.pid, 0) != 0 && errno == ESRCH)
         return 1;
-    unsigned long long now = proc_start(pid);
-    return now != 0 && start != 0 && now != start;
+    unsigned long long now = proc_start(o.pid);
+    return now != 0 && o.start != 0 && now != o.start;
 }
 
 /* The highest generation of dir/name (-1 when none) and its path. */

@@ -72,6 +72,15 @@ void scl_claim_release(struct scl_claim *c);
 bool scl_claim_peek(const char *dir, const char *name, double lease, char *text, size_t n,
                     bool *alive);
 void scl_claim_watch_free(struct scl_claim_watch *w);
+/* The owner a claim's text names: host (capacity 128), pid and the wall-clock second it was
+ * taken. False when the text is not a claim's. */
+struct scl_claim_owner {
+    char host[128];
+    long pid;
+    unsigned long long start; /* the process's start, in ticks since boot */
+    long long wall;           /* when the claim was taken, epoch s */
+};
+bool scl_claim_parse(const char *text, struct scl_claim_owner *o);
 /* "host" of this machine, as claims record it. */
 void scl_claim_host(char *buf, size_t n);
 

@@ -447,26 +447,18 @@ static void count_trial(const char *dir, int i, bool in_results, double lease, s
     snprintf(path, sizeof(path), "%s/trials/%d.results.csv", dir, i);
     bool slot = stat(path, &st) == 0;
     bool claimed = scl_claim_peek(claims, name, lease, text, sizeof(text), &alive);
+    struct scl_claim_owner o;
     if (in_results || slot) {
         s->done++;
-        char host[128];
-        long pid;
-        unsigned long long start;
-        long long wall;
-        if (slot && claimed &&
-            sscanf(text, "%127s %ld %llu %lld", host, &pid, &start, &wall) == 4) {
-            s->busy_s += difftime(st.st_mtime, (time_t)wall);
+        if (slot && claimed && scl_claim_parse(text, &o)) {
+            s->busy_s += difftime(st.st_mtime, (time_t)o.wall);
             s->timed++;
         }
     } else if (claimed && alive) {
-        char host[128];
-        long pid = 0;
-        unsigned long long start;
-        long long wall = 0;
         s->running++;
-        if (sscanf(text, "%127s %ld %llu %lld", host, &pid, &start, &wall) == 4)
-            printf("  running: trial %d of the plan on %s, pid %ld, for %.0f s\n", i, host, pid,
-                   difftime(time(NULL), (time_t)wall));
+        if (scl_claim_parse(text, &o))
+            printf("  running: trial %d of the plan on %s, pid %ld, for %.0f s\n", i, o.host, o.pid,
+                   difftime(time(NULL), (time_t)o.wall));
     } else {
         s->left++;
     }

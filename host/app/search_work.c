@@ -416,18 +416,38 @@ static void count_rows(const char *dir, int32_t G, int32_t *rows)
 /* Whether the claim `name` is held by a live worker; prints it. */
 static bool running(const char *dir, const char *name, const char *what, double lease)
 {
-    char claims[700], text[256], host[128];
-    long pid = 0;
-    unsigned long long start;
-    long long wall = 0;
+    char claims[700], text[256];
+    struct scl_claim_owner o;
     bool alive = false;
     snprintf(claims, sizeof(claims), "%s/claims", dir);
     if (!scl_claim_peek(claims, name, lease, text, sizeof(text), &alive) || !alive)
         return false;
-    if (sscanf(text, "%127s %ld %llu %lld", host, &pid, &start, &wall) == 4)
-        printf("  running: %s on %s, pid %ld, for %.0f s\n", what, host, pid,
-               difftime(time(NULL), (time_t)wall));
+    if (scl_claim_parse(text, &o))
+        printf("  running: %s on %s, pid %ld, for %.0f s\n", what, o.host, o.pid,
+               difftime(time(NULL), (time_t)o.wall));
     return true;
+}
+
+/* Seconds of the scored units so far (their scores' time less their claim's), for the ETA. */
+struct unit_times {
+    double s;
+    int n;
+};
+
+static void time_unit(const char *dir, int32_t g, int k, double lease, struct unit_times *t)
+{
+    char claims[700], name[64], path[800], text[256];
+    struct scl_claim_owner o;
+    struct stat st;
+    bool alive = false;
+    snprintf(claims, sizeof(claims), "%s/claims", dir);
+    snprintf(name, sizeof(name), "g%d.n%d", (int)g, k);
+    snprintf(path, sizeof(path), "%s/scores/%d.%d.csv", dir, (int)g, k);
+    if (stat(path, &st) == 0 && scl_claim_peek(claims, name, lease, text, sizeof(text), &alive) &&
+        scl_claim_parse(text, &o)) {
+        t->s += difftime(st.st_mtime, (time_t)o.wall);
+        t->n++;
+    }
 }
 
 /* Final trials done (their own file, or merged) and running. */
@@ -488,8 +508,18 @@ int scl_search_status(const char *dir)
             else
                 run += running(dir, name, what, lease);
         }
-        printf("  generation %d: %d of %d nets scored, %d running, %d left\n", (int)g + 1, scored,
+        printf("  generation %d: %d of %d nets scored, %d running, %d left", (int)g + 1, scored,
                nets, run, nets - scored - run);
+        struct unit_times t = {0};
+        for (int32_t h = 0; h <= g; h++)
+            for (int k = 0; k < nets; k++)
+                time_unit(dir, h, k, lease, &t);
+        const int at_once = run ? run : 1, left = (int)(G - g) * nets - scored - run;
+        if (t.n > 0)
+            printf("; ETA %.0f s for the generations (%.0f s a unit, %d at a time)\n",
+                   (left + 0.5 * run) * (t.s / t.n) / at_once, t.s / t.n, at_once);
+        else
+            printf("; ETA unknown (no unit timed yet)\n");
         return SCL_EXIT_OK;
     }
     int done = 0, run = 0;

@@ -106,6 +106,21 @@ TEST(SearchWorkers, TwoWorkersAtOnceEndLikeOneProcess)
     // a worker started on a finished search has nothing to do and changes nothing
     ASSERT_EQ(harness_run_cli(search_args(dir, "two", true), 0), 0);
     expect_same_search(one, run);
+    // the same search seen as if stopped after generation 1 (candidates.csv cut after its rows):
+    // generation 2 has both nets scored and 3 x 2 - 2 units left, timed by the units so far
+    std::string cut = dir + "/cut";
+    std::string cmd = "cp -r '" + run + "' '" + cut + "' && head -n 7 '" + run +
+                      "/candidates.csv' > '" + cut + "/candidates.csv' && rm '" + cut +
+                      "/claims/finished'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    ASSERT_EQ(harness_run_cli({"status", cut}, 0, status), 0);
+    s = harness_slurp(status);
+    EXPECT_NE(s.find("1 generations scored, 6 of 24 candidates scored, 18 left"), std::string::npos)
+        << s;
+    EXPECT_NE(s.find("generation 2: 2 of 2 nets scored, 0 running, 0 left; ETA "),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find(" s a unit, 1 at a time)"), std::string::npos) << s;
 }
 
 // Two workers; a is killed while it scores a generation on a net. A third worker, started
