@@ -12,8 +12,9 @@
  * m = N - C ("taskC", f_m); on "all": mu_N, the current task's part, the previous tasks' mean
  * and the balance KL_N (scl_cl_balance). After a task's last iteration (and its SRC sleep, if
  * any) the stage "tN" repeats the final figures with the largest mu_N seen in the task (max_mu),
- * the sleep's spike rates ("sleep", rate_L: layer L's spikes per unit per step) and, per weight
- * matrix, the
+ * the sleep's spike rates ("sleep", rate_L: layer L's spikes per unit per step), the accuracy
+ * and per-class accuracy over the classes seen ("all"/"classC", accuracy) with their confusion
+ * matrix (confusion.csv) and, per weight matrix, the
  * histogram of its positive weights in half-decade bins (task = layer name, metric "pos_bK" for
  * the bin [10^(K/2 - 6), 10^(K/2 - 5.5)), "zero" for the share of exact zeros).
  */
@@ -150,12 +151,46 @@ static scl_status tri_callback(scl_tri *t, int32_t task, int32_t it, void *user)
 }
 
 /* Stage "tN": the figures after task N (and its sleep), the task's largest mu_N, histograms. */
+/* The confusion matrix over the classes seen, and each one's accuracy, of the predictions
+ * tri_eval just made (test images of those classes only): which old classes the newer ones
+ * absorb. Written as every protocol writes its evaluations (confusion.csv, "classC"). */
+static scl_status tri_confusion(struct tri_trial *tt, const char *stage)
+{
+    const scl_dataset *test = tt->env->test;
+    struct scl_eval e = {0};
+    e.n_classes = tt->seen;
+    e.confusion = calloc((size_t)tt->seen * (size_t)tt->seen, sizeof(int32_t));
+    if (!e.confusion)
+        return SCL_ERR_NOMEM;
+    int32_t hit[SCL_MAX_CLASSES] = {0}, cnt[SCL_MAX_CLASSES] = {0};
+    for (int32_t i = 0; i < test->n; i++) {
+        int32_t y = test->y[i], p = tt->pred[i];
+        if (y >= tt->seen)
+            continue;
+        e.n++;
+        cnt[y]++;
+        hit[y] += p == y;
+        e.confusion[y * tt->seen + p]++;
+    }
+    int32_t hits = 0;
+    for (int32_t c = 0; c < tt->seen; c++) {
+        e.class_accuracy[c] = cnt[c] ? (double)hit[c] / cnt[c] : (double)NAN;
+        hits += hit[c];
+    }
+    e.accuracy = e.n ? (double)hits / e.n : 0.0;
+    scl_res_eval(&tt->env->res, stage, &e);
+    free(e.confusion);
+    return SCL_OK;
+}
+
 static scl_status tri_task_end(struct tri_trial *tt, scl_tri *t, int32_t task)
 {
     char stage[48];
     snprintf(stage, sizeof(stage), "t%d", task + 1);
     scl_status st = tri_eval(tt, t, task, stage);
     scl_res_row(&tt->env->res, stage, "all", "max_mu", tt->max_mu);
+    if (st == SCL_OK)
+        st = tri_confusion(tt, stage);
     if (st == SCL_OK)
         st = tri_histograms(tt, t, stage);
     return st;

@@ -1,8 +1,10 @@
 // The tripartite protocol end to end on generated data (experiment.kind = tripartite): a tiny
-// VAE over five two-class tasks with and without REM, the long-form rows and plots it must write,
-// a rerun that finds every trial done, downscaling from task 2 on, SRC's sleep after each task,
-// and a clear error for a tripartite run without Adam.
+// VAE over five two-class tasks with and without REM, the long-form rows, confusion matrices and
+// plots it must write, a rerun that finds every trial done, downscaling from task 2 on, SRC's
+// sleep after each task (on the task's data, generated samples or both), and a clear error for a
+// tripartite run without Adam.
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <sstream>
 #include <string>
@@ -110,6 +112,27 @@ TEST(TripartiteRun, WritesMetricsAndResumes)
     for (const std::vector<double> &row : w)
         total += row[3];
     EXPECT_NEAR(total, 1.0, 1e-3);
+    // at each task's end the confusion matrix over the classes seen (task 2: 4 x 4), whose
+    // diagonal gives the accuracy and the per-class accuracy rows
+    std::istringstream conf(harness_slurp(dir + "/tri/confusion.csv"));
+    std::string line;
+    long cells = 0, hits = 0, total_n = 0, class3 = 0, class3_hits = 0;
+    while (std::getline(conf, line)) {
+        if (line.rfind("1,rem_p0,t2,", 0) != 0)
+            continue;
+        int t = -1, p = -1, count = 0;
+        ASSERT_EQ(std::sscanf(line.c_str() + 12, "%d,%d,%d", &t, &p, &count), 3) << line;
+        cells++;
+        total_n += count;
+        hits += t == p ? count : 0;
+        class3 += t == 3 ? count : 0;
+        class3_hits += t == 3 && p == 3 ? count : 0;
+    }
+    EXPECT_EQ(cells, 16);
+    ASSERT_GT(total_n, 0);
+    EXPECT_NEAR(std::stod(row_value(res, "rem_p0,t2,all,accuracy")), (double)hits / total_n, 1e-4);
+    EXPECT_NEAR(std::stod(row_value(res, "rem_p0,t2,class3,accuracy")),
+                (double)class3_hits / class3, 1e-4);
     // a second run finds every trial done and writes the same results
     ASSERT_EQ(harness_run_cli(harness_run_args(dir, "tri"), 0, dir + "/log2"), 0);
     EXPECT_EQ(harness_slurp(dir + "/tri/results.csv"), res);
