@@ -1,6 +1,7 @@
 // The feature-vector reader (safetensors "x" F32 [n, d], "y" U8/I32/I64 [n]) and the CIFAR
 // binary readers: good files written here load with the right shapes, values and labels; every
 // malformed case is refused with one line naming the file and the problem.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -47,11 +48,13 @@ Bytes safetensors(const std::vector<Tensor> &ts)
     hdr += "}";
     while (hdr.size() % 8)
         hdr += ' ';
-    Bytes out(8);
+    // sized once and filled (growing a vector of bytes by insert trips GCC 12's bogus
+    // -Wstringop-overread)
+    Bytes out(8 + hdr.size() + data.size());
     for (int i = 0; i < 8; i++)
         out[i] = (unsigned char)((uint64_t)hdr.size() >> (8 * i));
-    out.insert(out.end(), hdr.begin(), hdr.end());
-    out.insert(out.end(), data.begin(), data.end());
+    std::copy(hdr.begin(), hdr.end(), out.begin() + 8);
+    std::copy(data.begin(), data.end(), out.begin() + 8 + (long)hdr.size());
     return out;
 }
 
