@@ -5,10 +5,10 @@
  * scl_gemm_transpose only when neither mapping gives a Q with contiguous rows.
  *
  * Why this shape: on a CPU one work-item per work-group is one thread running straight C. Each
- * work-item keeps a 6 x 2W tile of D in twelve floatW accumulators, W being the device's native
- * vector width (scl_gemm_tile16 for AVX-512, scl_gemm_tile8 for AVX2), so with the row of Q and
- * the broadcast the whole tile lives in 15 vector registers. Every step of the k loop reads one
- * contiguous 2W-float row of Q and six scalars of P: 12 vector fused multiply-adds per 8 loads.
+ * work-item keeps an MR x 2W tile of D in 2 MR floatW accumulators, W being the device's native
+ * vector width: scl_gemm_tile16 for AVX-512 with MR = 8 (16 FMAs per 10 loads, 19 of its 32
+ * registers), scl_gemm_tile8 for AVX2 with MR = 6 (12 per 8, 15 of its 16). Every step of the k
+ * loop reads one contiguous 2W-float row of Q and MR scalars of P.
  *
  * Invariants: Q is row-major [k][n] with unit column stride; P and D take any row and column
  * strides. Rows of the tile past m are clamped when read and never stored. Columns past n are
@@ -18,7 +18,7 @@
  * beta == 0 never reads D, so NaN garbage in D is overwritten, as in BLAS.
  */
 
-/* SCL_GEMM_MR (rows of D per work-item) and SCL_GEMM_BLOCK (the transpose's block edge) come
+/* SCL_GEMM_MR<W> (rows of D per work-item) and SCL_GEMM_BLOCK (the transpose's block edge) come
  * from cl/scl_contract.h, which host/gemm.c sizes its launches by. */
 
 /* d[c * cs] = alpha * v[c] (+ beta * d[c * cs]) for the first nv (<= 8) columns. */
@@ -62,30 +62,31 @@ const __global float *scl_gemm_prow(const __global float *p, uint p_off, uint p_
 }
 
 /*
- * One step of the k loop for the six rows of the tile: c<r>0 += P[r][kk] * b0 and c<r>1 +=
- * P[r][kk] * b1. A macro over named accumulators rather than a helper taking an array: PoCL puts
- * every address space in one, so an accumulator array passed by pointer may alias the operands and
- * is stored to memory at every step. fma() rather than mad() or a * b + c: PoCL 3.1 turns mad()
- * into a multiply and an add, and contracts a * b + c for float8 but not for float16 (half the
- * speed either way); every device this engine is meant for (x86 since 2013, ARMv8) has the fused
+ * The tile's rows as X-macro lists, one per SCL_GEMM_MR<W> value: each row r has its row pointer
+ * p<r> and named accumulators c<r>0, c<r>1. Named variables rather than an array: PoCL puts every
+ * address space in one, so an accumulator array passed by pointer may alias the operands and is
+ * stored to memory at every step.
+ */
+#define SCL_GEMM_ROWS6(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define SCL_GEMM_ROWS8(X) SCL_GEMM_ROWS6(X) X(6) X(7)
+#define SCL_GEMM_ROWS(MR) SCL_GEMM_ROWS##MR
+#define SCL_GEMM_DECL(r)                                                   \
+    const __global float *p##r = scl_gemm_prow(p, p_off, p_rs, i0 + r, m); \
+    scl_gemm_v c##r##0 = 0.0f, c##r##1 = 0.0f;
+#define SCL_GEMM_ACC(r) {c##r##0, c##r##1},
+/*
+ * One step of the k loop for row r: c<r>0 += P[r][kk] * b0_ and c<r>1 += P[r][kk] * b1_ (b0_ and
+ * b1_: the step's row of Q). fma() rather than mad() or a * b + c: PoCL 3.1 turns mad() into a
+ * multiply and an add, and contracts a * b + c for float8 but not for float16 (half the speed
+ * either way); every device this engine is meant for (x86 since 2013, ARMv8) has the fused
  * instruction.
  */
-#define SCL_GEMM_ROW(V, r, b0, b1)        \
-    do {                                  \
-        V a_ = (V)(p##r[ka]);             \
-        c##r##0 = fma(a_, (b0), c##r##0); \
-        c##r##1 = fma(a_, (b1), c##r##1); \
-    } while (0)
-#define SCL_GEMM_STEP(V, b0, b1)      \
-    do {                              \
-        V b0_ = (b0), b1_ = (b1);     \
-        SCL_GEMM_ROW(V, 0, b0_, b1_); \
-        SCL_GEMM_ROW(V, 1, b0_, b1_); \
-        SCL_GEMM_ROW(V, 2, b0_, b1_); \
-        SCL_GEMM_ROW(V, 3, b0_, b1_); \
-        SCL_GEMM_ROW(V, 4, b0_, b1_); \
-        SCL_GEMM_ROW(V, 5, b0_, b1_); \
-    } while (0)
+#define SCL_GEMM_FMA(r)                         \
+    {                                           \
+        scl_gemm_v a_ = (scl_gemm_v)(p##r[ka]); \
+        c##r##0 = fma(a_, b0_, c##r##0);        \
+        c##r##1 = fma(a_, b1_, c##r##1);        \
+    }
 
 /*
  * How many of the last k steps of a tile with nv of its `width` columns must go element by element
@@ -120,36 +121,30 @@ void scl_gemm_tail(const __global float *p, uint p_rs, uint p_ks, const __global
 }
 
 /*
- * scl_gemm_tile8 and scl_gemm_tile16, one body for both vector widths W:
+ * scl_gemm_tile8 and scl_gemm_tile16, one body for both vector widths W (MR rows per tile):
  * D[i][j] (at d + d_off + i * d_rs + j * d_cs) = alpha * sum_kk P[i][kk] Q[kk][j] + beta * D[i][j],
  * where P[i][kk] is at p + p_off + i * p_rs + kk * p_ks and Q[kk][j] at q + q_off + kk * ldq + j.
- * Global size (ceil(m / 6), ceil(n / 2W)) with local size (1, 1). The k loop loads whole vectors
+ * Global size (ceil(m / MR), ceil(n / 2W)) with local size (1, 1). The k loop loads whole vectors
  * while it can (every step of a full tile) and leaves the rest to scl_gemm_tail.
  */
-#define SCL_GEMM_TILE_KERNEL(W)                                                                   \
+#define SCL_GEMM_TILE_KERNEL(W, MR)                                                               \
     __kernel void scl_gemm_tile##W(const __global float *p, uint p_off, uint p_rs, uint p_ks,     \
                                    const __global float *q, uint q_off, uint ldq,                 \
                                    __global float *d, uint d_off, uint d_rs, uint d_cs, uint m,   \
                                    uint n, uint k, float alpha, float beta)                       \
     {                                                                                             \
-        uint i0 = (uint)get_global_id(0) * SCL_GEMM_MR, j0 = (uint)get_global_id(1) * 2 * W;      \
+        typedef float##W scl_gemm_v;                                                              \
+        uint i0 = (uint)get_global_id(0) * MR, j0 = (uint)get_global_id(1) * 2 * W;               \
         uint nv = min(2u * W, n - j0), ka = 0, kk = 0;                                            \
         uint k_vec = k - scl_gemm_tail_steps(nv, 2 * W, ldq, k);                                  \
-        const __global float *p0 = scl_gemm_prow(p, p_off, p_rs, i0, m);                          \
-        const __global float *p1 = scl_gemm_prow(p, p_off, p_rs, i0 + 1, m);                      \
-        const __global float *p2 = scl_gemm_prow(p, p_off, p_rs, i0 + 2, m);                      \
-        const __global float *p3 = scl_gemm_prow(p, p_off, p_rs, i0 + 3, m);                      \
-        const __global float *p4 = scl_gemm_prow(p, p_off, p_rs, i0 + 4, m);                      \
-        const __global float *p5 = scl_gemm_prow(p, p_off, p_rs, i0 + 5, m);                      \
-        const __global float *qr = q + q_off + j0;                                                \
-        float##W c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f;          \
-        float##W c30 = 0.0f, c31 = 0.0f, c40 = 0.0f, c41 = 0.0f, c50 = 0.0f, c51 = 0.0f;          \
-        for (; kk < k_vec; kk++, ka += p_ks, qr += ldq)                                           \
-            SCL_GEMM_STEP(float##W, vload##W(0, qr), vload##W(1, qr));                            \
+        SCL_GEMM_ROWS(MR)(SCL_GEMM_DECL) const __global float *qr = q + q_off + j0;               \
+        for (; kk < k_vec; kk++, ka += p_ks, qr += ldq) {                                         \
+            const scl_gemm_v b0_ = vload##W(0, qr), b1_ = vload##W(1, qr);                        \
+            SCL_GEMM_ROWS(MR)(SCL_GEMM_FMA)                                                       \
+        }                                                                                         \
         __global float *dr = d + d_off + i0 * d_rs + j0 * d_cs;                                   \
-        const float##W acc[SCL_GEMM_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},                 \
-                                              {c30, c31}, {c40, c41}, {c50, c51}};                \
-        uint rows = min((uint)SCL_GEMM_MR, m - i0);                                               \
+        const scl_gemm_v acc[MR][2] = {SCL_GEMM_ROWS(MR)(SCL_GEMM_ACC)};                          \
+        uint rows = min((uint)MR, m - i0);                                                        \
         for (uint r = 0; r < rows; r++)                                                           \
             scl_gemm_store_row##W(dr + r * d_rs, d_cs, nv, acc[r][0], acc[r][1], alpha, beta);    \
         if (k_vec < k)                                                                            \
@@ -157,8 +152,12 @@ void scl_gemm_tail(const __global float *p, uint p_rs, uint p_ks, const __global
                           rows, nv, k_vec, k, alpha);                                             \
     }
 
-SCL_GEMM_TILE_KERNEL(8)
-SCL_GEMM_TILE_KERNEL(16)
+/* The literal row counts (SCL_GEMM_ROWS pastes them) match the contract's, checked here. */
+#if SCL_GEMM_MR8 != 6 || SCL_GEMM_MR16 != 8
+#error "SCL_GEMM_MR8/16 changed: give SCL_GEMM_TILE_KERNEL the new counts and their row lists"
+#endif
+SCL_GEMM_TILE_KERNEL(8, 6)
+SCL_GEMM_TILE_KERNEL(16, 8)
 
 /*
  * dst[c][r] = src[r][c] for a rows x cols block of src (row stride lds) into dst (row stride ldd).

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "gemm.h"
-#include "scl_contract.h" /* SCL_GEMM_MR: rows of D per work-item; SCL_GEMM_BLOCK: transposes */
+#include "scl_contract.h" /* SCL_GEMM_MR<W>: rows of D per work-item; SCL_GEMM_BLOCK: transposes */
 
 /* The native kernel's view of one product: D = alpha P Q + beta D (cl/gemm.cl). */
 struct view {
@@ -127,9 +127,9 @@ static scl_status set_args(scl_ctx *ctx, cl_kernel k, const size_t *sizes, const
 }
 
 /*
- * The tile kernel's vector width W (the tile is 6 x 2W): 16 where the device's native float
- * vectors are that wide (AVX-512), else 8 (AVX2); also 8 for narrow products (n <= 16, such as the
- * 10 classes of the output layer), which would leave most of a 32-column tile empty.
+ * The tile kernel's vector width W (the tile is SCL_GEMM_MR<W> x 2W): 16 where the device's native
+ * float vectors are that wide (AVX-512), else 8 (AVX2); also 8 for narrow products (n <= 16, such
+ * as the 10 classes of the output layer), which would leave most of a 32-column tile empty.
  */
 static cl_uint tile_width(const scl_ctx *ctx, cl_uint n)
 {
@@ -156,7 +156,8 @@ static scl_status enqueue_tiles(scl_ctx *ctx, const struct view *v)
     const void *const vals[16] = {&v->p,   &v->p_off, &v->p_rs,  &v->p_ks, &v->q,    &v->q_off,
                                   &v->ldq, &v->d,     &v->d_off, &v->d_rs, &v->d_cs, &v->m,
                                   &v->n,   &v->k,     &v->alpha, &v->beta};
-    const size_t global[2] = {ceil_div(v->m, SCL_GEMM_MR), ceil_div(v->n, 2 * (size_t)w)};
+    const size_t rows = w == 16 ? SCL_GEMM_MR16 : SCL_GEMM_MR8;
+    const size_t global[2] = {ceil_div(v->m, rows), ceil_div(v->n, 2 * (size_t)w)};
     const size_t local[2] = {1, 1};
     cl_kernel k;
     scl_status st = scl_kernel_get(ctx, w == 16 ? "scl_gemm_tile16" : "scl_gemm_tile8", &k);
