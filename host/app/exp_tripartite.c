@@ -68,27 +68,58 @@ static int tri_conditions(const struct scl_exp_env *env, struct tri_cond *out, i
     return n;
 }
 
-/* Per-task test accuracies a[0..N) over the classes seen, and the figures of "all". */
-static scl_status tri_eval(struct tri_trial *tt, scl_tri *t, int32_t task, const char *stage)
+/* Hits and images per class over the classes seen, in one walk of the test predictions, and the
+ * confusion matrix (rows: true class, columns: predicted) when e is given. */
+static void tri_count(const struct tri_trial *tt, int32_t *hit, int32_t *cnt, struct scl_eval *e)
+{
+    const scl_dataset *test = tt->env->test;
+    for (int32_t i = 0; i < test->n; i++) {
+        int32_t y = test->y[i], p = tt->pred[i];
+        if (y >= tt->seen)
+            continue;
+        cnt[y]++;
+        hit[y] += p == y;
+        if (e)
+            e->confusion[y * tt->seen + p]++;
+    }
+}
+
+/* e's per-class accuracies, image count and accuracy from the counts of tri_count. */
+static void tri_fill_eval(const struct tri_trial *tt, const int32_t *hit, const int32_t *cnt,
+                          struct scl_eval *e)
+{
+    int32_t hits = 0;
+    e->n_classes = tt->seen;
+    for (int32_t c = 0; c < tt->seen; c++) {
+        e->class_accuracy[c] = cnt[c] ? (double)hit[c] / cnt[c] : (double)NAN;
+        e->n += cnt[c];
+        hits += hit[c];
+    }
+    e->accuracy = e->n ? (double)hits / e->n : 0.0;
+}
+
+/* Per-task test accuracies a[0..N) over the classes seen, and the figures of "all"; with e (its
+ * confusion matrix zeroed, seen x seen), also the per-class figures of the same predictions. */
+static scl_status tri_eval(struct tri_trial *tt, scl_tri *t, int32_t task, const char *stage,
+                           struct scl_eval *e)
 {
     struct scl_exp_env *env = tt->env;
-    const scl_dataset *test = env->test;
     scl_status st = scl_tri_predict(t, env->dtest, tt->seen, tt->pred);
     if (st != SCL_OK)
         return st;
-    double acc[TRI_MAX_TASKS];
-    int32_t hit[TRI_MAX_TASKS] = {0}, cnt[TRI_MAX_TASKS] = {0}, n = task + 1;
-    for (int32_t i = 0; i < test->n; i++) {
-        int32_t c = test->y[i] / tt->per_task;
-        if (c < n) {
-            cnt[c]++;
-            hit[c] += tt->pred[i] == test->y[i];
-        }
-    }
-    double mu = 0.0, prev = 0.0;
+    int32_t hit[SCL_MAX_CLASSES] = {0}, cnt[SCL_MAX_CLASSES] = {0}, n = task + 1;
+    tri_count(tt, hit, cnt, e);
+    if (e)
+        tri_fill_eval(tt, hit, cnt, e);
+    double acc[TRI_MAX_TASKS], mu = 0.0, prev = 0.0;
     char name[32];
     for (int32_t c = 0; c < n; c++) {
-        acc[c] = cnt[c] ? (double)hit[c] / cnt[c] : 0.0;
+        int32_t task_hit = 0, task_cnt = 0;
+        for (int32_t y = c * tt->per_task; y < (c + 1) * tt->per_task; y++) {
+            task_hit += hit[y];
+            task_cnt += cnt[y];
+        }
+        acc[c] = task_cnt ? (double)task_hit / task_cnt : 0.0;
         mu += acc[c] / n;
         prev += c < task ? acc[c] / task : 0.0;
         snprintf(name, sizeof(name), "task%d", c + 1);
@@ -147,50 +178,23 @@ static scl_status tri_callback(scl_tri *t, int32_t task, int32_t it, void *user)
     struct tri_trial *tt = user;
     char stage[48];
     snprintf(stage, sizeof(stage), "t%d_i%d", task + 1, it);
-    return tri_eval(tt, t, task, stage);
+    return tri_eval(tt, t, task, stage, NULL);
 }
 
-/* Stage "tN": the figures after task N (and its sleep), the task's largest mu_N, histograms. */
-/* The confusion matrix over the classes seen, and each one's accuracy, of the predictions
- * tri_eval just made (test images of those classes only): which old classes the newer ones
- * absorb. Written as every protocol writes its evaluations (confusion.csv, "classC"). */
-static scl_status tri_confusion(struct tri_trial *tt, const char *stage)
-{
-    const scl_dataset *test = tt->env->test;
-    struct scl_eval e = {0};
-    e.n_classes = tt->seen;
-    e.confusion = calloc((size_t)tt->seen * (size_t)tt->seen, sizeof(int32_t));
-    if (!e.confusion)
-        return SCL_ERR_NOMEM;
-    int32_t hit[SCL_MAX_CLASSES] = {0}, cnt[SCL_MAX_CLASSES] = {0};
-    for (int32_t i = 0; i < test->n; i++) {
-        int32_t y = test->y[i], p = tt->pred[i];
-        if (y >= tt->seen)
-            continue;
-        e.n++;
-        cnt[y]++;
-        hit[y] += p == y;
-        e.confusion[y * tt->seen + p]++;
-    }
-    int32_t hits = 0;
-    for (int32_t c = 0; c < tt->seen; c++) {
-        e.class_accuracy[c] = cnt[c] ? (double)hit[c] / cnt[c] : (double)NAN;
-        hits += hit[c];
-    }
-    e.accuracy = e.n ? (double)hits / e.n : 0.0;
-    scl_res_eval(&tt->env->res, stage, &e);
-    free(e.confusion);
-    return SCL_OK;
-}
-
+/* Stage "tN": the figures after task N (and its sleep), the task's largest mu_N, the confusion
+ * matrix over the classes seen and each one's accuracy (confusion.csv, "classC", as every
+ * protocol writes its evaluations: which old classes the newer ones absorb), histograms. */
 static scl_status tri_task_end(struct tri_trial *tt, scl_tri *t, int32_t task)
 {
     char stage[48];
     snprintf(stage, sizeof(stage), "t%d", task + 1);
-    scl_status st = tri_eval(tt, t, task, stage);
+    struct scl_eval e = {0};
+    e.confusion = calloc((size_t)tt->seen * (size_t)tt->seen, sizeof(int32_t));
+    scl_status st = e.confusion ? tri_eval(tt, t, task, stage, &e) : SCL_ERR_NOMEM;
     scl_res_row(&tt->env->res, stage, "all", "max_mu", tt->max_mu);
     if (st == SCL_OK)
-        st = tri_confusion(tt, stage);
+        scl_res_eval(&tt->env->res, stage, &e);
+    free(e.confusion);
     if (st == SCL_OK)
         st = tri_histograms(tt, t, stage);
     return st;
