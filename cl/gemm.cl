@@ -6,9 +6,10 @@
  *
  * Why this shape: on a CPU one work-item per work-group is one thread running straight C. Each
  * work-item keeps an MR x 2W tile of D in 2 MR floatW accumulators, W being the device's native
- * vector width: scl_gemm_tile16 for AVX-512 with MR = 8 (16 FMAs per 10 loads, 19 of its 32
- * registers), scl_gemm_tile8 for AVX2 with MR = 6 (12 per 8, 15 of its 16). Every step of the k
- * loop reads one contiguous 2W-float row of Q and MR scalars of P.
+ * vector width: scl_gemm_tile16_8 for AVX-512 with MR = 8 (16 FMAs per 10 loads, 19 of its 32
+ * registers), scl_gemm_tile8_6 for AVX2 with MR = 6 (12 per 8, 15 of its 16), and
+ * scl_gemm_tile16_6 for AVX-512 products with few rows, which 8-row tiles would pad more. Every
+ * step of the k loop reads one contiguous 2W-float row of Q and MR scalars of P.
  *
  * Invariants: Q is row-major [k][n] with unit column stride; P and D take any row and column
  * strides. Rows of the tile past m are clamped when read and never stored. Columns past n are
@@ -121,43 +122,44 @@ void scl_gemm_tail(const __global float *p, uint p_rs, uint p_ks, const __global
 }
 
 /*
- * scl_gemm_tile8 and scl_gemm_tile16, one body for both vector widths W (MR rows per tile):
+ * scl_gemm_tile<W>_<MR>, one body for every vector width W and row count MR:
  * D[i][j] (at d + d_off + i * d_rs + j * d_cs) = alpha * sum_kk P[i][kk] Q[kk][j] + beta * D[i][j],
  * where P[i][kk] is at p + p_off + i * p_rs + kk * p_ks and Q[kk][j] at q + q_off + kk * ldq + j.
  * Global size (ceil(m / MR), ceil(n / 2W)) with local size (1, 1). The k loop loads whole vectors
  * while it can (every step of a full tile) and leaves the rest to scl_gemm_tail.
  */
-#define SCL_GEMM_TILE_KERNEL(W, MR)                                                               \
-    __kernel void scl_gemm_tile##W(const __global float *p, uint p_off, uint p_rs, uint p_ks,     \
-                                   const __global float *q, uint q_off, uint ldq,                 \
-                                   __global float *d, uint d_off, uint d_rs, uint d_cs, uint m,   \
-                                   uint n, uint k, float alpha, float beta)                       \
-    {                                                                                             \
-        typedef float##W scl_gemm_v;                                                              \
-        uint i0 = (uint)get_global_id(0) * MR, j0 = (uint)get_global_id(1) * 2 * W;               \
-        uint nv = min(2u * W, n - j0), ka = 0, kk = 0;                                            \
-        uint k_vec = k - scl_gemm_tail_steps(nv, 2 * W, ldq, k);                                  \
-        SCL_GEMM_ROWS(MR)(SCL_GEMM_DECL) const __global float *qr = q + q_off + j0;               \
-        for (; kk < k_vec; kk++, ka += p_ks, qr += ldq) {                                         \
-            const scl_gemm_v b0_ = vload##W(0, qr), b1_ = vload##W(1, qr);                        \
-            SCL_GEMM_ROWS(MR)(SCL_GEMM_FMA)                                                       \
-        }                                                                                         \
-        __global float *dr = d + d_off + i0 * d_rs + j0 * d_cs;                                   \
-        const scl_gemm_v acc[MR][2] = {SCL_GEMM_ROWS(MR)(SCL_GEMM_ACC)};                          \
-        uint rows = min((uint)MR, m - i0);                                                        \
-        for (uint r = 0; r < rows; r++)                                                           \
-            scl_gemm_store_row##W(dr + r * d_rs, d_cs, nv, acc[r][0], acc[r][1], alpha, beta);    \
-        if (k_vec < k)                                                                            \
-            scl_gemm_tail(p + p_off + i0 * p_rs, p_rs, p_ks, q + q_off + j0, ldq, dr, d_rs, d_cs, \
-                          rows, nv, k_vec, k, alpha);                                             \
+#define SCL_GEMM_TILE_KERNEL(W, MR)                                                                \
+    __kernel void scl_gemm_tile##W##_##MR(                                                         \
+        const __global float *p, uint p_off, uint p_rs, uint p_ks, const __global float *q,        \
+        uint q_off, uint ldq, __global float *d, uint d_off, uint d_rs, uint d_cs, uint m, uint n, \
+        uint k, float alpha, float beta)                                                           \
+    {                                                                                              \
+        typedef float##W scl_gemm_v;                                                               \
+        uint i0 = (uint)get_global_id(0) * MR, j0 = (uint)get_global_id(1) * 2 * W;                \
+        uint nv = min(2u * W, n - j0), ka = 0, kk = 0;                                             \
+        uint k_vec = k - scl_gemm_tail_steps(nv, 2 * W, ldq, k);                                   \
+        SCL_GEMM_ROWS(MR)(SCL_GEMM_DECL) const __global float *qr = q + q_off + j0;                \
+        for (; kk < k_vec; kk++, ka += p_ks, qr += ldq) {                                          \
+            const scl_gemm_v b0_ = vload##W(0, qr), b1_ = vload##W(1, qr);                         \
+            SCL_GEMM_ROWS(MR)(SCL_GEMM_FMA)                                                        \
+        }                                                                                          \
+        __global float *dr = d + d_off + i0 * d_rs + j0 * d_cs;                                    \
+        const scl_gemm_v acc[MR][2] = {SCL_GEMM_ROWS(MR)(SCL_GEMM_ACC)};                           \
+        uint rows = min((uint)MR, m - i0);                                                         \
+        for (uint r = 0; r < rows; r++)                                                            \
+            scl_gemm_store_row##W(dr + r * d_rs, d_cs, nv, acc[r][0], acc[r][1], alpha, beta);     \
+        if (k_vec < k)                                                                             \
+            scl_gemm_tail(p + p_off + i0 * p_rs, p_rs, p_ks, q + q_off + j0, ldq, dr, d_rs, d_cs,  \
+                          rows, nv, k_vec, k, alpha);                                              \
     }
 
 /* The literal row counts (SCL_GEMM_ROWS pastes them) match the contract's, checked here. */
-#if SCL_GEMM_MR8 != 6 || SCL_GEMM_MR16 != 8
-#error "SCL_GEMM_MR8/16 changed: give SCL_GEMM_TILE_KERNEL the new counts and their row lists"
+#if SCL_GEMM_MR8 != 6 || SCL_GEMM_MR16 != 8 || SCL_GEMM_MR16_SHORT != 6
+#error "SCL_GEMM_MR* changed: give SCL_GEMM_TILE_KERNEL the new counts and their row lists"
 #endif
 SCL_GEMM_TILE_KERNEL(8, 6)
 SCL_GEMM_TILE_KERNEL(16, 8)
+SCL_GEMM_TILE_KERNEL(16, 6)
 
 /*
  * dst[c][r] = src[r][c] for a rows x cols block of src (row stride lds) into dst (row stride ldd).

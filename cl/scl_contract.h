@@ -51,12 +51,16 @@ typedef float scl_k_float;
 /* scl_loss_grad keeps a row of outputs in private arrays of this size (SCL_MAX_CLASSES: CUB-200
  * and CIFAR-100 heads; the loops run to the row length only); train.c refuses more. */
 #define SCL_K_MAX_OUTPUTS 256
-/* scl_gemm_tile<W>: rows of D per work-item for vector width W (the tile is MR x 2W); gemm.c
+/* scl_gemm_tile<W>_<MR>: rows of D per work-item for vector width W (the tile is MR x 2W); gemm.c
  * sizes the launch by them. 2 MR accumulators, the two vectors of Q and a broadcast: 15 of
  * AVX2's 16 registers at MR = 6, 19 of AVX-512's 32 at MR = 8 (at 12 PoCL spills and the
- * kernel runs at half speed). Each value must have its row list, SCL_GEMM_ROWS<MR>, in gemm.cl. */
-#define SCL_GEMM_MR8  6
-#define SCL_GEMM_MR16 8
+ * kernel runs at half speed). SCL_GEMM_MR16_SHORT: the AVX-512 tile's row count for products
+ * with few rows, such as the output layer's 10 x 1200 weight gradient, where 8-row tiles would
+ * compute 16 rows and 6-row tiles 12. Each value must have its row list, SCL_GEMM_ROWS<MR>, in
+ * gemm.cl. */
+#define SCL_GEMM_MR8        6
+#define SCL_GEMM_MR16       8
+#define SCL_GEMM_MR16_SHORT 6
 /* scl_gemm_transpose: edge of the square block one work-item moves. */
 #define SCL_GEMM_BLOCK 8
 
@@ -172,6 +176,7 @@ struct scl_sleep_dev_run {
     X(SCL_K_MAX_OUTPUTS)                                     \
     X(SCL_GEMM_MR8)                                          \
     X(SCL_GEMM_MR16)                                         \
+    X(SCL_GEMM_MR16_SHORT)                                   \
     X(SCL_GEMM_BLOCK)                                        \
     X(SCL_SLEEP_VEC)                                         \
     X(SCL_SLEEP_WG)                                          \

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "gemm.h"
-#include "scl_contract.h" /* SCL_GEMM_MR<W>: rows of D per work-item; SCL_GEMM_BLOCK: transposes */
+#include "scl_contract.h" /* SCL_GEMM_MR*: rows of D per work-item; SCL_GEMM_BLOCK: transposes */
 
 /* The native kernel's view of one product: D = alpha P Q + beta D (cl/gemm.cl). */
 struct view {
@@ -127,13 +127,48 @@ static scl_status set_args(scl_ctx *ctx, cl_kernel k, const size_t *sizes, const
 }
 
 /*
- * The tile kernel's vector width W (the tile is SCL_GEMM_MR<W> x 2W): 16 where the device's native
- * float vectors are that wide (AVX-512), else 8 (AVX2); also 8 for narrow products (n <= 16, such
- * as the 10 classes of the output layer), which would leave most of a 32-column tile empty.
+ * The tile kernel's vector width W (the tile is MR x 2W): 16 where the device's native float
+ * vectors are that wide (AVX-512), else 8 (AVX2); also 8 for narrow products (n <= 16, such as
+ * the 10 classes of the output layer), which would leave most of a 32-column tile empty.
  */
 static cl_uint tile_width(const scl_ctx *ctx, cl_uint n)
 {
     return n <= 16 ? 8 : scl_gemm_vector_width(ctx);
+}
+
+/* The tile kernels, by vector width and rows per tile (cl/gemm.cl, SCL_GEMM_TILE_KERNEL). */
+struct tile_kernel {
+    cl_uint width;
+    size_t rows;
+    const char *name;
+};
+static const struct tile_kernel tile_kernels[] = {
+    {8, SCL_GEMM_MR8, "scl_gemm_tile8_6"},
+    {16, SCL_GEMM_MR16, "scl_gemm_tile16_8"},
+    {16, SCL_GEMM_MR16_SHORT, "scl_gemm_tile16_6"},
+};
+
+/*
+ * Relative cost of the k loop over m rows in tiles of `rows`: each tile's step is 2 rows FMAs,
+ * rows broadcasts of P and two loads of Q, and the last tile computes its padding rows too. The
+ * taller tile is cheaper per row (3.25 against 3.33 at 8 and 6 rows), so the shorter one wins
+ * only where it pads much less: m = 10 is two tiles either way, 16 rows at 8 and 12 at 6.
+ */
+static size_t tile_cost(size_t m, size_t rows)
+{
+    return ceil_div(m, rows) * (3 * rows + 2);
+}
+
+/* The cheapest tile kernel of width w for m rows (the first of equal cost). */
+static const struct tile_kernel *tile_pick(cl_uint w, size_t m)
+{
+    const struct tile_kernel *best = NULL;
+    for (size_t i = 0; i < sizeof tile_kernels / sizeof tile_kernels[0]; i++) {
+        const struct tile_kernel *t = &tile_kernels[i];
+        if (t->width == w && (!best || tile_cost(m, t->rows) < tile_cost(m, best->rows)))
+            best = t;
+    }
+    return best;
 }
 
 cl_uint scl_gemm_vector_width(const scl_ctx *ctx)
@@ -141,7 +176,7 @@ cl_uint scl_gemm_vector_width(const scl_ctx *ctx)
     return ctx->vector_width >= 16 ? 16 : 8;
 }
 
-/* Argument sizes of scl_gemm_tile<W> and scl_gemm_transpose, in the kernels' order. */
+/* Argument sizes of scl_gemm_tile<W>_<MR> and scl_gemm_transpose, in the kernels' order. */
 #define ARG_MEM sizeof(cl_mem)
 #define ARG_U32 sizeof(cl_uint)
 static const size_t tile_arg_sizes[16] = {
@@ -156,11 +191,11 @@ static scl_status enqueue_tiles(scl_ctx *ctx, const struct view *v)
     const void *const vals[16] = {&v->p,   &v->p_off, &v->p_rs,  &v->p_ks, &v->q,    &v->q_off,
                                   &v->ldq, &v->d,     &v->d_off, &v->d_rs, &v->d_cs, &v->m,
                                   &v->n,   &v->k,     &v->alpha, &v->beta};
-    const size_t rows = w == 16 ? SCL_GEMM_MR16 : SCL_GEMM_MR8;
-    const size_t global[2] = {ceil_div(v->m, rows), ceil_div(v->n, 2 * (size_t)w)};
+    const struct tile_kernel *t = tile_pick(w, v->m);
+    const size_t global[2] = {ceil_div(v->m, t->rows), ceil_div(v->n, 2 * (size_t)w)};
     const size_t local[2] = {1, 1};
     cl_kernel k;
-    scl_status st = scl_kernel_get(ctx, w == 16 ? "scl_gemm_tile16" : "scl_gemm_tile8", &k);
+    scl_status st = scl_kernel_get(ctx, t->name, &k);
     if (st == SCL_OK)
         st = set_args(ctx, k, tile_arg_sizes, vals, 16);
     if (st == SCL_OK)

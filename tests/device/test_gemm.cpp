@@ -1,9 +1,9 @@
 // Both GEMM engines (host/gemm.h) against the double-accumulating reference scl_ref_gemm, on every
 // product training and evaluation run, on odd shapes (1, 3, 10, 67, 1000+7 in each dimension) in
 // all four transpose combinations with offsets and strides above the minimum, and with alpha != 1,
-// beta = 1 and beta = 0 over a NaN-filled C (which must be overwritten, never read). The native
-// engine's width-8 tile kernel, which this AVX-512 device uses only for n <= 16, is also run
-// directly over every column remainder.
+// beta = 1 and beta = 0 over a NaN-filled C (which must be overwritten, never read). Each of the
+// native engine's tile kernels, of which a device uses some only for some shapes (or none, by its
+// vector width), is also run directly over every column and row remainder.
 //
 // Metric: NMSE = sum (C - C_ref)^2 / sum C_ref^2 <= 1e-7 over the m x n result;
 // the floats around it (offsets, row padding) must come back bit for bit unchanged.
@@ -21,6 +21,7 @@
 extern "C" {
 #include "gemm.h"
 #include "ref.h"
+#include "scl_contract.h"
 }
 #include "device_env.h"
 
@@ -240,15 +241,24 @@ std::string engine_name(const ::testing::TestParamInfo<enum scl_gemm_engine> &in
 INSTANTIATE_TEST_SUITE_P(Engines, Gemm, ::testing::Values(SCL_GEMM_NATIVE, SCL_GEMM_CLBLAST),
                          engine_name);
 
-// Runs scl_gemm_tile8 itself on C = alpha A B + beta C (the direct mapping of cl/gemm.cl).
-void run_tile8(const Case &c)
+// One tile kernel of cl/gemm.cl: its name, vector width and rows per tile.
+struct Tile {
+    const char *name;
+    size_t width, rows;
+};
+const Tile kTiles[] = {{"scl_gemm_tile8_6", 8, SCL_GEMM_MR8},
+                       {"scl_gemm_tile16_8", 16, SCL_GEMM_MR16},
+                       {"scl_gemm_tile16_6", 16, SCL_GEMM_MR16_SHORT}};
+
+// Runs one tile kernel itself on C = alpha A B + beta C (the direct mapping of cl/gemm.cl).
+void run_tile(const Tile &t, const Case &c)
 {
-    SCOPED_TRACE(describe(c));
+    SCOPED_TRACE(std::string(t.name) + " " + describe(c));
     scl_ctx *ctx = test_ctx();
     Stored a(c.m, c.k, c.pad, 1), b(c.k, c.n, c.pad, 2), cm(c.m, c.n, c.pad, 3);
     ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && cm.upload(ctx));
     cl_kernel k;
-    ASSERT_EQ(scl_kernel_get(ctx, "scl_gemm_tile8", &k), SCL_OK) << scl_ctx_last_error(ctx);
+    ASSERT_EQ(scl_kernel_get(ctx, t.name, &k), SCL_OK) << scl_ctx_last_error(ctx);
     const cl_uint u[] = {(cl_uint)a.off,  (cl_uint)a.ld,  1, (cl_uint)b.off, (cl_uint)b.ld,
                          (cl_uint)cm.off, (cl_uint)cm.ld, 1, (cl_uint)c.m,   (cl_uint)c.n,
                          (cl_uint)c.k};
@@ -258,7 +268,8 @@ void run_tile8(const Case &c)
         size_t size = (i == 0 || i == 4 || i == 7) ? sizeof(cl_mem) : 4;
         ASSERT_EQ(clSetKernelArg(k, i, size, vals[i]), CL_SUCCESS) << i;
     }
-    const size_t global[2] = {(c.m + 5) / 6, (c.n + 15) / 16}, local[2] = {1, 1};
+    const size_t global[2] = {(c.m + t.rows - 1) / t.rows, (c.n + 2 * t.width - 1) / (2 * t.width)};
+    const size_t local[2] = {1, 1};
     ASSERT_EQ(scl_kernel_run(ctx, k, 2, global, local), SCL_OK) << scl_ctx_last_error(ctx);
     std::vector<float> got;
     ASSERT_TRUE(cm.download(ctx, got));
@@ -269,13 +280,20 @@ void run_tile8(const Case &c)
     expect_matches(c, cm, got);
 }
 
-TEST(GemmNativeKernel, Width8TileEveryColumnRemainder)
+// Every tile kernel, whichever this device's engine picks, over every column remainder of its
+// 2W-column tile and every row remainder of its rows, and one large odd product.
+TEST(GemmNativeKernel, EveryTileEveryRemainder)
 {
     SCL_REQUIRE_DEVICE();
-    for (size_t n = 1; n <= 33; n++)
-        run_tile8(
-            {false, false, 7, n, 1 + n % 5 * 7, n % 2 ? -0.75f : 1.0f, n % 3 ? 0.5f : 0.0f, n % 4});
-    run_tile8({false, false, 13, 1007, 67, 1.0f, 0.0f, 0});
+    for (const Tile &t : kTiles) {
+        for (size_t n = 1; n <= 2 * t.width + 1; n++)
+            run_tile(t, {false, false, 7, n, 1 + n % 5 * 7, n % 2 ? -0.75f : 1.0f,
+                         n % 3 ? 0.5f : 0.0f, n % 4});
+        for (size_t m = 1; m <= 2 * t.rows + 1; m++)
+            run_tile(t, {false, false, m, 2 * t.width + 3, 1 + m % 4 * 9, m % 2 ? 1.0f : -0.75f,
+                         m % 3 ? 0.0f : 0.5f, m % 3});
+        run_tile(t, {false, false, 13, 1007, 67, 1.0f, 0.0f, 0});
+    }
 }
 
 // Strides and sizes are checked against the real buffers before anything is enqueued.
