@@ -2,7 +2,8 @@
  * GEMM for CPU devices (PoCL): D = alpha * P Q + beta * D. host/gemm.c maps every transpose
  * combination of C = alpha op(A) op(B) + beta C onto this one form, either directly (D = C) or
  * swapped (D = C^T, computed as op(B)^T op(A)^T), and transposes an operand into scratch with
- * scl_gemm_transpose only when neither mapping gives a Q with contiguous rows.
+ * scl_gemm_transpose only when neither mapping gives a Q with contiguous rows. A B^T with few rows
+ * of B (the output layer's forward pass) has its own kernel, scl_gemm_dot, further down.
  *
  * Why this shape: on a CPU one work-item per work-group is one thread running straight C. Each
  * work-item keeps an MR x 2W tile of D in 2 MR floatW accumulators, W being the device's native
@@ -160,6 +161,90 @@ void scl_gemm_tail(const __global float *p, uint p_rs, uint p_ks, const __global
 SCL_GEMM_TILE_KERNEL(8, 6)
 SCL_GEMM_TILE_KERNEL(16, 8)
 SCL_GEMM_TILE_KERNEL(16, 6)
+
+/*
+ * scl_gemm_dot<W>_<R>, for A B^T where B has few rows (n <= SCL_GEMM_DOT_MAX_N, such as the
+ * output layer's 10 x 1200 weights): D[i][j] = alpha * sum_kk A[i][kk] B[j][kk] + beta * D[i][j],
+ * A[i][kk] at a + a_off + i * lda + kk, B[j][kk] at b + b_off + j * ldb + kk. Both operands are
+ * read along their contiguous rows, so the product needs no transpose into scratch (a launch of
+ * its own) and no 2W-column tile padded from n = 10 to 16. A work-item keeps R rows of A against
+ * SCL_GEMM_DOT_COLS rows of B in vector accumulators over k, summed across lanes at the end; the
+ * last k % W steps go element by element, so no load passes a row's end. Rows and columns past m
+ * and n are clamped when read and never stored. Global size (ceil(m / R), ceil(n / COLS)), local
+ * size (1, 1).
+ */
+#define SCL_GEMM_DOT_ROWS2(X) X(0) X(1)
+#define SCL_GEMM_DOT_ROWS4(X) SCL_GEMM_DOT_ROWS2(X) X(2) X(3)
+#define SCL_GEMM_DOT_ROWS(R)  SCL_GEMM_DOT_ROWS##R
+#define SCL_GEMM_DOT_DECL(r)                                           \
+    const __global float *a##r = a + a_off + min(i0 + r, m - 1) * lda; \
+    scl_gemm_v s##r##0 = 0.0f, s##r##1 = 0.0f, s##r##2 = 0.0f, s##r##3 = 0.0f;
+#define SCL_GEMM_DOT_LOAD8(r)  const float8 x##r = vload8(0, a##r + kk);
+#define SCL_GEMM_DOT_LOAD16(r) const float16 x##r = vload16(0, a##r + kk);
+#define SCL_GEMM_DOT_FMA0(r)   s##r##0 = fma(x##r, y_, s##r##0);
+#define SCL_GEMM_DOT_FMA1(r)   s##r##1 = fma(x##r, y_, s##r##1);
+#define SCL_GEMM_DOT_FMA2(r)   s##r##2 = fma(x##r, y_, s##r##2);
+#define SCL_GEMM_DOT_FMA3(r)   s##r##3 = fma(x##r, y_, s##r##3);
+/* Column c of the step: one vector of B's row c against the R vectors of A loaded. */
+#define SCL_GEMM_DOT_COL(W, R, c) \
+    y_ = vload##W(0, b##c + kk);  \
+    SCL_GEMM_DOT_ROWS(R)(SCL_GEMM_DOT_FMA##c)
+#define SCL_GEMM_DOT_ACC(r) {s##r##0, s##r##1, s##r##2, s##r##3},
+
+float scl_gemm_hsum8(float8 v)
+{
+    float4 t = v.lo + v.hi;
+    float2 u = t.lo + t.hi;
+    return u.x + u.y;
+}
+
+float scl_gemm_hsum16(float16 v)
+{
+    return scl_gemm_hsum8(v.lo + v.hi);
+}
+
+/* One dot product's end: the scalar steps kk in [k0, k) added to the lane sum, then the store. */
+void scl_gemm_dot_store(__global float *d, float sum, const __global float *ar,
+                        const __global float *br, uint k0, uint k, float alpha, float beta)
+{
+    for (uint kk = k0; kk < k; kk++)
+        sum = fma(ar[kk], br[kk], sum);
+    *d = beta != 0.0f ? alpha * sum + beta * *d : alpha * sum;
+}
+
+#define SCL_GEMM_DOT_KERNEL(W, R)                                                                  \
+    __kernel void scl_gemm_dot##W##_##R(const __global float *a, uint a_off, uint lda,             \
+                                        const __global float *b, uint b_off, uint ldb,             \
+                                        __global float *d, uint d_off, uint ldd, uint m, uint n,   \
+                                        uint k, float alpha, float beta)                           \
+    {                                                                                              \
+        typedef float##W scl_gemm_v;                                                               \
+        uint i0 = (uint)get_global_id(0) * R, j0 = (uint)get_global_id(1) * SCL_GEMM_DOT_COLS;     \
+        const __global float *b0 = b + b_off + min(j0, n - 1) * ldb;                               \
+        const __global float *b1 = b + b_off + min(j0 + 1, n - 1) * ldb;                           \
+        const __global float *b2 = b + b_off + min(j0 + 2, n - 1) * ldb;                           \
+        const __global float *b3 = b + b_off + min(j0 + 3, n - 1) * ldb;                           \
+        SCL_GEMM_DOT_ROWS(R)(SCL_GEMM_DOT_DECL) uint kv = k - k % W, kk = 0;                       \
+        for (; kk < kv; kk += W) {                                                                 \
+            scl_gemm_v y_;                                                                         \
+            SCL_GEMM_DOT_ROWS(R)                                                                   \
+            (SCL_GEMM_DOT_LOAD##W) SCL_GEMM_DOT_COL(W, R, 0) SCL_GEMM_DOT_COL(W, R, 1)             \
+                SCL_GEMM_DOT_COL(W, R, 2) SCL_GEMM_DOT_COL(W, R, 3)                                \
+        }                                                                                          \
+        const scl_gemm_v acc[R][SCL_GEMM_DOT_COLS] = {SCL_GEMM_DOT_ROWS(R)(SCL_GEMM_DOT_ACC)};     \
+        const __global float *br[SCL_GEMM_DOT_COLS] = {b0, b1, b2, b3};                            \
+        for (uint r = 0; r < R && i0 + r < m; r++)                                                 \
+            for (uint c = 0; c < SCL_GEMM_DOT_COLS && j0 + c < n; c++)                             \
+                scl_gemm_dot_store(d + d_off + (i0 + r) * ldd + j0 + c,                            \
+                                   scl_gemm_hsum##W(acc[r][c]), a + a_off + (i0 + r) * lda, br[c], \
+                                   kv, k, alpha, beta);                                            \
+    }
+
+#if SCL_GEMM_DOT_COLS != 4 || SCL_GEMM_DOT_R8 != 2 || SCL_GEMM_DOT_R16 != 4
+#error "SCL_GEMM_DOT_* changed: give SCL_GEMM_DOT_KERNEL the new counts and their lists"
+#endif
+SCL_GEMM_DOT_KERNEL(8, 2)
+SCL_GEMM_DOT_KERNEL(16, 4)
 
 /*
  * dst[c][r] = src[r][c] for a rows x cols block of src (row stride lds) into dst (row stride ldd).

@@ -61,6 +61,13 @@ typedef float scl_k_float;
 #define SCL_GEMM_MR8        6
 #define SCL_GEMM_MR16       8
 #define SCL_GEMM_MR16_SHORT 6
+/* scl_gemm_dot<W>_<R>, for A B^T with n <= SCL_GEMM_DOT_MAX_N: a work-item's R rows of A against
+ * SCL_GEMM_DOT_COLS rows of B, R x COLS accumulators (8 + 3 of AVX2's 16 registers at R = 2, 16
+ * + 5 of AVX-512's 32 at R = 4). Its row and column lists are in gemm.cl. */
+#define SCL_GEMM_DOT_MAX_N 16
+#define SCL_GEMM_DOT_COLS  4
+#define SCL_GEMM_DOT_R8    2
+#define SCL_GEMM_DOT_R16   4
 /* scl_gemm_transpose: edge of the square block one work-item moves. */
 #define SCL_GEMM_BLOCK 8
 
@@ -177,6 +184,10 @@ struct scl_sleep_dev_run {
     X(SCL_GEMM_MR8)                                          \
     X(SCL_GEMM_MR16)                                         \
     X(SCL_GEMM_MR16_SHORT)                                   \
+    X(SCL_GEMM_DOT_MAX_N)                                    \
+    X(SCL_GEMM_DOT_COLS)                                     \
+    X(SCL_GEMM_DOT_R8)                                       \
+    X(SCL_GEMM_DOT_R16)                                      \
     X(SCL_GEMM_BLOCK)                                        \
     X(SCL_SLEEP_VEC)                                         \
     X(SCL_SLEEP_WG)                                          \

@@ -3,12 +3,14 @@
  * context's in-order queue with no host round trip, by CLBlast or by our own CPU-shaped kernel
  * (cl/gemm.cl).
  *
- * The native kernel computes one form only, D = alpha P Q + beta D, in which Q must have
+ * The native tile kernel computes one form only, D = alpha P Q + beta D, in which Q must have
  * contiguous rows ([k][n], unit column stride) while P and D take any strides. Every transpose
  * combination maps onto it without copying when it can:
  *   op(B) = B            direct:  D = C,   P = op(A), Q = B;
  *   op(B) = B^T, A^T     swapped: D = C^T, P = B,     Q = A (stored [k][m]);
- *   op(B) = B^T, A       the smaller of A and B is transposed into ctx->gemm_scratch first.
+ *   op(B) = B^T, A       with n <= SCL_GEMM_DOT_MAX_N the dot kernel reads A and B along their
+ *                        rows; otherwise the smaller of A and B is transposed into
+ *                        ctx->gemm_scratch first.
  * The scratch buffer belongs to the context (freed by scl_ctx_destroy) and only grows. Reusing it
  * across calls is safe because the queue is in order.
  *
@@ -203,6 +205,31 @@ static scl_status enqueue_tiles(scl_ctx *ctx, const struct view *v)
     return st;
 }
 
+/* Argument sizes of scl_gemm_dot<W>_<R>, in the kernel's order. */
+static const size_t dot_arg_sizes[14] = {ARG_MEM, ARG_U32, ARG_U32,       ARG_MEM,      ARG_U32,
+                                         ARG_U32, ARG_MEM, ARG_U32,       ARG_U32,      ARG_U32,
+                                         ARG_U32, ARG_U32, sizeof(float), sizeof(float)};
+
+/* A B^T with few rows of B, both read along their rows (cl/gemm.cl, scl_gemm_dot). */
+static scl_status enqueue_dot(scl_ctx *ctx, const struct scl_gemm_args *g)
+{
+    const bool wide = scl_gemm_vector_width(ctx) == 16;
+    const size_t rows = wide ? SCL_GEMM_DOT_R16 : SCL_GEMM_DOT_R8;
+    const cl_uint u[9] = {u32(g->a_off), u32(g->lda), u32(g->b_off), u32(g->ldb), u32(g->c_off),
+                          u32(g->ldc),   u32(g->m),   u32(g->n),     u32(g->k)};
+    const void *const vals[14] = {&g->a, &u[0], &u[1], &g->b, &u[2], &u[3],     &g->c,
+                                  &u[4], &u[5], &u[6], &u[7], &u[8], &g->alpha, &g->beta};
+    const size_t global[2] = {ceil_div(g->m, rows), ceil_div(g->n, SCL_GEMM_DOT_COLS)};
+    const size_t local[2] = {1, 1};
+    cl_kernel k;
+    scl_status st = scl_kernel_get(ctx, wide ? "scl_gemm_dot16_4" : "scl_gemm_dot8_2", &k);
+    if (st == SCL_OK)
+        st = set_args(ctx, k, dot_arg_sizes, vals, 14);
+    if (st == SCL_OK)
+        st = scl_kernel_run(ctx, k, 2, global, local);
+    return st;
+}
+
 /* The context's scratch buffer, grown to at least `bytes`. */
 static scl_status scratch_reserve(scl_ctx *ctx, size_t bytes)
 {
@@ -305,6 +332,8 @@ static scl_status run_native(scl_ctx *ctx, const struct scl_gemm_args *g)
         v = view_direct(g);
     else if (g->trans_a)
         v = view_swapped(g);
+    else if (g->n <= SCL_GEMM_DOT_MAX_N)
+        return enqueue_dot(ctx, g);
     else
         return native_nt(ctx, g);
     return enqueue_tiles(ctx, &v);

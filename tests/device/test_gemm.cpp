@@ -3,7 +3,9 @@
 // all four transpose combinations with offsets and strides above the minimum, and with alpha != 1,
 // beta = 1 and beta = 0 over a NaN-filled C (which must be overwritten, never read). Each of the
 // native engine's tile kernels, of which a device uses some only for some shapes (or none, by its
-// vector width), is also run directly over every column and row remainder.
+// vector width), is also run directly over every column and row remainder, and so is each of its
+// dot kernels (A B^T with at most SCL_GEMM_DOT_MAX_N rows of B) over every k, column and row
+// remainder.
 //
 // Metric: NMSE = sum (C - C_ref)^2 / sum C_ref^2 <= 1e-7 over the m x n result;
 // the floats around it (offsets, row padding) must come back bit for bit unchanged.
@@ -250,34 +252,44 @@ const Tile kTiles[] = {{"scl_gemm_tile8_6", 8, SCL_GEMM_MR8},
                        {"scl_gemm_tile16_8", 16, SCL_GEMM_MR16},
                        {"scl_gemm_tile16_6", 16, SCL_GEMM_MR16_SHORT}};
 
-// Runs one tile kernel itself on C = alpha A B + beta C (the direct mapping of cl/gemm.cl).
-void run_tile(const Tile &t, const Case &c)
+// Runs kernel `name` on the operands with the arguments `vals` (cl_mem for the three buffers, 4
+// bytes for every other) over `global` with local size (1, 1), and checks C against the reference
+// of c.
+void launch_and_check(const char *name, const Case &c, Stored &a, Stored &b, Stored &cm,
+                      const std::vector<const void *> &vals, const size_t global[2])
 {
-    SCOPED_TRACE(std::string(t.name) + " " + describe(c));
     scl_ctx *ctx = test_ctx();
-    Stored a(c.m, c.k, c.pad, 1), b(c.k, c.n, c.pad, 2), cm(c.m, c.n, c.pad, 3);
     ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && cm.upload(ctx));
     cl_kernel k;
-    ASSERT_EQ(scl_kernel_get(ctx, t.name, &k), SCL_OK) << scl_ctx_last_error(ctx);
-    const cl_uint u[] = {(cl_uint)a.off,  (cl_uint)a.ld,  1, (cl_uint)b.off, (cl_uint)b.ld,
-                         (cl_uint)cm.off, (cl_uint)cm.ld, 1, (cl_uint)c.m,   (cl_uint)c.n,
-                         (cl_uint)c.k};
-    const void *vals[] = {&a.buf, &u[0], &u[1], &u[2], &b.buf, &u[3],  &u[4],    &cm.buf,
-                          &u[5],  &u[6], &u[7], &u[8], &u[9],  &u[10], &c.alpha, &c.beta};
-    for (cl_uint i = 0; i < 16; i++) {
-        size_t size = (i == 0 || i == 4 || i == 7) ? sizeof(cl_mem) : 4;
-        ASSERT_EQ(clSetKernelArg(k, i, size, vals[i]), CL_SUCCESS) << i;
+    ASSERT_EQ(scl_kernel_get(ctx, name, &k), SCL_OK) << scl_ctx_last_error(ctx);
+    for (cl_uint i = 0; i < vals.size(); i++) {
+        bool mem = vals[i] == &a.buf || vals[i] == &b.buf || vals[i] == &cm.buf;
+        ASSERT_EQ(clSetKernelArg(k, i, mem ? sizeof(cl_mem) : 4, vals[i]), CL_SUCCESS) << i;
     }
-    const size_t global[2] = {(c.m + t.rows - 1) / t.rows, (c.n + 2 * t.width - 1) / (2 * t.width)};
     const size_t local[2] = {1, 1};
     ASSERT_EQ(scl_kernel_run(ctx, k, 2, global, local), SCL_OK) << scl_ctx_last_error(ctx);
     std::vector<float> got;
     ASSERT_TRUE(cm.download(ctx, got));
-    struct scl_ref_gemm_args r = {0,      0,           c.m,  c.n,         c.k,  c.alpha,
-                                  c.beta, &a.at(0, 0), a.ld, &b.at(0, 0), b.ld, &cm.at(0, 0),
-                                  cm.ld};
+    struct scl_ref_gemm_args r = {c.ta,    c.tb,         c.m,         c.n,  c.k,
+                                  c.alpha, c.beta,       &a.at(0, 0), a.ld, &b.at(0, 0),
+                                  b.ld,    &cm.at(0, 0), cm.ld};
     scl_ref_gemm(&r);
     expect_matches(c, cm, got);
+}
+
+// Runs one tile kernel itself on C = alpha A B + beta C (the direct mapping of cl/gemm.cl).
+void run_tile(const Tile &t, const Case &c)
+{
+    SCOPED_TRACE(std::string(t.name) + " " + describe(c));
+    Stored a(c.m, c.k, c.pad, 1), b(c.k, c.n, c.pad, 2), cm(c.m, c.n, c.pad, 3);
+    const cl_uint u[] = {(cl_uint)a.off,  (cl_uint)a.ld,  1, (cl_uint)b.off, (cl_uint)b.ld,
+                         (cl_uint)cm.off, (cl_uint)cm.ld, 1, (cl_uint)c.m,   (cl_uint)c.n,
+                         (cl_uint)c.k};
+    const size_t global[2] = {(c.m + t.rows - 1) / t.rows, (c.n + 2 * t.width - 1) / (2 * t.width)};
+    launch_and_check(t.name, c, a, b, cm,
+                     {&a.buf, &u[0], &u[1], &u[2], &b.buf, &u[3], &u[4], &cm.buf, &u[5], &u[6],
+                      &u[7], &u[8], &u[9], &u[10], &c.alpha, &c.beta},
+                     global);
 }
 
 // Every tile kernel, whichever this device's engine picks, over every column remainder of its
@@ -293,6 +305,44 @@ TEST(GemmNativeKernel, EveryTileEveryRemainder)
             run_tile(t, {false, false, m, 2 * t.width + 3, 1 + m % 4 * 9, m % 2 ? 1.0f : -0.75f,
                          m % 3 ? 0.0f : 0.5f, m % 3});
         run_tile(t, {false, false, 13, 1007, 67, 1.0f, 0.0f, 0});
+    }
+}
+
+// The dot kernels for A B^T with few rows of B: name, vector width, rows of A per work-item.
+const Tile kDots[] = {{"scl_gemm_dot8_2", 8, SCL_GEMM_DOT_R8},
+                      {"scl_gemm_dot16_4", 16, SCL_GEMM_DOT_R16}};
+
+// Runs one dot kernel itself on C = alpha A B^T + beta C.
+void run_dot(const Tile &t, const Case &c)
+{
+    SCOPED_TRACE(std::string(t.name) + " " + describe(c));
+    Stored a(c.m, c.k, c.pad, 1), b(c.n, c.k, c.pad, 2), cm(c.m, c.n, c.pad, 3);
+    const cl_uint u[] = {(cl_uint)a.off, (cl_uint)a.ld,   (cl_uint)b.off,
+                         (cl_uint)b.ld,  (cl_uint)cm.off, (cl_uint)cm.ld,
+                         (cl_uint)c.m,   (cl_uint)c.n,    (cl_uint)c.k};
+    const size_t global[2] = {(c.m + t.rows - 1) / t.rows,
+                              (c.n + SCL_GEMM_DOT_COLS - 1) / SCL_GEMM_DOT_COLS};
+    launch_and_check(t.name, c, a, b, cm,
+                     {&a.buf, &u[0], &u[1], &b.buf, &u[2], &u[3], &cm.buf, &u[4], &u[5], &u[6],
+                      &u[7], &u[8], &c.alpha, &c.beta},
+                     global);
+}
+
+// Every dot kernel over every k remainder of its vector width, every column remainder up to
+// SCL_GEMM_DOT_MAX_N and every row remainder of its rows, and the output layer's forward pass.
+TEST(GemmNativeKernel, EveryDotEveryRemainder)
+{
+    SCL_REQUIRE_DEVICE();
+    for (const Tile &t : kDots) {
+        for (size_t k = 0; k <= 2 * t.width + 1; k++)
+            run_dot(t, {false, true, 5, 7, k, k % 2 ? -0.75f : 1.0f, k % 3 ? 0.5f : 0.0f, k % 4});
+        for (size_t n = 1; n <= SCL_GEMM_DOT_MAX_N; n++)
+            run_dot(t, {false, true, 3, n, 1 + n % 5 * 7, n % 2 ? 1.0f : 2.5f, n % 3 ? 0.0f : 1.0f,
+                        n % 3});
+        for (size_t m = 1; m <= 2 * t.rows + 1; m++)
+            run_dot(t, {false, true, m, 10, 1 + m % 4 * 9, m % 2 ? 1.0f : -0.75f,
+                        m % 3 ? 0.0f : 0.5f, m % 3});
+        run_dot(t, {false, true, 64, 10, 1200, 1.0f, 0.0f, 0});
     }
 }
 
