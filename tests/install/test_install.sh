@@ -72,9 +72,13 @@ for exe in hello_shared hello_static; do
     out=$("$tmp/consumer/$exe" "$tmp/out") || fail "$exe failed"
     [ "$out" = "$expect" ] || fail "$exe printed '$out', not '$expect'"
 done
-ldd "$tmp/consumer/hello_shared" | grep -q "$libdir/libsleepcl.so" ||
+# ldd's output is read whole before it is searched: under pipefail, `ldd | grep -q` fails when
+# grep stops at the first match while ldd is still writing (SIGPIPE), as it did on a loaded run.
+libs=$(ldd "$tmp/consumer/hello_shared") || fail "ldd hello_shared failed"
+grep -q "$libdir/libsleepcl.so" <<<"$libs" ||
     fail "hello_shared does not load the installed libsleepcl.so"
-! ldd "$tmp/consumer/hello_static" | grep -q libsleepcl || fail "hello_static loads libsleepcl.so"
+libs=$(ldd "$tmp/consumer/hello_static") || fail "ldd hello_static failed"
+! grep -q libsleepcl <<<"$libs" || fail "hello_static loads libsleepcl.so"
 out=$("$tmp/consumer/hello_app" "$prefix/share/sleepcl/configs/sleep/mnist2024.ini") ||
     fail "hello_app failed"
 case $out in "steps 365; bad key: "*no_such_key*) ;; *) fail "hello_app printed '$out'" ;; esac
