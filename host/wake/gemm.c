@@ -119,13 +119,17 @@ static size_t ceil_div(size_t a, size_t b)
     return (a + b - 1) / b;
 }
 
-static scl_status set_args(scl_ctx *ctx, cl_kernel k, const size_t *sizes, const void *const *vals,
-                           cl_uint n)
+/* Get the kernel `name`, set its n arguments and enqueue it over `global` (local as given). */
+static scl_status launch(scl_ctx *ctx, const char *name, const size_t *sizes,
+                         const void *const *vals, cl_uint n, const size_t global[2],
+                         const size_t *local)
 {
-    for (cl_uint i = 0; i < n; i++)
+    cl_kernel k;
+    scl_status st = scl_kernel_get(ctx, name, &k);
+    for (cl_uint i = 0; st == SCL_OK && i < n; i++)
         if (!SCL_CL_OK(ctx, clSetKernelArg(k, i, sizes[i], vals[i])))
-            return SCL_ERR_OPENCL;
-    return SCL_OK;
+            st = SCL_ERR_OPENCL;
+    return st == SCL_OK ? scl_kernel_run(ctx, k, 2, global, local) : st;
 }
 
 /*
@@ -138,16 +142,24 @@ static cl_uint tile_width(const scl_ctx *ctx, cl_uint n)
     return n <= 16 ? 8 : scl_gemm_vector_width(ctx);
 }
 
-/* The tile kernels, by vector width and rows per tile (cl/gemm.cl, SCL_GEMM_TILE_KERNEL). */
-struct tile_kernel {
+/* A native kernel by its vector width W and the rows of the output each work-item computes. */
+struct shaped_kernel {
     cl_uint width;
     size_t rows;
     const char *name;
 };
-static const struct tile_kernel tile_kernels[] = {
+
+/* The tile kernels (cl/gemm.cl, SCL_GEMM_TILE_KERNEL). */
+static const struct shaped_kernel tile_kernels[] = {
     {8, SCL_GEMM_MR8, "scl_gemm_tile8_6"},
     {16, SCL_GEMM_MR16, "scl_gemm_tile16_8"},
     {16, SCL_GEMM_MR16_SHORT, "scl_gemm_tile16_6"},
+};
+
+/* The dot kernels (cl/gemm.cl, SCL_GEMM_DOT_KERNEL), one per width. */
+static const struct shaped_kernel dot_kernels[] = {
+    {8, SCL_GEMM_DOT_R8, "scl_gemm_dot8_2"},
+    {16, SCL_GEMM_DOT_R16, "scl_gemm_dot16_4"},
 };
 
 /*
@@ -162,11 +174,11 @@ static size_t tile_cost(size_t m, size_t rows)
 }
 
 /* The cheapest tile kernel of width w for m rows (the first of equal cost). */
-static const struct tile_kernel *tile_pick(cl_uint w, size_t m)
+static const struct shaped_kernel *tile_pick(cl_uint w, size_t m)
 {
-    const struct tile_kernel *best = NULL;
+    const struct shaped_kernel *best = NULL;
     for (size_t i = 0; i < sizeof tile_kernels / sizeof tile_kernels[0]; i++) {
-        const struct tile_kernel *t = &tile_kernels[i];
+        const struct shaped_kernel *t = &tile_kernels[i];
         if (t->width == w && (!best || tile_cost(m, t->rows) < tile_cost(m, best->rows)))
             best = t;
     }
@@ -193,16 +205,10 @@ static scl_status enqueue_tiles(scl_ctx *ctx, const struct view *v)
     const void *const vals[16] = {&v->p,   &v->p_off, &v->p_rs,  &v->p_ks, &v->q,    &v->q_off,
                                   &v->ldq, &v->d,     &v->d_off, &v->d_rs, &v->d_cs, &v->m,
                                   &v->n,   &v->k,     &v->alpha, &v->beta};
-    const struct tile_kernel *t = tile_pick(w, v->m);
+    const struct shaped_kernel *t = tile_pick(w, v->m);
     const size_t global[2] = {ceil_div(v->m, t->rows), ceil_div(v->n, 2 * (size_t)w)};
     const size_t local[2] = {1, 1};
-    cl_kernel k;
-    scl_status st = scl_kernel_get(ctx, t->name, &k);
-    if (st == SCL_OK)
-        st = set_args(ctx, k, tile_arg_sizes, vals, 16);
-    if (st == SCL_OK)
-        st = scl_kernel_run(ctx, k, 2, global, local);
-    return st;
+    return launch(ctx, t->name, tile_arg_sizes, vals, 16, global, local);
 }
 
 /* Argument sizes of scl_gemm_dot<W>_<R>, in the kernel's order. */
@@ -210,24 +216,26 @@ static const size_t dot_arg_sizes[14] = {ARG_MEM, ARG_U32, ARG_U32,       ARG_ME
                                          ARG_U32, ARG_MEM, ARG_U32,       ARG_U32,      ARG_U32,
                                          ARG_U32, ARG_U32, sizeof(float), sizeof(float)};
 
+/* The dot kernel of width w (one per width). */
+static const struct shaped_kernel *dot_pick(cl_uint w)
+{
+    for (size_t i = 0; i < sizeof dot_kernels / sizeof dot_kernels[0]; i++)
+        if (dot_kernels[i].width == w)
+            return &dot_kernels[i];
+    return NULL;
+}
+
 /* A B^T with few rows of B, both read along their rows (cl/gemm.cl, scl_gemm_dot). */
 static scl_status enqueue_dot(scl_ctx *ctx, const struct scl_gemm_args *g)
 {
-    const bool wide = scl_gemm_vector_width(ctx) == 16;
-    const size_t rows = wide ? SCL_GEMM_DOT_R16 : SCL_GEMM_DOT_R8;
+    const struct shaped_kernel *t = dot_pick(scl_gemm_vector_width(ctx));
     const cl_uint u[9] = {u32(g->a_off), u32(g->lda), u32(g->b_off), u32(g->ldb), u32(g->c_off),
                           u32(g->ldc),   u32(g->m),   u32(g->n),     u32(g->k)};
     const void *const vals[14] = {&g->a, &u[0], &u[1], &g->b, &u[2], &u[3],     &g->c,
                                   &u[4], &u[5], &u[6], &u[7], &u[8], &g->alpha, &g->beta};
-    const size_t global[2] = {ceil_div(g->m, rows), ceil_div(g->n, SCL_GEMM_DOT_COLS)};
+    const size_t global[2] = {ceil_div(g->m, t->rows), ceil_div(g->n, SCL_GEMM_DOT_COLS)};
     const size_t local[2] = {1, 1};
-    cl_kernel k;
-    scl_status st = scl_kernel_get(ctx, wide ? "scl_gemm_dot16_4" : "scl_gemm_dot8_2", &k);
-    if (st == SCL_OK)
-        st = set_args(ctx, k, dot_arg_sizes, vals, 14);
-    if (st == SCL_OK)
-        st = scl_kernel_run(ctx, k, 2, global, local);
-    return st;
+    return launch(ctx, t->name, dot_arg_sizes, vals, 14, global, local);
 }
 
 /* The context's scratch buffer, grown to at least `bytes`. */
@@ -250,18 +258,12 @@ static scl_status transpose_to_scratch(scl_ctx *ctx, const struct operand *o)
     /* src_off, lds, dst_off, ldd = rows, cols */
     const cl_uint u[5] = {u32(o->off), u32(o->ld), 0, u32(o->rows), u32(o->cols)};
     const size_t global[2] = {ceil_div(o->cols, SCL_GEMM_BLOCK), ceil_div(o->rows, SCL_GEMM_BLOCK)};
-    cl_kernel k;
     scl_status st = scratch_reserve(ctx, o->rows * o->cols * sizeof(float));
     if (st != SCL_OK)
         return st;
     const void *const vals[8] = {&o->buf, &u[0], &u[1], &ctx->gemm_scratch,
                                  &u[2],   &u[3], &u[3], &u[4]};
-    st = scl_kernel_get(ctx, "scl_gemm_transpose", &k);
-    if (st == SCL_OK)
-        st = set_args(ctx, k, transpose_arg_sizes, vals, 8);
-    if (st == SCL_OK)
-        st = scl_kernel_run(ctx, k, 2, global, NULL);
-    return st;
+    return launch(ctx, "scl_gemm_transpose", transpose_arg_sizes, vals, 8, global, NULL);
 }
 
 /* D = C, P = op(A) (any strides), Q = B [k][n]. */
