@@ -157,6 +157,14 @@ static void paper_figures(const struct scl_exp_env *env, const char *name, doubl
         v[i] = f ? f[i] : (double)NAN;
 }
 
+/* The error bar of methods.dat for a figure: gnuplot drops a whole bar whose error is the
+ * missing value, so a figure given without its spread (a published one, or a single trial) gets
+ * a bar of zero length. */
+static double dat_sd(double mean, double sd)
+{
+    return !isnan(mean) && isnan(sd) ? 0.0 : sd;
+}
+
 /* One method's line of methods.csv, methods.md and methods.dat; the paper's columns when the
  * run has experiment.paper. */
 static void report_row(struct scl_exp_env *env, const struct scl_exp_method_row *r,
@@ -181,8 +189,9 @@ static void report_row(struct scl_exp_env *env, const struct scl_exp_method_row 
     scl_res_printf(csv, "\n");
     scl_res_printf(md, isnan(train) ? " - |" : " %.1f |", train);
     scl_res_printf(md, isnan(sleep) ? " - |\n" : " %.1f |\n", sleep);
-    scl_res_printf(dat, "%s %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f\n", r->method, m[0], sd[0],
-                   m[1], sd[1], pf[0], pf[1], pf[2], pf[3]);
+    scl_res_printf(dat, "%s %.4f %.4f %.4f %.4f %.4f %.4f %.4f %.4f\n", r->method, m[0],
+                   dat_sd(m[0], sd[0]), m[1], dat_sd(m[1], sd[1]), pf[0], dat_sd(pf[0], pf[1]),
+                   pf[2], dat_sd(pf[2], pf[3]));
 }
 
 static const char *const methods_plot_head =

@@ -137,6 +137,11 @@ TEST(MethodsRun, PaperFiguresBesideOurs)
     EXPECT_NE(md.find(" 0.980 | - |"), std::string::npos) << md;
     EXPECT_NE(harness_slurp(kDir + "/good/methods.csv").find(",0.1949,nan,0.4847,0.0503\n"),
               std::string::npos);
+    // The plot's data draw the published mean without a spread as a bar without an error bar
+    // (gnuplot would drop a bar whose error is missing).
+    EXPECT_NE(harness_slurp(kDir + "/good/methods.dat").find(" 0.1949 0.0000 0.4847 0.0503\n"),
+              std::string::npos)
+        << harness_slurp(kDir + "/good/methods.dat");
 
     const char *bad[][2] = {
         {R"({"source": "s", "rows": {"sgd": {"mean": 19.49}}})", "rows.sgd.mean"},
