@@ -30,16 +30,19 @@ struct scl_kernel_slot {
 };
 
 /* Device time per kernel name when profiling (profile.c). */
-#define SCL_PROF_ENTRIES 96  /* kernel names, with room for CLBlast's */
+#define SCL_PROF_ENTRIES 96  /* kernel names (each with its label), with room for CLBlast's */
 #define SCL_PROF_PENDING 256 /* events resolved together */
+#define SCL_PROF_NAME    64  /* an entry's name: the kernel's, a space and the label */
+#define SCL_PROF_LABEL   32  /* what the commands enqueued meanwhile serve, e.g. a GEMM's shape */
 struct scl_prof_entry {
-    const char *name; /* static string */
+    char name[SCL_PROF_NAME];
     double ns;
     unsigned long long calls;
 };
 struct scl_profile {
     struct scl_prof_entry entries[SCL_PROF_ENTRIES];
     int n_entries;
+    char label[SCL_PROF_LABEL]; /* empty, or appended to the names of commands enqueued now */
     cl_event pending[SCL_PROF_PENDING];
     struct scl_prof_entry *pending_entry[SCL_PROF_PENDING];
     int n_pending;
@@ -148,6 +151,10 @@ scl_status scl_kernel_run(scl_ctx *ctx, cl_kernel k, cl_uint dims, const size_t 
  * when not profiling; after enqueueing it, scl_prof_enqueued keeps the event if one was made. */
 cl_event *scl_prof_event(scl_ctx *ctx, const char *name);
 void scl_prof_enqueued(scl_ctx *ctx, cl_event *ev);
+/* While a label is set (NULL clears it) every command profiled is summed under its name and the
+ * label: the GEMM layer labels its kernels with the product's shape, so that each product of a
+ * training step gets its own line. */
+void scl_prof_label(scl_ctx *ctx, const char *label);
 /* Release the events not yet resolved (scl_ctx_destroy). */
 void scl_prof_release(scl_ctx *ctx);
 /* Compare the host/device contract (cl/scl_contract.h) as the device compiled it with the

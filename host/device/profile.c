@@ -1,27 +1,32 @@
 /*
  * Where the device time goes: with scl_ctx_params.profile (SCL_PROFILE=1) the queue records a
  * start and end time for every command sleepcl enqueues (our kernels through scl_kernel_run, the
- * CLBlast GEMMs through their event), summed per kernel name and printed by
- * scl_ctx_profile_print. Events are collected in batches and resolved when the batch is full or
- * the profile is read, so the host keeps enqueueing ahead of the device as it does unprofiled;
- * what profiling costs is the device's own timestamping.
+ * CLBlast GEMMs through their event), summed per kernel name (with the label set meanwhile, such
+ * as a GEMM's shape) and printed by scl_ctx_profile_print. Events are collected in batches and
+ * resolved when the batch is full or the profile is read, so the host keeps enqueueing ahead of the
+ * device as it does unprofiled; what profiling costs is the device's own timestamping.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-/* The entry of `name` (a static string), added on first use; NULL when the table is full. */
+/* The entry of `name` and the current label, added on first use; NULL when the table is full. */
 static struct scl_prof_entry *entry(scl_ctx *ctx, const char *name)
 {
     struct scl_profile *p = &ctx->prof;
+    char full[SCL_PROF_NAME];
+    snprintf(full, sizeof full, p->label[0] ? "%s %s" : "%s", name, p->label);
     for (int i = 0; i < p->n_entries; i++)
-        if (p->entries[i].name == name || strcmp(p->entries[i].name, name) == 0)
+        if (strcmp(p->entries[i].name, full) == 0)
             return &p->entries[i];
     if (p->n_entries == SCL_PROF_ENTRIES)
         return NULL;
-    p->entries[p->n_entries] = (struct scl_prof_entry){.name = name};
-    return &p->entries[p->n_entries++];
+    struct scl_prof_entry *e = &p->entries[p->n_entries++];
+    *e = (struct scl_prof_entry){0};
+    memcpy(e->name, full, sizeof full);
+    return e;
 }
 
 /* Wait for the pending events and add their durations to their entries. */
@@ -67,6 +72,11 @@ void scl_prof_enqueued(scl_ctx *ctx, cl_event *ev)
         ctx->prof.n_pending++;
 }
 
+void scl_prof_label(scl_ctx *ctx, const char *label)
+{
+    snprintf(ctx->prof.label, sizeof ctx->prof.label, "%s", label ? label : "");
+}
+
 void scl_prof_release(scl_ctx *ctx)
 {
     for (int i = 0; i < ctx->prof.n_pending; i++)
@@ -93,14 +103,17 @@ scl_status scl_ctx_profile_print(scl_ctx *ctx, FILE *f)
     qsort(sorted, (size_t)n, sizeof(sorted[0]), by_time);
     for (int i = 0; i < n; i++)
         total += sorted[i].ns;
-    fprintf(f, "profile: %-28s %10s %12s %10s %7s\n", "kernel", "calls", "total ms", "mean us",
+    int w = 28; /* the name column: as wide as the longest name */
+    for (int i = 0; i < n; i++)
+        w = (int)strlen(sorted[i].name) > w ? (int)strlen(sorted[i].name) : w;
+    fprintf(f, "profile: %-*s %10s %12s %10s %7s\n", w, "kernel", "calls", "total ms", "mean us",
             "share");
     for (int i = 0; i < n; i++)
-        fprintf(f, "profile: %-28s %10llu %12.3f %10.2f %6.1f%%\n", sorted[i].name,
+        fprintf(f, "profile: %-*s %10llu %12.3f %10.2f %6.1f%%\n", w, sorted[i].name,
                 (unsigned long long)sorted[i].calls, 1e-6 * sorted[i].ns,
                 sorted[i].calls ? 1e-3 * sorted[i].ns / (double)sorted[i].calls : 0.0,
                 total > 0 ? 100.0 * sorted[i].ns / total : 0.0);
-    fprintf(f, "profile: %-28s %10s %12.3f (device time of the commands above)\n", "all", "",
+    fprintf(f, "profile: %-*s %10s %12.3f (device time of the commands above)\n", w, "all", "",
             1e-6 * total);
     return st;
 }

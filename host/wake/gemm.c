@@ -19,6 +19,7 @@
  */
 #include <clblast_c.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gemm.h"
 #include "scl_contract.h" /* SCL_GEMM_MR*: rows of D per work-item; SCL_GEMM_BLOCK: transposes */
@@ -388,13 +389,28 @@ static scl_status run_clblast(scl_ctx *ctx, const struct scl_gemm_args *g)
     return SCL_OK;
 }
 
+/* Profile label of a product: its transposes and m x n x k, e.g. "TN 1200x784x64". */
+static void profile_label(scl_ctx *ctx, const struct scl_gemm_args *g)
+{
+    char label[3 * 24 + 8]; /* room for any sizes; scl_prof_label keeps what fits */
+    snprintf(label, sizeof label, "%c%c %zux%zux%zu", g->trans_a ? 'T' : 'N',
+             g->trans_b ? 'T' : 'N', g->m, g->n, g->k);
+    scl_prof_label(ctx, label);
+}
+
 scl_status scl_gemm(scl_ctx *ctx, enum scl_gemm_engine engine, const struct scl_gemm_args *g)
 {
     scl_status st = check_args(ctx, g);
     if (st != SCL_OK || g->m == 0 || g->n == 0)
         return st;
+    if (ctx->profile)
+        profile_label(ctx, g);
     /* CLBlast rejects k = 0; the native kernel does C = beta C for it. */
     if (scl_gemm_resolve(ctx, engine) == SCL_GEMM_CLBLAST && g->k > 0)
-        return run_clblast(ctx, g);
-    return run_native(ctx, g);
+        st = run_clblast(ctx, g);
+    else
+        st = run_native(ctx, g);
+    if (ctx->profile)
+        scl_prof_label(ctx, NULL);
+    return st;
 }

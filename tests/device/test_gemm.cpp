@@ -379,4 +379,48 @@ TEST(GemmArgs, AutoIsNativeOnCpuDevices)
     EXPECT_STREQ(scl_gemm_engine_name(SCL_GEMM_NATIVE), "native");
 }
 
+// SCL_PROFILE: each product is summed on its own line, under its kernel's name and its shape, and
+// a command enqueued after the product carries no shape.
+TEST(GemmProfile, EachShapeItsOwnLine)
+{
+    SCL_REQUIRE_DEVICE();
+    struct scl_ctx_params p = scl_ctx_default_params();
+    p.quiet = 1;
+    p.profile = 1;
+    scl_ctx *ctx = nullptr;
+    ASSERT_EQ(scl_ctx_create(&p, &ctx), SCL_OK) << scl_ctx_last_error(ctx);
+    Stored a(3, 7, 0, 1), b(7, 5, 0, 2), cm(7, 7, 0, 3);
+    ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && cm.upload(ctx)) << scl_ctx_last_error(ctx);
+    struct scl_gemm_args nn = {false, false, 3,     5, 7, 1.0f,   0.0f, a.buf,
+                               0,     7,     b.buf, 0, 5, cm.buf, 0,    7};
+    struct scl_gemm_args tn = nn; // A^T B with A stored [3][7] as [k][m]: 7 x 5, k = 3
+    tn.trans_a = true, tn.m = 7, tn.k = 3;
+    tn.b = a.buf, tn.ldb = 7, tn.n = 5;
+    for (int i = 0; i < 2; i++)
+        ASSERT_EQ(scl_gemm(ctx, SCL_GEMM_NATIVE, &nn), SCL_OK) << scl_ctx_last_error(ctx);
+    ASSERT_EQ(scl_gemm(ctx, SCL_GEMM_NATIVE, &tn), SCL_OK) << scl_ctx_last_error(ctx);
+    uint32_t w[4];
+    ASSERT_EQ(scl_ctx_rng_fill(ctx, 1, SCL_RNG_TEST, 0, 0, 1, w), SCL_OK);
+    char *buf = nullptr;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    EXPECT_EQ(scl_ctx_profile_print(ctx, f), SCL_OK) << scl_ctx_last_error(ctx);
+    fclose(f);
+    std::string text(buf, len);
+    free(buf);
+    auto calls = [&](const std::string &label) {
+        std::istringstream lines(text);
+        for (std::string line; std::getline(lines, line);)
+            if (line.find("scl_gemm_") != std::string::npos &&
+                line.find(" " + label + " ") != std::string::npos)
+                return std::stoull(line.substr(line.find(label) + label.size()));
+        return 0ull;
+    };
+    EXPECT_EQ(calls("NN 3x5x7"), 2u) << text;
+    EXPECT_EQ(calls("TN 7x5x3"), 1u) << text;
+    EXPECT_NE(text.find("profile: scl_rng_fill "), std::string::npos) << text;
+    EXPECT_EQ(text.find("scl_rng_fill NN"), std::string::npos) << text;
+    scl_ctx_destroy(ctx);
+}
+
 } // namespace
