@@ -245,7 +245,8 @@ int scl_ctx_is_cpu(const scl_ctx *ctx);
  * from the on-disk cache (1) or was compiled (0). */
 double scl_ctx_program_seconds(const scl_ctx *ctx, int *from_cache);
 /* With params.profile: device time per kernel since creation or the last reset, largest first,
- * one line each ("profile: NAME CALLS TOTAL_MS MEAN_US SHARE"), waiting for the queue first.
+ * one line each ("profile: NAME CALLS TOTAL_MS MEAN_US SHARE"), waiting for the queue first; a
+ * GEMM's kernels are named with the product's shape ("scl_gemm_tile8_6 TN 1200x784x64").
  * Without it, prints nothing. */
 scl_status scl_ctx_profile_print(scl_ctx *ctx, FILE *f);
 void scl_ctx_profile_reset(scl_ctx *ctx);
