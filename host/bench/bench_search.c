@@ -7,6 +7,9 @@
  * the MNIST mean input, which fires sparsely as trained nets do. (2) The wall time of one
  * search generation of 32 candidates on one scoring net at 3% of MNIST (configs/search/
  * mnist.ini): the batched sleep and the 32 validation evaluations, the net trained beforehand.
+ * The batches' throughput is also given as the weights their steps touch per second
+ * (scl_sleep_step_bytes at the spike counts of one run), beside the measured bandwidth: every
+ * run has its own weights, so a batch moves B times the bytes of one run.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "internal.h"
 #include "ref.h"
 #include "search.h"
 
@@ -116,6 +120,25 @@ static int ms_per_step(scl_ctx *ctx, struct batch_bench *b, int n, int32_t T, in
     return 0;
 }
 
+/* Bytes of weights one run's step touches (scl_sleep_step_bytes), at the mean spike counts of a
+ * single sleep of T steps of run 0; negative on a device error. */
+static double step_bytes(scl_ctx *ctx, struct batch_bench *b, int32_t T)
+{
+    struct scl_sleep_stats st;
+    double spikes[N_LAYERS + 1] = {0};
+    memset(&st, 0, sizeof(st));
+    if (reset_runs(b, 1, T) != SCL_OK ||
+        scl_sleep_run(ctx, b->runs[0], &b->jobs[0].params, b->mean, b->factors, &st) != SCL_OK) {
+        scl_sleep_stats_free(&st);
+        return -1.0;
+    }
+    for (int32_t t = 0; t < T; t++)
+        for (int l = 0; l <= N_LAYERS; l++)
+            spikes[l] += (double)st.spikes[t * (N_LAYERS + 1) + l] / T;
+    scl_sleep_stats_free(&st);
+    return scl_sleep_step_bytes(b->m0->sizes, N_LAYERS, spikes);
+}
+
 static int scl_bench_batches(scl_ctx *ctx, const struct scl_bench_opts *o)
 {
     static const int sizes[] = {1, 8, 32, 128};
@@ -126,10 +149,16 @@ static int scl_bench_batches(scl_ctx *ctx, const struct scl_bench_opts *o)
     /* warm-up: the first launch of each kernel pays for its compilation on PoCL */
     if (rc == SCL_EXIT_OK && (time_pass(ctx, &b, 1, 2, 1) < 0 || time_pass(ctx, &b, 1, 2, 0) < 0))
         rc = SCL_EXIT_RUNTIME;
-    printf("batched sleep, 784-1200-1200-10, 2024 MNIST set, T = %d, every run its own seed\n"
-           "%5s %14s %14s %16s %18s %8s\n",
-           (int)T, "B", "ms/step (all)", "ms/run-step", "run-steps/s", "B singles ms/step",
-           "ratio");
+    const double bytes = rc == SCL_EXIT_OK ? step_bytes(ctx, &b, T) : -1.0;
+    if (rc == SCL_EXIT_OK && bytes < 0) {
+        scl_app_error("bench search: %s", scl_ctx_last_error(ctx));
+        rc = SCL_EXIT_RUNTIME;
+    }
+    printf("batched sleep, 784-1200-1200-10, 2024 MNIST set, T = %d, every run its own seed; a "
+           "run's step touches %.0f kB of its weights\n"
+           "%5s %14s %14s %16s %18s %8s %8s %7s\n",
+           (int)T, 1e-3 * bytes, "B", "ms/step (all)", "ms/run-step", "run-steps/s",
+           "B singles ms/step", "ratio", "GB/s", "triad%");
     for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]) && rc == SCL_EXIT_OK; k++) {
         const int n = sizes[k];
         if (o->quick && n > 32)
@@ -141,8 +170,10 @@ static int scl_bench_batches(scl_ctx *ctx, const struct scl_bench_opts *o)
             rc = SCL_EXIT_RUNTIME;
             break;
         }
-        printf("%5d %14.3f %14.4f %16.0f %18.3f %8.2f\n", n, batch, batch / n, 1e3 * n / batch,
-               single, single / batch);
+        const double gbs = 1e-6 * bytes * n / batch;
+        printf("%5d %14.3f %14.4f %16.0f %18.3f %8.2f %8.1f %6.0f%%\n", n, batch, batch / n,
+               1e3 * n / batch, single, single / batch, gbs,
+               o->bandwidth_gbs > 0 ? 100.0 * gbs / o->bandwidth_gbs : 0.0);
         fflush(stdout);
     }
     for (int i = 0; i < MAX_B; i++) {

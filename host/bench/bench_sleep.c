@@ -13,6 +13,10 @@
  * these machines are shared and noisy. The
  * device runs both ways sleep.c knows: one work-group running chunks of steps per kernel call
  * (what a CPU gets) and one launch per call over several work-groups (what a GPU gets).
+ *
+ * A step does almost no arithmetic; it moves weights. Its figure beside the measured memory
+ * bandwidth is the weights it touches (scl_sleep_step_bytes: the rows and columns the device
+ * run's mean spike counts select, in whole 64-byte blocks) per second of a step.
  */
 #include <math.h>
 #include <stdio.h>
@@ -37,7 +41,8 @@ struct sleep_bench {
     float alpha[N_LAYERS];   /* what the C loops take: scl_sleep_alpha of p and the factors */
     struct scl_sleep_params p;
     const char *input_desc;
-    float *images; /* [ACT_IMAGES][784] */
+    float *images;               /* [ACT_IMAGES][784] */
+    double spikes[N_LAYERS + 1]; /* mean spikes per step of each layer, in the device run */
 };
 
 typedef scl_status (*engine_fn)(scl_ctx *ctx, scl_model *m, const struct sleep_bench *b,
@@ -160,17 +165,22 @@ static double time_engine(scl_ctx *ctx, struct sleep_bench *b, engine_fn fn, int
     return t;
 }
 
-static void print_rates(const int32_t *spikes, int32_t steps, const scl_model *m)
+/* The mean spikes per step of each layer into b->spikes, printed as rates per unit. */
+static void print_rates(struct sleep_bench *b, const int32_t *spikes)
 {
     static const char *const names[N_LAYERS + 1] = {"input", "hidden 1", "hidden 2", "output"};
+    const int32_t steps = b->p.steps;
     printf("  firing rate per unit per step:");
     for (int32_t l = 0; l <= N_LAYERS; l++) {
         int64_t sum = 0;
         for (int32_t t = 0; t < steps; t++)
             sum += spikes[t * (N_LAYERS + 1) + l];
-        printf(" %s %.2f%%%s", names[l], 100.0 * (double)sum / ((double)steps * m->sizes[l]),
+        b->spikes[l] = (double)sum / steps;
+        printf(" %s %.2f%%%s", names[l], 100.0 * b->spikes[l] / b->m->sizes[l],
                l < N_LAYERS ? "," : "\n");
     }
+    printf("  weights touched per step: %.0f kB (the rows and columns the spike lists select)\n",
+           1e-3 * scl_sleep_step_bytes(b->m->sizes, N_LAYERS, b->spikes));
 }
 
 /* Rates from the device run, and whether the C loop saw the same spike counts. */
@@ -189,7 +199,7 @@ static scl_status check_run(scl_ctx *ctx, struct sleep_bench *b)
     if (st == SCL_OK)
         st = run_fast(ctx, m2, b, c);
     if (st == SCL_OK) {
-        print_rates(dev, b->p.steps, b->m);
+        print_rates(b, dev);
         printf("  device and C loop spike counts: %s\n",
                memcmp(dev, c, n * sizeof(*dev)) == 0 ? "identical" : "DIFFERENT");
     }
@@ -227,9 +237,12 @@ static scl_status time_all(scl_ctx *ctx, struct sleep_bench *b, int reps, double
     return st;
 }
 
-/* One modulation: every engine, printed against the fast C loop. */
-static scl_status scl_bench_modulation(scl_ctx *ctx, struct sleep_bench *b, int reps)
+/* One modulation: every engine, printed against the fast C loop and as the weights a step
+ * touches per second, also as a share of the measured bandwidth. */
+static scl_status scl_bench_modulation(scl_ctx *ctx, struct sleep_bench *b,
+                                       const struct scl_bench_opts *o)
 {
+    const int reps = o->quick ? 1 : 5;
     double best[N_ENGINES][2];
     double step[N_ENGINES];
     const int32_t t = b->p.steps;
@@ -240,11 +253,16 @@ static scl_status scl_bench_modulation(scl_ctx *ctx, struct sleep_bench *b, int 
         return st;
     for (int e = 0; e < N_ENGINES; e++)
         step[e] = (best[e][1] - best[e][0]) / (t - 1);
-    printf("  %-34s %9s %9s %9s %9s %9s\n", "engine", "ms/step", "vs C fast", "fixed ms",
-           "total ms", "vs C fast");
-    for (int e = 0; e < N_ENGINES; e++)
-        printf("  %-34s %9.4f %9.2f %9.2f %9.2f %9.2f\n", engines[e].name, 1e3 * step[e],
-               step[e] / step[2], 1e3 * best[e][0], 1e3 * best[e][1], best[e][1] / best[2][1]);
+    const double bytes = scl_sleep_step_bytes(b->m->sizes, N_LAYERS, b->spikes);
+    printf("  %-34s %9s %9s %9s %9s %9s %9s %7s\n", "engine", "ms/step", "vs C fast", "fixed ms",
+           "total ms", "vs C fast", "GB/s", "triad%");
+    for (int e = 0; e < N_ENGINES; e++) {
+        const double gbs = 1e-9 * bytes / step[e];
+        printf("  %-34s %9.4f %9.2f %9.2f %9.2f %9.2f %9.1f %6.0f%%\n", engines[e].name,
+               1e3 * step[e], step[e] / step[2], 1e3 * best[e][0], 1e3 * best[e][1],
+               best[e][1] / best[2][1], gbs,
+               o->bandwidth_gbs > 0 ? 100.0 * gbs / o->bandwidth_gbs : 0.0);
+    }
     return SCL_OK;
 }
 
@@ -253,7 +271,6 @@ int scl_bench_sleep(scl_ctx *ctx, const struct scl_bench_opts *o)
     struct sleep_bench b;
     memset(&b, 0, sizeof(b));
     scl_status st = scl_bench_setup(&b);
-    const int reps = o->quick ? 1 : 5;
     printf("sleep: 784-1200-1200-10, random U(+-1/sqrt(fan_in)) weights, 2024 MNIST parameters "
            "(T %d, gain %g, input mean, norm ref), seed %u\n",
            (int)b.p.steps, (double)b.p.gain, (unsigned)b.p.seed);
@@ -262,7 +279,7 @@ int scl_bench_sleep(scl_ctx *ctx, const struct scl_bench_opts *o)
     for (int mod = 0; mod < 2 && st == SCL_OK; mod++) {
         b.p.modulation = mod ? SCL_SLEEP_MOD_CONST : SCL_SLEEP_MOD_REF;
         printf(" f = %s\n", mod ? "const" : "ref");
-        st = scl_bench_modulation(ctx, &b, reps);
+        st = scl_bench_modulation(ctx, &b, o);
     }
     if (st != SCL_OK)
         scl_app_error("bench sleep: %s (%s)", scl_status_str(st), scl_ctx_last_error(ctx));

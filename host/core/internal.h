@@ -102,6 +102,13 @@ void *scl_calloc(size_t count, size_t size);
 /* Test hook: the n-th allocation from now (0 = the next) and all later ones fail; -1 = never. */
 void scl_test_fail_alloc_after(long n);
 
+/* ---- sleep engine (sleep.c) */
+/* Bytes of weights one step of a sleep touches on the device (in whole SCL_SLEEP_VEC-float
+ * blocks, a 64-byte cache line each, read or written) with spikes[l] spikes in layer l = 0..L:
+ * the rows and columns of each W_l its spike lists select, in the layout sleep.c stores W_l in.
+ * A traffic model for the benchmark, which divides it by the time of a step. */
+double scl_sleep_step_bytes(const int32_t *sizes, int32_t n_layers, const double *spikes);
+
 /* ---- environment (env.c): the only place that reads environment variables */
 enum scl_env_var {
     SCL_ENV_DEVICE,

@@ -253,6 +253,27 @@ static int layer_transposed(int32_t l)
     return l == 1;
 }
 
+/* Blocks of SCL_SLEEP_VEC weights W_l's part of a step touches: integrating layer l reads, for
+ * each of the `pre` spikes of layer l - 1, a row of W_l^T (one block per 16 units of layer l) or
+ * a column of the row-major W_l (a block per unit); updating W_l writes, for each of the `post`
+ * spikes of layer l, a column of W_l^T (a block per unit of layer l - 1) or a row of W_l. */
+static double layer_blocks(int32_t l, int32_t n_pre, int32_t n, double pre, double post)
+{
+    const double pre_blocks = (double)pad_units(n_pre) / SCL_SLEEP_VEC;
+    const double blocks = (double)pad_units(n) / SCL_SLEEP_VEC;
+    if (layer_transposed(l))
+        return pre * blocks + post * (double)n_pre;
+    return pre * (double)n + post * pre_blocks;
+}
+
+double scl_sleep_step_bytes(const int32_t *sizes, int32_t n_layers, const double *spikes)
+{
+    double blocks = 0.0;
+    for (int32_t l = 1; l <= n_layers; l++)
+        blocks += layer_blocks(l, sizes[l - 1], sizes[l], spikes[l - 1], spikes[l]);
+    return blocks * SCL_SLEEP_VEC * sizeof(float);
+}
+
 static void layout_init(struct layout *y, const scl_model *m)
 {
     memset(y, 0, sizeof(*y));

@@ -1,7 +1,8 @@
 // The host side of sleep without a device: layer factors (ref chaining against Diehl) on
 // hand-made numbers, alpha, the modulation f(w) against the textbook formula and at extreme
 // weights, window corners, a two-step example computed by hand, the fast loop against the
-// reference, parameter validation messages and the weight-change histogram bins.
+// reference, parameter validation messages, the weight-change histogram bins and the traffic
+// model of a step that the benchmark reports.
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <vector>
 
 extern "C" {
+#include "internal.h"
 #include "ref.h"
 }
 #include "sleepcl/sleepcl.h"
@@ -347,4 +349,17 @@ TEST(SleepInput, MeanOfDataset)
     EXPECT_FLOAT_EQ(mean[1], 0.75f);
     ds.n = 0;
     EXPECT_EQ(scl_sleep_mean_input(&ds, mean), SCL_ERR_ARG);
+}
+
+// The weights a step touches, worked by hand on padded sizes (blocks of 16 floats, 64 bytes):
+// W_1 (transposed, [20][32 padded]): 1 input spike reads a row of 2 blocks, 1 hidden spike
+// writes a column of 20 blocks; W_2 (row-major, [5][32 padded]): 1 hidden spike reads a column
+// of 5 blocks, 2 output spikes write rows of 2 blocks each. 2 + 20 + 5 + 4 = 31 blocks.
+TEST(SleepTraffic, BlocksOfAStepByHand)
+{
+    const int32_t sizes[] = {20, 17, 5};
+    const double spikes[] = {1.0, 1.0, 2.0};
+    EXPECT_DOUBLE_EQ(scl_sleep_step_bytes(sizes, 2, spikes), 31.0 * 64.0);
+    const double silent[] = {0.0, 0.0, 0.0};
+    EXPECT_DOUBLE_EQ(scl_sleep_step_bytes(sizes, 2, silent), 0.0);
 }
