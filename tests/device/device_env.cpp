@@ -1,6 +1,7 @@
 // The shared device context of a device-test binary; see device_env.h.
 #include "device_env.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -49,4 +50,19 @@ bool test_allow_no_device()
 {
     const char *v = std::getenv("SCL_TEST_ALLOW_NO_DEVICE");
     return v && std::string(v) == "1";
+}
+
+std::string test_profile_text(scl_ctx *ctx)
+{
+    char *buf = nullptr;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    EXPECT_NE(f, nullptr);
+    if (!f)
+        return "";
+    EXPECT_EQ(scl_ctx_profile_print(ctx, f), SCL_OK) << scl_ctx_last_error(ctx);
+    fclose(f);
+    std::string s(buf, len);
+    free(buf);
+    return s;
 }

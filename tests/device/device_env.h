@@ -5,6 +5,7 @@
 #define SLEEPCL_TEST_DEVICE_ENV_H
 
 #include <gtest/gtest.h>
+#include <string>
 
 #include "sleepcl/sleepcl.h"
 
@@ -23,5 +24,8 @@ scl_ctx *test_ctx();
 
 bool test_allow_no_device();
 const char *test_ctx_error();
+
+// What scl_ctx_profile_print writes for ctx (empty without profiling).
+std::string test_profile_text(scl_ctx *ctx);
 
 #endif

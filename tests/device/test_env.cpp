@@ -136,18 +136,6 @@ TEST(DeviceEnv, FailingKernelBuildNamesDeviceAndOptions)
 
 // SCL_PROFILE: with params.profile every command is timed and summed under its kernel's name;
 // without it nothing is printed; a reset starts the sums again.
-static std::string profile_text(scl_ctx *ctx)
-{
-    char *buf = nullptr;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    EXPECT_EQ(scl_ctx_profile_print(ctx, f), SCL_OK) << scl_ctx_last_error(ctx);
-    fclose(f);
-    std::string s(buf, len);
-    free(buf);
-    return s;
-}
-
 TEST(DeviceEnv, ProfileCountsEveryLaunchByName)
 {
     SCL_REQUIRE_DEVICE();
@@ -160,7 +148,7 @@ TEST(DeviceEnv, ProfileCountsEveryLaunchByName)
         uint32_t w[4 * 3];
         for (int i = 0; i < 3; i++)
             ASSERT_EQ(scl_ctx_rng_fill(ctx, 1, SCL_RNG_TEST, (uint32_t)i, 0, 3, w), SCL_OK);
-        std::string text = profile_text(ctx);
+        std::string text = test_profile_text(ctx);
         if (!profile) {
             EXPECT_EQ(text, "");
         } else {
@@ -170,7 +158,7 @@ TEST(DeviceEnv, ProfileCountsEveryLaunchByName)
             ASSERT_EQ(sscanf(text.c_str() + at, "profile: scl_rng_fill %llu", &calls), 1) << text;
             EXPECT_EQ(calls, 3u) << text;
             scl_ctx_profile_reset(ctx);
-            EXPECT_EQ(profile_text(ctx).find("scl_rng_fill"), std::string::npos);
+            EXPECT_EQ(test_profile_text(ctx).find("scl_rng_fill"), std::string::npos);
         }
         scl_ctx_destroy(ctx);
     }

@@ -401,13 +401,7 @@ TEST(GemmProfile, EachShapeItsOwnLine)
     ASSERT_EQ(scl_gemm(ctx, SCL_GEMM_NATIVE, &tn), SCL_OK) << scl_ctx_last_error(ctx);
     uint32_t w[4];
     ASSERT_EQ(scl_ctx_rng_fill(ctx, 1, SCL_RNG_TEST, 0, 0, 1, w), SCL_OK);
-    char *buf = nullptr;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    EXPECT_EQ(scl_ctx_profile_print(ctx, f), SCL_OK) << scl_ctx_last_error(ctx);
-    fclose(f);
-    std::string text(buf, len);
-    free(buf);
+    const std::string text = test_profile_text(ctx);
     auto calls = [&](const std::string &label) {
         std::istringstream lines(text);
         for (std::string line; std::getline(lines, line);)
