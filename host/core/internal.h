@@ -30,7 +30,7 @@ struct scl_kernel_slot {
 };
 
 /* Device time per kernel name when profiling (profile.c). */
-#define SCL_PROF_ENTRIES 96  /* kernel names (each with its label), with room for CLBlast's */
+#define SCL_PROF_ENTRIES 192 /* kernel names (each with its label), with room for CLBlast's */
 #define SCL_PROF_PENDING 256 /* events resolved together */
 #define SCL_PROF_NAME    64  /* an entry's name: the kernel's, a space and the label */
 #define SCL_PROF_LABEL   32  /* what the commands enqueued meanwhile serve, e.g. a GEMM's shape */

@@ -12,18 +12,35 @@
 
 #include "internal.h"
 
-/* The entry of `name` and the current label, added on first use; NULL when the table is full. */
+/* Where the commands go once the table is full (a run of many product shapes), so that the
+ * total still counts them. */
+static const char overflow_name[] = "(names past the table's room)";
+
+/* The entry named `name`, or NULL. */
+static struct scl_prof_entry *find(struct scl_profile *p, const char *name)
+{
+    for (int i = 0; i < p->n_entries; i++)
+        if (strcmp(p->entries[i].name, name) == 0)
+            return &p->entries[i];
+    return NULL;
+}
+
+/* The entry of `name` and the current label, added on first use; the last slot of the table
+ * collects every name that finds no room. */
 static struct scl_prof_entry *entry(scl_ctx *ctx, const char *name)
 {
     struct scl_profile *p = &ctx->prof;
     char full[SCL_PROF_NAME];
     snprintf(full, sizeof full, p->label[0] ? "%s %s" : "%s", name, p->label);
-    for (int i = 0; i < p->n_entries; i++)
-        if (strcmp(p->entries[i].name, full) == 0)
-            return &p->entries[i];
-    if (p->n_entries == SCL_PROF_ENTRIES)
-        return NULL;
-    struct scl_prof_entry *e = &p->entries[p->n_entries++];
+    struct scl_prof_entry *e = find(p, full);
+    if (e)
+        return e;
+    if (p->n_entries >= SCL_PROF_ENTRIES - 1) {
+        snprintf(full, sizeof full, "%s", overflow_name);
+        if ((e = find(p, full)))
+            return e;
+    }
+    e = &p->entries[p->n_entries++];
     *e = (struct scl_prof_entry){0};
     memcpy(e->name, full, sizeof full);
     return e;
@@ -58,10 +75,7 @@ cl_event *scl_prof_event(scl_ctx *ctx, const char *name)
     struct scl_profile *p = &ctx->prof;
     if (!ctx->profile || (p->n_pending == SCL_PROF_PENDING && flush(ctx) != SCL_OK))
         return NULL;
-    struct scl_prof_entry *e = entry(ctx, name);
-    if (!e)
-        return NULL;
-    p->pending_entry[p->n_pending] = e;
+    p->pending_entry[p->n_pending] = entry(ctx, name);
     p->pending[p->n_pending] = NULL;
     return &p->pending[p->n_pending];
 }

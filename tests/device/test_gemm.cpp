@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstring>
 #include <gtest/gtest.h>
+#include <iterator>
 #include <limits>
 #include <sstream>
 #include <vector>
@@ -414,6 +415,38 @@ TEST(GemmProfile, EachShapeItsOwnLine)
     EXPECT_EQ(calls("TN 7x5x3"), 1u) << text;
     EXPECT_NE(text.find("profile: scl_rng_fill "), std::string::npos) << text;
     EXPECT_EQ(text.find("scl_rng_fill NN"), std::string::npos) << text;
+    scl_ctx_destroy(ctx);
+}
+
+// More product shapes than the profile's table holds: the ones past its room are summed on one
+// line, so that every call is still counted.
+TEST(GemmProfile, ShapesPastTheTableStillCounted)
+{
+    SCL_REQUIRE_DEVICE();
+    struct scl_ctx_params p = scl_ctx_default_params();
+    p.quiet = 1;
+    p.profile = 1;
+    scl_ctx *ctx = nullptr;
+    ASSERT_EQ(scl_ctx_create(&p, &ctx), SCL_OK) << scl_ctx_last_error(ctx);
+    const size_t shapes = 250; // C = A B with A [m][1], B [1][1], m = 1 .. 250
+    Stored a(shapes, 1, 0, 1), b(1, 1, 0, 2), cm(shapes, 1, 0, 3);
+    ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && cm.upload(ctx)) << scl_ctx_last_error(ctx);
+    for (size_t m = 1; m <= shapes; m++) {
+        struct scl_gemm_args g = {false, false, m,     1, 1, 1.0f,   0.0f, a.buf,
+                                  0,     1,     b.buf, 0, 1, cm.buf, 0,    1};
+        ASSERT_EQ(scl_gemm(ctx, SCL_GEMM_NATIVE, &g), SCL_OK) << scl_ctx_last_error(ctx);
+    }
+    const std::string text = test_profile_text(ctx);
+    unsigned long long total = 0; // calls: the fourth field from the right of every entry line
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream fields(line);
+        std::vector<std::string> f{std::istream_iterator<std::string>(fields), {}};
+        if (f.size() >= 5 && f[1] != "kernel" && f[1] != "all")
+            total += std::stoull(f[f.size() - 4]);
+    }
+    EXPECT_NE(text.find("(names past the table's room)"), std::string::npos) << text;
+    EXPECT_EQ(total, shapes) << text;
     scl_ctx_destroy(ctx);
 }
 
