@@ -380,16 +380,37 @@ TEST(GemmArgs, AutoIsNativeOnCpuDevices)
     EXPECT_STREQ(scl_gemm_engine_name(SCL_GEMM_NATIVE), "native");
 }
 
+// A context of its own with profiling on; declared before a test's buffers, it outlives them.
+struct ProfiledCtx {
+    scl_ctx *ctx = nullptr;
+    std::string error;
+    ProfiledCtx()
+    {
+        struct scl_ctx_params p = scl_ctx_default_params();
+        p.quiet = 1;
+        p.profile = 1;
+        if (scl_ctx_create(&p, &ctx) != SCL_OK) {
+            error = scl_ctx_last_error(ctx);
+            scl_ctx_destroy(ctx);
+            ctx = nullptr;
+        }
+    }
+    ~ProfiledCtx()
+    {
+        scl_ctx_destroy(ctx);
+    }
+    ProfiledCtx(const ProfiledCtx &) = delete;
+    ProfiledCtx &operator=(const ProfiledCtx &) = delete;
+};
+
 // SCL_PROFILE: each product is summed on its own line, under its kernel's name and its shape, and
 // a command enqueued after the product carries no shape.
 TEST(GemmProfile, EachShapeItsOwnLine)
 {
     SCL_REQUIRE_DEVICE();
-    struct scl_ctx_params p = scl_ctx_default_params();
-    p.quiet = 1;
-    p.profile = 1;
-    scl_ctx *ctx = nullptr;
-    ASSERT_EQ(scl_ctx_create(&p, &ctx), SCL_OK) << scl_ctx_last_error(ctx);
+    ProfiledCtx profiled;
+    scl_ctx *ctx = profiled.ctx;
+    ASSERT_NE(ctx, nullptr) << profiled.error;
     Stored a(3, 7, 0, 1), b(7, 5, 0, 2), cm(7, 7, 0, 3);
     ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && cm.upload(ctx)) << scl_ctx_last_error(ctx);
     struct scl_gemm_args nn = {false, false, 3,     5, 7, 1.0f,   0.0f, a.buf,
@@ -415,7 +436,6 @@ TEST(GemmProfile, EachShapeItsOwnLine)
     EXPECT_EQ(calls("TN 7x5x3"), 1u) << text;
     EXPECT_NE(text.find("profile: scl_rng_fill "), std::string::npos) << text;
     EXPECT_EQ(text.find("scl_rng_fill NN"), std::string::npos) << text;
-    scl_ctx_destroy(ctx);
 }
 
 // More product shapes than the profile's table holds: the ones past its room are summed on one
@@ -423,11 +443,9 @@ TEST(GemmProfile, EachShapeItsOwnLine)
 TEST(GemmProfile, ShapesPastTheTableStillCounted)
 {
     SCL_REQUIRE_DEVICE();
-    struct scl_ctx_params p = scl_ctx_default_params();
-    p.quiet = 1;
-    p.profile = 1;
-    scl_ctx *ctx = nullptr;
-    ASSERT_EQ(scl_ctx_create(&p, &ctx), SCL_OK) << scl_ctx_last_error(ctx);
+    ProfiledCtx profiled;
+    scl_ctx *ctx = profiled.ctx;
+    ASSERT_NE(ctx, nullptr) << profiled.error;
     const size_t shapes = 250; // C = A B with A [m][1], B [1][1], m = 1 .. 250
     Stored a(shapes, 1, 0, 1), b(1, 1, 0, 2), cm(shapes, 1, 0, 3);
     ASSERT_TRUE(a.upload(ctx) && b.upload(ctx) && cm.upload(ctx)) << scl_ctx_last_error(ctx);
@@ -447,7 +465,6 @@ TEST(GemmProfile, ShapesPastTheTableStillCounted)
     }
     EXPECT_NE(text.find("(names past the table's room)"), std::string::npos) << text;
     EXPECT_EQ(total, shapes) << text;
-    scl_ctx_destroy(ctx);
 }
 
 } // namespace
