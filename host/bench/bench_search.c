@@ -125,16 +125,15 @@ static int ms_per_step(scl_ctx *ctx, struct batch_bench *b, int n, int32_t T, in
 static double step_bytes(scl_ctx *ctx, struct batch_bench *b, int32_t T)
 {
     struct scl_sleep_stats st;
-    double spikes[N_LAYERS + 1] = {0};
+    double spikes[N_LAYERS + 1];
     memset(&st, 0, sizeof(st));
     if (reset_runs(b, 1, T) != SCL_OK ||
         scl_sleep_run(ctx, b->runs[0], &b->jobs[0].params, b->mean, b->factors, &st) != SCL_OK) {
         scl_sleep_stats_free(&st);
         return -1.0;
     }
-    for (int32_t t = 0; t < T; t++)
-        for (int l = 0; l <= N_LAYERS; l++)
-            spikes[l] += (double)st.spikes[t * (N_LAYERS + 1) + l] / T;
+    for (int l = 0; l <= N_LAYERS; l++)
+        spikes[l] = st.rate[l] * b->m0->sizes[l];
     scl_sleep_stats_free(&st);
     return scl_sleep_step_bytes(b->m0->sizes, N_LAYERS, spikes);
 }

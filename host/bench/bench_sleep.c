@@ -179,8 +179,6 @@ static void print_rates(struct sleep_bench *b, const int32_t *spikes)
         printf(" %s %.2f%%%s", names[l], 100.0 * b->spikes[l] / b->m->sizes[l],
                l < N_LAYERS ? "," : "\n");
     }
-    printf("  weights touched per step: %.0f kB (the rows and columns the spike lists select)\n",
-           1e-3 * scl_sleep_step_bytes(b->m->sizes, N_LAYERS, b->spikes));
 }
 
 /* Rates from the device run, and whether the C loop saw the same spike counts. */
@@ -254,6 +252,8 @@ static scl_status scl_bench_modulation(scl_ctx *ctx, struct sleep_bench *b,
     for (int e = 0; e < N_ENGINES; e++)
         step[e] = (best[e][1] - best[e][0]) / (t - 1);
     const double bytes = scl_sleep_step_bytes(b->m->sizes, N_LAYERS, b->spikes);
+    printf("  weights touched per step: %.0f kB (the rows and columns the spike lists select)\n",
+           1e-3 * bytes);
     printf("  %-34s %9s %9s %9s %9s %9s %9s %7s\n", "engine", "ms/step", "vs C fast", "fixed ms",
            "total ms", "vs C fast", "GB/s", "triad%");
     for (int e = 0; e < N_ENGINES; e++) {
